@@ -1,0 +1,146 @@
+// The composition root: wires every role this process runs from one Config, starts them in
+// dependency order (consumers last) and registers their shutdown in reverse.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { sql } from 'kysely';
+import type { Config, Role } from '../config.js';
+import { buildHttpApp } from '../http/build-http-app.js';
+import { healthRoutes, type HealthCheck } from '../http/health-routes.js';
+import { createBusinessActor } from '../orders/business-actor.js';
+import { createOrderRepository } from '../orders/order-repository.js';
+import { orderRoutes } from '../orders/order-routes.js';
+import { createDeliveryRepository } from '../notifications/delivery-repository.js';
+import { createMessagingClient } from '../notifications/messaging-client.js';
+import { createNotificationActor } from '../notifications/notification-actor.js';
+import { startActor, type ActorRuntimeOptions, type RunningActor } from '../platform/amqp/actor-runtime.js';
+import { createAmqpConnection } from '../platform/amqp/connection.js';
+import { createPublisher } from '../platform/amqp/publisher.js';
+import { declareTopology, describeTopology } from '../platform/amqp/topology.js';
+import { createDb } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import { migrateToLatest } from '../platform/migrate.js';
+import { createShutdown, type Shutdown } from '../platform/shutdown.js';
+import type { SwitchReader } from '../platform/switches/switch-reader.js';
+import { buildMessagingSandbox } from '../sandbox/messaging-sandbox.js';
+
+export type RunningService = {
+  app: FastifyInstance;
+  /** The port the HTTP app listens on (useful when PORT=0). */
+  port: number;
+  /** The messaging API the notification actors call (the sandbox's when NOTIFY_API_URL is unset). */
+  notifyApiUrl: string | undefined;
+  actors: RunningActor[];
+  shutdown: Shutdown;
+  stop(): Promise<void>;
+};
+
+function rolesOf(role: Role): Set<Role> {
+  return new Set(role === 'all' ? ['intake', 'business', 'notification', 'dead-letters'] : [role]);
+}
+
+/** Defaults until ZooKeeper-backed switches are wired: every new path off, nothing paused. */
+const defaultSwitches: SwitchReader = {
+  takesNewPath: () => false,
+  isOn: () => false,
+  onChange: () => undefined,
+};
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const roles = rolesOf(config.ROLE);
+  const shutdown = createShutdown(logger);
+  const routes: FastifyPluginAsync[] = [];
+  const health: HealthCheck[] = [];
+  const actors: RunningActor[] = [];
+  try {
+    let notifyApiUrl = config.NOTIFY_API_URL;
+    const wantsSandbox = roles.has('sandbox') || (roles.has('notification') && !notifyApiUrl);
+    if (wantsSandbox) {
+      const sandbox = buildMessagingSandbox();
+      await sandbox.listen({ host: '127.0.0.1', port: config.SANDBOX_PORT });
+      const address = sandbox.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.SANDBOX_PORT;
+      notifyApiUrl ??= `http://127.0.0.1:${port}`;
+      shutdown.add('messaging sandbox', () => sandbox.close());
+      logger.info({ url: `http://127.0.0.1:${port}/messages` }, 'messaging sandbox listening (set NOTIFY_API_URL to use a real provider)');
+    }
+
+    const { db } = createDb(
+      { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS },
+      logger,
+    );
+    shutdown.add('database pool', () => db.destroy());
+    const applied = await migrateToLatest(db, config.DATABASE_SCHEMA);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    health.push({ name: 'database', check: async () => (await sql`select 1`.execute(db), true) });
+
+    const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
+    const publishConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-publish`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
+    shutdown.add('publish connection', () => publishConnection.close());
+    // Declared before anything publishes or consumes, and again after every reconnect (a broker
+    // restarted from scratch comes back without our queues).
+    let declared = false;
+    const declare = async () => {
+      const ch = await publishConnection.model.createChannel();
+      try {
+        await declareTopology(ch, topology);
+      } finally {
+        await ch.close().catch(() => undefined);
+      }
+    };
+    await declare();
+    declared = true;
+    publishConnection.onConnect(() => {
+      if (declared) void declare().catch((err: unknown) => logger.error({ err }, 'could not re-declare the topology'));
+    });
+    const publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger });
+    shutdown.add('publisher channel', () => publisher.close());
+    health.push({ name: 'broker', check: () => publishConnection.isConnected() && publisher.isReady() });
+
+    const orders = createOrderRepository();
+    const switches = defaultSwitches;
+
+    if (roles.has('intake')) {
+      routes.push(orderRoutes({ db, orders, publisher, businessQueue: topology.actors.business!.work }));
+    }
+
+    if (roles.has('business') || roles.has('notification')) {
+      const consumeConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-consume`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
+      shutdown.add('consume connection', () => consumeConnection.close());
+      health.push({ name: 'consumer', check: () => consumeConnection.isConnected() });
+      const runtime = (prefetch: number): ActorRuntimeOptions => ({
+        prefetch,
+        batchSize: config.ACTOR_BATCH_SIZE,
+        maxAttempts: config.MAX_ATTEMPTS,
+        maxMessageBytes: config.MESSAGE_MAX_BYTES,
+      });
+      const runtimeDeps = { connection: consumeConnection, publisher, topology, logger };
+
+      if (roles.has('business')) {
+        const actor = createBusinessActor({ db, orders, switches, queues: topology.actors.business!, notificationQueue: topology.actors.notification!.work });
+        actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH) }, actor));
+      }
+      if (roles.has('notification')) {
+        if (!notifyApiUrl) throw new Error('NOTIFY_API_URL is required for the notification role');
+        const messaging = createMessagingClient({ baseUrl: notifyApiUrl, timeoutMs: config.NOTIFY_TIMEOUT_MS, connections: config.NOTIFY_CONNECTIONS });
+        shutdown.add('messaging client', () => messaging.close());
+        const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, queues: topology.actors.notification! });
+        actors.push(startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH) }, actor));
+      }
+      // Consumers stop before their channels' connection closes; in-flight messages finish first.
+      shutdown.add('actors', () => Promise.all(actors.map((a) => a.stop())));
+    }
+
+    routes.push(healthRoutes(health));
+    const app = await buildHttpApp({ logger, routes });
+    await app.listen({ host: config.HOST, port: config.PORT });
+    // Registered last so it runs first: no new requests while the rest shuts down.
+    shutdown.add('http server', () => app.close());
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    logger.info({ port, roles: [...roles] }, 'order-actors started');
+
+    return { app, port, notifyApiUrl, actors, shutdown, stop: () => shutdown.run() };
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
+}

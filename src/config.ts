@@ -1,0 +1,81 @@
+// The only reader of process.env: one zod schema, parsed once, so a bad value stops the process
+// at start with the variable's name instead of failing on the first message.
+import { z } from 'zod';
+
+const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+export const ROLES = ['all', 'intake', 'business', 'notification', 'dead-letters', 'sandbox'] as const;
+export type Role = (typeof ROLES)[number];
+
+const EnvSchema = z.object({
+  ROLE: z.enum(ROLES).default('all'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  AMQP_URL: z.url().default('amqp://guest:guest@127.0.0.1:5672'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,40}$/, 'lowercase letters, digits, dot, dash or underscore')
+    .default('orders'),
+  AMQP_HEARTBEAT_S: positive(10),
+  PUBLISH_CONFIRM_TIMEOUT_MS: positive(5_000),
+  BUSINESS_PREFETCH: positive(256),
+  NOTIFICATION_PREFETCH: positive(256),
+  ACTOR_BATCH_SIZE: positive(64),
+  RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,10000,60000')
+    .default('1000,10000,60000')
+    .transform((s) => s.split(',').map(Number)),
+  MAX_ATTEMPTS: positive(4),
+  MESSAGE_MAX_BYTES: positive(65_536),
+  QUEUE_DELIVERY_LIMIT: positive(20),
+
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase PostgreSQL identifier')
+    .default('public'),
+  DATABASE_POOL_SIZE: positive(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: positive(10_000),
+
+  NOTIFY_API_URL: z.url().optional(),
+  NOTIFY_TIMEOUT_MS: positive(5_000),
+  NOTIFY_CONNECTIONS: positive(64),
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(3100),
+
+  ZK_CONNECT: z.string().default('127.0.0.1:2181'),
+  ZK_ROOT: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._-]+)+$/, 'an absolute ZooKeeper path such as /order-actors')
+    .default('/order-actors'),
+  ZK_AUTH: z
+    .string()
+    .regex(/^[^:]+:.+$/, 'user:password')
+    .optional(),
+  ZK_SESSION_TIMEOUT_MS: positive(10_000),
+
+  ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  DEAD_LETTER_BATCH_INTERVAL: millis(60_000),
+  ALERT_WEBHOOK_URL: z.url().optional(),
+});
+
+export type Config = Readonly<z.infer<typeof EnvSchema>>;
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+}
+
+/** Parses the environment once; every process calls this in its composition root and nowhere else. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment; fix these variables (see .env.example):\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,25 @@
+// The HTTP app as a factory that never listens: the start file listens, tests inject requests.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Logger } from '../platform/logger.js';
+import { registerErrorHandler } from './error-handler.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export async function buildHttpApp(deps: { logger: Logger; routes: readonly FastifyPluginAsync[] }): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger,
+    // Logging every request at thousands per second costs more than the request; errors are logged.
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Slow senders (slowloris) are cut off instead of holding sockets.
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 65_000,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  });
+  registerErrorHandler(app);
+  for (const routes of deps.routes) await app.register(routes);
+  return app;
+}

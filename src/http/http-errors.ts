@@ -1,0 +1,26 @@
+// Errors that HTTP handlers throw; the error handler maps them (and fastify's own) to one envelope.
+import { AppError } from '../platform/errors.js';
+
+export type Issue = { path: string; message: string };
+
+export class ValidationError extends AppError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super('validation_failed', 'The request body is invalid; see issues for each field', { retryable: false });
+    this.issues = issues;
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('not_found', message, { retryable: false });
+  }
+}
+
+/** Issues of a zod error in the envelope's shape: dotted paths, one entry per problem. */
+export function toIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string; keys?: string[] }> }): Issue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map(String).join('.') || '(body)',
+    message: i.code === 'unrecognized_keys' && i.keys ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+  }));
+}

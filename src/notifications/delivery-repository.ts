@@ -1,0 +1,50 @@
+// All SQL about notification deliveries: which idempotency keys the messaging API already accepted.
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/database-schema.js';
+
+type Q = Kysely<Database>;
+
+export type Delivery = { idempotencyKey: string; orderId: string; kind: string; template: string; providerMessageId: string };
+
+export function createDeliveryRepository() {
+  return {
+    async deliveredKeys(q: Q, keys: readonly string[]): Promise<Set<string>> {
+      if (keys.length === 0) return new Set();
+      const rows = await q.selectFrom('deliveries').select('idempotency_key').where('idempotency_key', 'in', keys).execute();
+      return new Set(rows.map((r) => r.idempotency_key));
+    },
+
+    /** Records deliveries; returns the keys that were new (a concurrent duplicate is not counted twice). */
+    async record(q: Q, deliveries: readonly Delivery[]): Promise<Set<string>> {
+      if (deliveries.length === 0) return new Set();
+      const rows = await q
+        .insertInto('deliveries')
+        .values(
+          deliveries.map((d) => ({
+            idempotency_key: d.idempotencyKey,
+            order_id: d.orderId,
+            kind: d.kind,
+            template: d.template,
+            provider_message_id: d.providerMessageId,
+          })),
+        )
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .returning('idempotency_key')
+        .execute();
+      return new Set(rows.map((r) => r.idempotency_key));
+    },
+
+    async forOrder(q: Q, orderId: string): Promise<Delivery[]> {
+      const rows = await q.selectFrom('deliveries').selectAll().where('order_id', '=', orderId).orderBy('sent_at').execute();
+      return rows.map((r) => ({
+        idempotencyKey: r.idempotency_key,
+        orderId: r.order_id,
+        kind: r.kind,
+        template: r.template,
+        providerMessageId: r.provider_message_id,
+      }));
+    },
+  };
+}
+
+export type DeliveryRepository = ReturnType<typeof createDeliveryRepository>;

@@ -1,0 +1,11 @@
+// Row type of the deliveries table: one row per notification the messaging API accepted.
+import type { ColumnType } from 'kysely';
+
+export type DeliveriesTable = {
+  idempotency_key: string;
+  order_id: string;
+  kind: string;
+  template: string;
+  provider_message_id: string;
+  sent_at: ColumnType<Date, never, never>;
+};

@@ -1,0 +1,72 @@
+// The third-party messaging API, over a keep-alive undici pool with explicit timeouts (undici's
+// defaults wait 300 s). Its answers are classified once, here: 429/5xx/timeouts retry, other 4xx do not.
+import { Pool, errors as undiciErrors } from 'undici';
+import { PermanentError, RetryableError } from '../platform/errors.js';
+
+export type SendRequest = { to: string; template: string; params: Record<string, string | number> };
+
+export type MessagingClient = ReturnType<typeof createMessagingClient>;
+
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+export function createMessagingClient(options: { baseUrl: string; timeoutMs: number; connections: number }) {
+  const url = new URL(options.baseUrl);
+  const basePath = url.pathname.replace(/\/$/, '');
+  const pool = new Pool(url.origin, {
+    connections: options.connections,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connectTimeout: options.timeoutMs,
+  });
+
+  /** Sends one message; resolves with the provider's message id. */
+  async function send(request: SendRequest, idempotencyKey: string): Promise<{ id: string }> {
+    let res;
+    try {
+      res = await pool.request({
+        method: 'POST',
+        path: `${basePath}/messages`,
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        body: JSON.stringify(request),
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+    } catch (err) {
+      const timedOut = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError;
+      throw new RetryableError(
+        timedOut ? 'provider_timeout' : 'provider_unreachable',
+        timedOut ? `Messaging API did not answer within ${options.timeoutMs} ms` : `Messaging API unreachable: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      throw new RetryableError('provider_timeout', 'Messaging API response body did not arrive in time', { cause: err });
+    }
+    const status = res.statusCode;
+    if (status >= 200 && status < 300) {
+      const id = (JSON.parse(text) as { id?: unknown }).id;
+      if (typeof id !== 'string') throw new RetryableError('provider_bad_response', `Messaging API answered ${status} without an id`);
+      return { id };
+    }
+    const detail = text.slice(0, 300);
+    if (status === 429) {
+      const hint = retryAfterMs(res.headers['retry-after']);
+      throw new RetryableError('provider_throttled', `Messaging API throttled us (429): ${detail}`, hint === undefined ? {} : { retryAfterMs: hint });
+    }
+    if (status >= 500 || status === 408) throw new RetryableError('provider_unavailable', `Messaging API failed (${status}): ${detail}`);
+    throw new PermanentError('provider_rejected', `Messaging API rejected the message (${status}): ${detail}`);
+  }
+
+  return { send, close: () => pool.close() };
+}

@@ -1,0 +1,31 @@
+// Message contract on the notification queue: what to tell which buyer, and the key that makes the
+// telling happen once however often the message is delivered.
+import { z } from 'zod';
+import { IdSchema } from '../orders/order-schema.js';
+
+export const NOTIFICATION_KINDS = ['order-confirmed', 'delivery-delayed'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export const NotificationRequestedSchema = z.strictObject({
+  type: z.literal('notification.requested'),
+  version: z.literal(1),
+  orderId: IdSchema,
+  kind: z.enum(NOTIFICATION_KINDS),
+  to: z.string().regex(/^\+[1-9][0-9]{6,14}$/),
+  params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
+  idempotencyKey: z.string().min(1).max(200),
+});
+export type NotificationRequested = z.infer<typeof NotificationRequestedSchema>;
+
+/**
+ * One key per logical notification: the kind (not the template variant a switch picks, so flipping
+ * a switch between two attempts cannot send twice), the order, and the occasion (e.g. a delay id).
+ */
+export function idempotencyKey(kind: NotificationKind, orderId: string, occasion?: string): string {
+  return occasion ? `${kind}:${orderId}:${occasion}` : `${kind}:${orderId}`;
+}
+
+export function notificationRequested(input: Omit<NotificationRequested, 'type' | 'version' | 'idempotencyKey'> & { occasion?: string }): NotificationRequested {
+  const { occasion, ...rest } = input;
+  return { type: 'notification.requested', version: 1, ...rest, idempotencyKey: idempotencyKey(input.kind, input.orderId, occasion) };
+}

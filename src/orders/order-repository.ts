@@ -1,0 +1,126 @@
+// All SQL about orders and their journal. Functions take `db` or a transaction, so use cases decide
+// what commits together.
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/database-schema.js';
+import type { Order } from './order-schema.js';
+import type { OrderStatus } from './order-table.js';
+import type { Pricing } from './order-rules.js';
+
+type Q = Kysely<Database>;
+
+export type NewOrder = { order: Order; pricing: Pricing; payloadHash: string; traceId: string };
+
+export type JournalEntry = { orderId: string; actor: string; event: string; detail?: Record<string, unknown>; traceId?: string | null };
+
+export type OrderView = {
+  orderId: string;
+  sellerId: string;
+  status: OrderStatus;
+  currency: string;
+  requestedDeliveryDate: string;
+  deliveryDate: string;
+  goodsTotal: number;
+  shippingFee: number;
+  total: number;
+  ruleVersion: number;
+  order: Order;
+  traceId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  journal: Array<{ at: string; actor: string; event: string; detail: Record<string, unknown> }>;
+};
+
+export function createOrderRepository() {
+  return {
+    /** Inserts the orders that do not exist yet; returns the ids it inserted. */
+    async insertNew(q: Q, orders: readonly NewOrder[]): Promise<Set<string>> {
+      if (orders.length === 0) return new Set();
+      const rows = await q
+        .insertInto('orders')
+        .values(
+          orders.map(({ order, pricing, payloadHash, traceId }) => ({
+            order_id: order.orderId,
+            seller_id: order.sellerId,
+            buyer_id: order.buyer.id,
+            currency: order.currency,
+            requested_delivery_date: order.requestedDeliveryDate,
+            delivery_date: order.requestedDeliveryDate,
+            goods_total: pricing.goodsTotal,
+            shipping_fee: pricing.shippingFee,
+            total: pricing.total,
+            rule_version: pricing.ruleVersion,
+            status: 'processed' as const,
+            payload: JSON.stringify(order),
+            payload_hash: payloadHash,
+            trace_id: traceId,
+          })),
+        )
+        .onConflict((oc) => oc.column('order_id').doNothing())
+        .returning('order_id')
+        .execute();
+      return new Set(rows.map((r) => r.order_id));
+    },
+
+    async payloadHashes(q: Q, orderIds: readonly string[]): Promise<Map<string, string>> {
+      if (orderIds.length === 0) return new Map();
+      const rows = await q.selectFrom('orders').select(['order_id', 'payload_hash']).where('order_id', 'in', orderIds).execute();
+      return new Map(rows.map((r) => [r.order_id, r.payload_hash]));
+    },
+
+    async setStatus(q: Q, orderIds: readonly string[], status: OrderStatus): Promise<void> {
+      if (orderIds.length === 0) return;
+      await q
+        .updateTable('orders')
+        .set({ status, updated_at: new Date().toISOString() })
+        .where('order_id', 'in', orderIds)
+        .where('status', '<>', status)
+        .execute();
+    },
+
+    async appendJournal(q: Q, entries: readonly JournalEntry[]): Promise<void> {
+      if (entries.length === 0) return;
+      await q
+        .insertInto('order_journal')
+        .values(
+          entries.map((e) => ({
+            order_id: e.orderId,
+            actor: e.actor,
+            event: e.event,
+            detail: JSON.stringify(e.detail ?? {}),
+            trace_id: e.traceId ?? null,
+          })),
+        )
+        .execute();
+    },
+
+    async find(q: Q, orderId: string): Promise<OrderView | undefined> {
+      const row = await q.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+      if (!row) return undefined;
+      const journal = await q
+        .selectFrom('order_journal')
+        .select(['at', 'actor', 'event', 'detail'])
+        .where('order_id', '=', orderId)
+        .orderBy('id')
+        .execute();
+      return {
+        orderId: row.order_id,
+        sellerId: row.seller_id,
+        status: row.status,
+        currency: row.currency,
+        requestedDeliveryDate: row.requested_delivery_date,
+        deliveryDate: row.delivery_date,
+        goodsTotal: row.goods_total,
+        shippingFee: row.shipping_fee,
+        total: row.total,
+        ruleVersion: row.rule_version,
+        order: row.payload as Order,
+        traceId: row.trace_id,
+        createdAt: row.created_at.toISOString(),
+        updatedAt: new Date(row.updated_at as unknown as string).toISOString(),
+        journal: journal.map((j) => ({ at: j.at.toISOString(), actor: j.actor, event: j.event, detail: j.detail })),
+      };
+    },
+  };
+}
+
+export type OrderRepository = ReturnType<typeof createOrderRepository>;

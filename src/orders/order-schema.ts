@@ -1,0 +1,49 @@
+// The order a shop submits: the one source of truth for intake validation, the message contract
+// and the OpenAPI document. Strict objects: an unknown field is an error, never silently dropped.
+import { z } from 'zod';
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Free text that PostgreSQL can store and a phone screen can show: no control characters, no lone surrogates. */
+export const safeText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters (such as \\u0000)')
+    .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
+
+export const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1–64 characters of A–Z, a–z, 0–9, _ or -');
+
+/** A calendar day that exists, e.g. 2026-12-01 (not 2026-02-30). */
+export const CalendarDateSchema = z.iso.date('a calendar date YYYY-MM-DD that exists');
+
+export const OrderItemSchema = z.strictObject({
+  sku: IdSchema,
+  name: safeText(200),
+  quantity: z.number().int().min(1).max(999),
+  // KRW has no minor unit: prices are whole won.
+  unitPrice: z.number().int().min(0).max(100_000_000),
+});
+
+export const OrderSchema = z.strictObject({
+  orderId: IdSchema,
+  sellerId: IdSchema,
+  buyer: z.strictObject({
+    id: IdSchema,
+    name: safeText(100),
+    phone: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +821012345678'),
+  }),
+  items: z.array(OrderItemSchema).min(1).max(100),
+  currency: z.literal('KRW', 'only KRW is supported'),
+  shippingAddress: z.strictObject({
+    line1: safeText(200),
+    line2: safeText(200).optional(),
+    city: safeText(100),
+    postalCode: z.string().regex(/^[A-Za-z0-9 -]{3,10}$/, '3–10 letters, digits, spaces or dashes'),
+  }),
+  requestedDeliveryDate: CalendarDateSchema,
+});
+
+export type Order = z.infer<typeof OrderSchema>;
+export type OrderItem = z.infer<typeof OrderItemSchema>;

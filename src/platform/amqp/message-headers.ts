@@ -1,0 +1,34 @@
+// The AMQP headers the runtime reads and writes. Dead-lettered messages keep every header they had
+// and gain the diagnostic ones, so the failure batch job and operators read them from one place.
+
+export const HEADERS = {
+  /** Failed attempts so far (our own counter: x-death counts differ across broker versions). */
+  attempt: 'x-attempt',
+  firstFailedAt: 'x-first-failed-at',
+  lastFailedAt: 'x-last-failed-at',
+  errorCode: 'x-error-code',
+  errorMessage: 'x-error-message',
+  errorStack: 'x-error-stack',
+  /** 'retryable' or 'permanent'. */
+  errorClass: 'x-error-class',
+  /** Why it reached the dead-letter queue: 'permanent', 'retries-exhausted' (or the broker's x-death reason). */
+  deadLetterReason: 'x-dead-letter-reason',
+  actor: 'x-actor',
+  originalQueue: 'x-original-queue',
+  originalRoutingKey: 'x-original-routing-key',
+  orderId: 'x-order-id',
+  /** W3C trace context, as OpenTelemetry's messaging conventions carry it. */
+  traceparent: 'traceparent',
+  /** Set on a message republished from the failed-messages table: the id of the row it came from. */
+  replayOf: 'x-replay-of',
+} as const;
+
+export const STACK_MAX_CHARS = 2_000;
+export const ERROR_MESSAGE_MAX_CHARS = 500;
+
+/** x-attempt as a trustworthy count: missing, non-numeric or negative counts as 0. */
+export function readAttempt(headers: Record<string, unknown> | undefined): number {
+  const raw = headers?.[HEADERS.attempt];
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}

@@ -1,0 +1,117 @@
+// Publishing that only reports success when RabbitMQ has confirmed the message AND routed it to a
+// queue (mandatory + returns), within a deadline. Anything else is "not sent" and the caller decides.
+import { randomUUID } from 'node:crypto';
+import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import type { Logger } from '../logger.js';
+import { RetryableError } from '../errors.js';
+import type { AmqpConnection } from './connection.js';
+
+export type PublishOptions = {
+  messageId?: string;
+  headers?: Record<string, unknown>;
+  type?: string;
+  correlationId?: string;
+  timestamp?: number;
+};
+
+export type Publisher = ReturnType<typeof createPublisher>;
+
+export class PublishError extends RetryableError {}
+
+export function createPublisher(deps: {
+  connection: AmqpConnection;
+  exchange: string;
+  confirmTimeoutMs: number;
+  logger: Logger;
+}) {
+  const logger = deps.logger.child({ module: 'publisher' });
+  let channel: ConfirmChannel | null = null;
+  let drained: Promise<void> | null = null;
+  // Message ids the broker returned as unroutable; their confirm still arrives and must fail.
+  const returned = new Set<string>();
+
+  async function open(model: ChannelModel): Promise<void> {
+    const ch = await model.createConfirmChannel();
+    ch.on('error', (err: Error) => logger.warn({ err }, 'publisher channel error'));
+    ch.on('close', () => {
+      if (channel === ch) channel = null;
+    });
+    ch.on('return', (msg: Message) => {
+      const id = msg.properties.messageId as string | undefined;
+      if (id) returned.add(id);
+    });
+    ch.on('drain', () => {
+      drained = null;
+    });
+    channel = ch;
+    drained = null;
+  }
+
+  deps.connection.onConnect((model) => {
+    open(model).catch((err: unknown) => logger.error({ err }, 'could not open the publisher channel'));
+  });
+
+  function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new PublishError('publish_timeout', `RabbitMQ did not ${what} within ${deps.confirmTimeoutMs} ms`)),
+        deps.confirmTimeoutMs,
+      );
+      promise.then(
+        (v) => { clearTimeout(timer); resolve(v); },
+        (e: unknown) => { clearTimeout(timer); reject(e as Error); },
+      );
+    });
+  }
+
+  /** Publishes one persistent JSON message to `routingKey`; resolves only when confirmed and routed. */
+  async function publish(routingKey: string, body: Buffer, options: PublishOptions = {}): Promise<void> {
+    if (drained) await withDeadline(drained, 'drain its write buffer');
+    const ch = channel;
+    if (!ch) throw new PublishError('broker_unavailable', 'Not connected to RabbitMQ; try again shortly');
+    const messageId = options.messageId ?? randomUUID();
+    const props: Options.Publish = {
+      persistent: true,
+      mandatory: true,
+      contentType: 'application/json',
+      messageId,
+      timestamp: options.timestamp ?? Date.now(),
+      headers: options.headers ?? {},
+      ...(options.type === undefined ? {} : { type: options.type }),
+      ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
+    };
+    const confirmed = new Promise<void>((resolve, reject) => {
+      let ok: boolean;
+      try {
+        ok = ch.publish(deps.exchange, routingKey, body, props, (err) => {
+          if (err) {
+            returned.delete(messageId);
+            reject(new PublishError('publish_nacked', `RabbitMQ refused the message (${String(err)})`, { cause: err }));
+          } else if (returned.delete(messageId)) {
+            reject(new PublishError('publish_unroutable', `No queue is bound for routing key ${routingKey}`));
+          } else {
+            resolve();
+          }
+        });
+      } catch (err) {
+        reject(new PublishError('broker_unavailable', 'The RabbitMQ channel is closed; try again shortly', { cause: err }));
+        return;
+      }
+      if (!ok && !drained) {
+        // The socket buffer is full: later publishes wait for 'drain' instead of piling up in memory.
+        drained = new Promise<void>((resolve) => ch.once('drain', () => resolve()));
+      }
+    });
+    await withDeadline(confirmed, 'confirm the message');
+  }
+
+  return {
+    publish,
+    isReady: () => channel !== null,
+    async close(): Promise<void> {
+      const ch = channel;
+      channel = null;
+      if (ch) await ch.close().catch(() => undefined);
+    },
+  };
+}
