@@ -93,6 +93,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     });
     const publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger });
     shutdown.add('publisher channel', () => publisher.close());
+    await publisher.ready();
     health.push({ name: 'broker', check: () => publishConnection.isConnected() && publisher.isReady() });
 
     const orders = createOrderRepository();

@@ -1,5 +1,5 @@
 // The HTTP app as a factory that never listens: the start file listens, tests inject requests.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../platform/logger.js';
 import { registerErrorHandler } from './error-handler.js';
 
@@ -9,7 +9,7 @@ export async function buildHttpApp(deps: { logger: Logger; routes: readonly Fast
   const app = Fastify({
     loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger,
     // Logging every request at thousands per second costs more than the request; errors are logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Slow senders (slowloris) are cut off instead of holding sockets.
     connectionTimeout: 30_000,

@@ -1,19 +1,14 @@
-// Applies the migrations in ./migrations to the configured schema. Run at every start: kysely's
-// migrator takes a lock, so several processes starting together migrate once.
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Migrator, sql } from 'kysely';
+// Applies the migrations to the configured schema. Run at every start: kysely's migrator takes a
+// lock, so several processes starting together migrate once.
+import { Migrator, sql } from 'kysely';
 import type { Db } from './db.js';
-
-// From src/platform (tsx) or dist/src/platform (built), the migrations folder is two levels up.
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+import { MIGRATIONS } from './migration-list.js';
 
 export async function migrateToLatest(db: Db, schema: string): Promise<string[]> {
   await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   const migrator = new Migrator({
     db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
+    provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
     migrationTableSchema: schema,
   });
   const { error, results } = await migrator.migrateToLatest();

@@ -18,6 +18,13 @@ export type Publisher = ReturnType<typeof createPublisher>;
 
 export class PublishError extends RetryableError {}
 
+// Promise.withResolvers arrives in Node 22; this service also runs on 20.
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 export function createPublisher(deps: {
   connection: AmqpConnection;
   exchange: string;
@@ -29,12 +36,17 @@ export function createPublisher(deps: {
   let drained: Promise<void> | null = null;
   // Message ids the broker returned as unroutable; their confirm still arrives and must fail.
   const returned = new Set<string>();
+  // Settled when a channel is open; replaced while (re)opening so publishes can wait for it.
+  let opened = deferred();
 
   async function open(model: ChannelModel): Promise<void> {
     const ch = await model.createConfirmChannel();
     ch.on('error', (err: Error) => logger.warn({ err }, 'publisher channel error'));
     ch.on('close', () => {
-      if (channel === ch) channel = null;
+      if (channel === ch) {
+        channel = null;
+        opened = deferred();
+      }
     });
     ch.on('return', (msg: Message) => {
       const id = msg.properties.messageId as string | undefined;
@@ -45,6 +57,7 @@ export function createPublisher(deps: {
     });
     channel = ch;
     drained = null;
+    opened.resolve();
   }
 
   deps.connection.onConnect((model) => {
@@ -66,9 +79,11 @@ export function createPublisher(deps: {
 
   /** Publishes one persistent JSON message to `routingKey`; resolves only when confirmed and routed. */
   async function publish(routingKey: string, body: Buffer, options: PublishOptions = {}): Promise<void> {
+    if (!deps.connection.isConnected()) throw new PublishError('broker_unavailable', 'Not connected to RabbitMQ; try again shortly');
+    if (!channel) await withDeadline(opened.promise, 'open a channel');
     if (drained) await withDeadline(drained, 'drain its write buffer');
     const ch = channel;
-    if (!ch) throw new PublishError('broker_unavailable', 'Not connected to RabbitMQ; try again shortly');
+    if (!ch) throw new PublishError('broker_unavailable', 'The RabbitMQ channel is closed; try again shortly');
     const messageId = options.messageId ?? randomUUID();
     const props: Options.Publish = {
       persistent: true,
@@ -108,6 +123,8 @@ export function createPublisher(deps: {
   return {
     publish,
     isReady: () => channel !== null,
+    /** Resolves once a channel is open (at start, before the intake takes requests). */
+    ready: () => opened.promise,
     async close(): Promise<void> {
       const ch = channel;
       channel = null;

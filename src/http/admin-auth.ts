@@ -1,0 +1,28 @@
+// Bearer-token guard for /admin routes. Compared in constant time; with no ADMIN_TOKEN configured
+// every admin request is refused (401), so an unconfigured deployment is closed, not open.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function adminAuth(adminToken: string | undefined) {
+  const expected = adminToken ? digest(adminToken) : undefined;
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = req.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+    if (!expected || !token || !timingSafeEqual(digest(token), expected)) {
+      await reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'unauthorized', message: expected ? 'Send Authorization: Bearer <ADMIN_TOKEN>' : 'Admin routes are disabled until ADMIN_TOKEN is set' });
+    }
+  };
+}
+
+/** Who made an admin change, for audit rows: a short fingerprint of the token, never the token. */
+export function adminActor(req: FastifyRequest): string {
+  const header = req.headers.authorization ?? '';
+  const who = req.headers['x-operator'];
+  const fingerprint = createHash('sha256').update(header).digest('hex').slice(0, 8);
+  return typeof who === 'string' && /^[\w.@-]{1,64}$/.test(who) ? `${who} (token ${fingerprint})` : `admin (token ${fingerprint})`;
+}

@@ -1,0 +1,8 @@
+// Every migration, by name, in the order they apply. Listed explicitly (not read from the folder) so
+// the same code runs compiled, under tsx and under vitest. Add a new migration's line at the end.
+import type { Migration } from 'kysely';
+import * as orders from '../../migrations/2026-11-27T0900-orders.js';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-27T0900-orders': orders,
+};
