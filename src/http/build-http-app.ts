@@ -19,6 +19,9 @@ export async function buildHttpApp(deps: { logger: Logger; routes: readonly Fast
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
   });
+  // Only JSON is an API body here; fastify's default text/plain parser would let a wrong
+  // Content-Type through to validation instead of a clear 415.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandler(app);
   for (const routes of deps.routes) await app.register(routes);
   return app;

@@ -10,7 +10,7 @@ const FASTIFY_CODES: Record<string, { status: number; error: string; message: st
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, error: 'invalid_content_length', message: 'Content-Length does not match the body' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'body_too_large', message: 'The body exceeds the size limit' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, error: 'empty_body', message: 'The body is empty; send a JSON object' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'invalid_json', message: 'The body is not valid JSON' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'invalid_json', message: 'The body is not valid JSON, or uses a forbidden key such as __proto__' },
 };
 
 /** Seconds a client should wait before retrying a request refused for lack of capacity. */
