@@ -6,8 +6,9 @@ import { registerErrorHandler } from './error-handler.js';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export async function buildHttpApp(deps: { logger: Logger; routes: readonly FastifyPluginAsync[] }): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   const app = Fastify({
-    loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger,
+    loggerInstance,
     // Logging every request at thousands per second costs more than the request; errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

@@ -116,7 +116,7 @@ export function createOrderRepository() {
         order: row.payload as Order,
         traceId: row.trace_id,
         createdAt: row.created_at.toISOString(),
-        updatedAt: new Date(row.updated_at as unknown as string).toISOString(),
+        updatedAt: new Date(row.updated_at).toISOString(),
         journal: journal.map((j) => ({ at: j.at.toISOString(), actor: j.actor, event: j.event, detail: j.detail })),
       };
     },

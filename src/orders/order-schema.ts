@@ -2,6 +2,7 @@
 // and the OpenAPI document. Strict objects: an unknown field is an error, never silently dropped.
 import { z } from 'zod';
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** Free text that PostgreSQL can store and a phone screen can show: no control characters, no lone surrogates. */

@@ -231,12 +231,12 @@ export function startActor<T>(
 
   async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined): Promise<void> {
     const { msg } = delivery;
-    const headers = { ...(msg.properties.headers as Record<string, unknown> | undefined) };
+    const headers = { ...(msg.properties.headers) };
     const decision = decideFailure(error, readAttempt(headers), actor.queues.retries, options.maxAttempts);
     const now = new Date().toISOString();
     Object.assign(headers, {
       [HEADERS.attempt]: decision.attempt,
-      [HEADERS.firstFailedAt]: headers[HEADERS.firstFailedAt] ?? now,
+      [HEADERS.firstFailedAt]: (headers[HEADERS.firstFailedAt] as string | undefined) ?? now,
       [HEADERS.lastFailedAt]: now,
       [HEADERS.errorCode]: errorCode(error),
       [HEADERS.errorMessage]: String(error.message).slice(0, ERROR_MESSAGE_MAX_CHARS),

@@ -72,7 +72,7 @@ export function createPublisher(deps: {
       );
       promise.then(
         (v) => { clearTimeout(timer); resolve(v); },
-        (e: unknown) => { clearTimeout(timer); reject(e as Error); },
+        (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); },
       );
     });
   }
