@@ -5,7 +5,12 @@ import { sql } from 'kysely';
 import type { Config, Role } from '../config.js';
 import { buildHttpApp } from '../http/build-http-app.js';
 import { healthRoutes, type HealthCheck } from '../http/health-routes.js';
+import { createDelayFanout } from '../delivery-delays/delay-fanout.js';
+import { createDelayHandler } from '../delivery-delays/delay-handler.js';
+import { createDelayRepository } from '../delivery-delays/delay-repository.js';
+import { delayRoutes } from '../delivery-delays/delay-routes.js';
 import { createBusinessActor } from '../orders/business-actor.js';
+import { createSubmissionHandler } from '../orders/submission-handler.js';
 import { createOrderRepository } from '../orders/order-repository.js';
 import { orderRoutes } from '../orders/order-routes.js';
 import { createDeliveryRepository } from '../notifications/delivery-repository.js';
@@ -97,10 +102,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     health.push({ name: 'broker', check: () => publishConnection.isConnected() && publisher.isReady() });
 
     const orders = createOrderRepository();
+    const delays = createDelayRepository();
     const switches = defaultSwitches;
 
     if (roles.has('intake')) {
       routes.push(orderRoutes({ db, orders, publisher, businessQueue: topology.actors.business!.work }));
+      const fanout = createDelayFanout({ db, delays, publisher, businessQueue: topology.actors.business!.work, logger });
+      fanout.start();
+      shutdown.add('delivery-delay fan-out', () => fanout.stop());
+      routes.push(delayRoutes({ db, delays, fanout }));
     }
 
     if (roles.has('business') || roles.has('notification')) {
@@ -116,7 +126,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const runtimeDeps = { connection: consumeConnection, publisher, topology, logger };
 
       if (roles.has('business')) {
-        const actor = createBusinessActor({ db, orders, switches, queues: topology.actors.business!, notificationQueue: topology.actors.notification!.work });
+        const notificationQueue = topology.actors.notification!.work;
+        const actor = createBusinessActor({
+          queues: topology.actors.business!,
+          handleSubmitted: createSubmissionHandler({ db, orders, switches, notificationQueue }),
+          handleDelayed: createDelayHandler({ db, delays, orders, notificationQueue }),
+        });
         actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH) }, actor));
       }
       if (roles.has('notification')) {

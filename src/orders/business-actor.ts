@@ -1,96 +1,35 @@
-// The business actor: prices submitted orders, stores each once with its journal, and asks the
-// notification actor to confirm it to the buyer.
+// The business actor: reads the business queue, where orders are submitted and delivery delays
+// applied, and hands each kind of message to its own step. One batch may hold both kinds.
+import { z } from 'zod';
 import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { ActorQueues } from '../platform/amqp/topology.js';
-import type { Db } from '../platform/db.js';
-import { PermanentError } from '../platform/errors.js';
-import type { SwitchReader } from '../platform/switches/switch-reader.js';
-import { notificationRequested } from '../notifications/notification-messages.js';
-import { BusinessMessageSchema, orderHash, type BusinessMessage } from './order-messages.js';
-import type { JournalEntry, NewOrder, OrderRepository } from './order-repository.js';
-import { priceOrder } from './order-rules.js';
+import { DeliveryDelayedSchema, type DeliveryDelayed } from '../delivery-delays/delay-schema.js';
+import { OrderSubmittedSchema, type OrderSubmitted } from './order-messages.js';
 
-export const RULES_V2_SWITCH = 'order-rules-v2';
+export const BusinessMessageSchema = z.discriminatedUnion('type', [OrderSubmittedSchema, DeliveryDelayedSchema]);
+export type BusinessMessage = z.infer<typeof BusinessMessageSchema>;
+
+type Step<T> = (messages: ReadonlyArray<Incoming<T>>) => Promise<Outcome[]>;
 
 export function createBusinessActor(deps: {
-  db: Db;
-  orders: OrderRepository;
-  switches: Pick<SwitchReader, 'takesNewPath'>;
   queues: ActorQueues;
-  notificationQueue: string;
+  handleSubmitted: Step<OrderSubmitted>;
+  handleDelayed: Step<DeliveryDelayed>;
 }): ActorDefinition<BusinessMessage> {
-  const { db, orders } = deps;
-
   async function handleBatch(messages: ReadonlyArray<Incoming<BusinessMessage>>): Promise<Outcome[]> {
-    const candidates: NewOrder[] = messages.map((m) => {
-      const { order } = m.body;
-      const v2 = deps.switches.takesNewPath(RULES_V2_SWITCH, order.orderId);
-      return { order, pricing: priceOrder(order.items, v2 ? 2 : 1), payloadHash: orderHash(order), traceId: m.traceId };
-    });
-
-    // One transaction for the whole batch: orders, their journal, and the verdict on duplicates.
-    const verdicts = await db.transaction().execute(async (trx) => {
-      const inserted = await orders.insertNew(trx, candidates);
-      const claimed = new Set<string>();
-      const isNew = candidates.map((c) => {
-        const id = c.order.orderId;
-        if (inserted.has(id) && !claimed.has(id)) {
-          claimed.add(id);
-          return true;
-        }
-        return false;
-      });
-      const existing = await orders.payloadHashes(trx, candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId));
-      const result = candidates.map((c, i) =>
-        isNew[i] ? ('new' as const) : existing.get(c.order.orderId) === c.payloadHash ? ('duplicate' as const) : ('conflict' as const),
-      );
-      await orders.appendJournal(
-        trx,
-        candidates.flatMap((c, i): JournalEntry[] => {
-          const at = { orderId: c.order.orderId, actor: 'business', traceId: c.traceId };
-          if (result[i] === 'new') {
-            const { goodsTotal, shippingFee, total, ruleVersion } = c.pricing;
-            return [{
-              ...at,
-              event: 'order.processed',
-              detail: { goodsTotal, shippingFee, total, ruleVersion, switch: RULES_V2_SWITCH, path: ruleVersion === 2 ? 'new' : 'old' },
-            }];
-          }
-          if (result[i] === 'conflict') return [{ ...at, event: 'order.conflict_rejected', detail: { payloadHash: c.payloadHash } }];
-          return [];
-        }),
-      );
-      return result;
-    });
-
-    return messages.map((m, i): Outcome => {
-      const { order } = m.body;
-      if (verdicts[i] === 'conflict') {
-        return {
-          ok: false,
-          error: new PermanentError(
-            'order_conflict',
-            `Order ${order.orderId} was already accepted with different content; the first one is kept. Submit changes under a new orderId.`,
-          ),
-        };
-      }
-      // A duplicate asks again for the confirmation: the first run may have died before publishing
-      // it, and the notification actor sends each idempotency key once.
-      const pricing = candidates[i]!.pricing;
-      const request = notificationRequested({
-        orderId: order.orderId,
-        kind: 'order-confirmed',
-        to: order.buyer.phone,
-        params: {
-          orderId: order.orderId,
-          buyerName: order.buyer.name,
-          total: pricing.total,
-          currency: order.currency,
-          deliveryDate: order.requestedDeliveryDate,
-        },
-      });
-      return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
-    });
+    const submitted: number[] = [];
+    const delayed: number[] = [];
+    messages.forEach((m, i) => (m.body.type === 'order.submitted' ? submitted : delayed).push(i));
+    const pick = <T>(idx: number[]) => idx.map((i) => messages[i]) as unknown as ReadonlyArray<Incoming<T>>;
+    // The two steps touch different rows; running them side by side keeps a mixed batch fast.
+    const [a, b] = await Promise.all([
+      submitted.length ? deps.handleSubmitted(pick<OrderSubmitted>(submitted)) : [],
+      delayed.length ? deps.handleDelayed(pick<DeliveryDelayed>(delayed)) : [],
+    ]);
+    const outcomes: Outcome[] = new Array<Outcome>(messages.length);
+    submitted.forEach((msgIndex, k) => (outcomes[msgIndex] = a[k]!));
+    delayed.forEach((msgIndex, k) => (outcomes[msgIndex] = b[k]!));
+    return outcomes;
   }
 
   return {
@@ -99,7 +38,8 @@ export function createBusinessActor(deps: {
     versions: [1],
     schema: BusinessMessageSchema,
     orderIdOf: (raw) => {
-      const id = (raw as { order?: { orderId?: unknown } } | undefined)?.order?.orderId;
+      const r = raw as { orderId?: unknown; order?: { orderId?: unknown } } | undefined;
+      const id = r?.order?.orderId ?? r?.orderId;
       return typeof id === 'string' ? id.slice(0, 64) : undefined;
     },
     handleBatch,

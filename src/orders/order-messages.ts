@@ -11,9 +11,6 @@ export const OrderSubmittedSchema = z.strictObject({
 });
 export type OrderSubmitted = z.infer<typeof OrderSubmittedSchema>;
 
-export const BusinessMessageSchema = z.discriminatedUnion('type', [OrderSubmittedSchema]);
-export type BusinessMessage = z.infer<typeof BusinessMessageSchema>;
-
 export function orderSubmitted(order: Order, now = new Date()): OrderSubmitted {
   return { type: 'order.submitted', version: 1, order, submittedAt: now.toISOString() };
 }

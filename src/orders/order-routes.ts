@@ -2,14 +2,15 @@
 // GET /orders/:orderId shows what the actors have recorded.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Publisher } from '../platform/amqp/publisher.js';
+import { PublishError, type Publisher } from '../platform/amqp/publisher.js';
 import type { Db } from '../platform/db.js';
 import { HEADERS } from '../platform/amqp/message-headers.js';
 import { continueTrace } from '../platform/tracing.js';
+import { RETRY_AFTER_S } from '../http/error-handler.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import { orderSubmitted } from './order-messages.js';
 import type { OrderRepository } from './order-repository.js';
-import { IdSchema, OrderSchema } from './order-schema.js';
+import { IdSchema, OrderSchema, type Order } from './order-schema.js';
 
 export type OrderRoutesDeps = {
   db: Db;
@@ -22,23 +23,66 @@ export type OrderRoutesDeps = {
 
 const OrderIdParams = z.object({ orderId: IdSchema });
 
+export const MAX_BATCH_ORDERS = 1_000;
+const BatchSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(MAX_BATCH_ORDERS) });
+// A batch of 1,000 realistic orders is about 600 KiB; 2 MiB leaves room without inviting abuse.
+const BATCH_BODY_LIMIT = 2 * 1024 * 1024;
+
+type BatchResult =
+  | { index: number; orderId: string; status: 'accepted' }
+  | { index: number; orderId?: string; status: 'rejected'; issues: ReturnType<typeof toIssues> }
+  | { index: number; orderId: string; status: 'unavailable'; message: string };
+
 export function orderRoutes(deps: OrderRoutesDeps) {
   return async (app: FastifyInstance): Promise<void> => {
+    const publishOrder = async (order: Order, traceparent: string): Promise<void> => {
+      const message = orderSubmitted(order);
+      await deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {
+        type: message.type,
+        headers: { [HEADERS.traceparent]: traceparent, [HEADERS.orderId]: order.orderId },
+      });
+    };
+
     app.post('/orders', async (req, reply) => {
       const parsed = OrderSchema.safeParse(req.body);
       if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
       deps.admit?.();
       const order = parsed.data;
       const trace = continueTrace(req.headers.traceparent);
-      const message = orderSubmitted(order);
-      await deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {
-        type: message.type,
-        headers: { [HEADERS.traceparent]: trace.traceparent, [HEADERS.orderId]: order.orderId },
-      });
+      await publishOrder(order, trace.traceparent);
       return reply
         .code(202)
         .header('location', `/orders/${encodeURIComponent(order.orderId)}`)
         .send({ orderId: order.orderId, status: 'accepted', traceId: trace.traceId });
+    });
+
+    // Bulk upload: every order is judged on its own; the answer lists each one's fate in input order.
+    app.post('/orders/batch', { bodyLimit: BATCH_BODY_LIMIT }, async (req, reply) => {
+      const batch = BatchSchema.safeParse(req.body);
+      if (!batch.success) throw new ValidationError(toIssues(batch.error));
+      deps.admit?.();
+      const trace = continueTrace(req.headers.traceparent);
+      const results = await Promise.all(
+        batch.data.orders.map(async (raw, index): Promise<BatchResult> => {
+          const parsed = OrderSchema.safeParse(raw);
+          if (!parsed.success) {
+            const id = (raw as { orderId?: unknown } | null)?.orderId;
+            return { index, ...(typeof id === 'string' && id.length <= 64 ? { orderId: id } : {}), status: 'rejected', issues: toIssues(parsed.error) };
+          }
+          try {
+            await publishOrder(parsed.data, trace.traceparent);
+            return { index, orderId: parsed.data.orderId, status: 'accepted' };
+          } catch (err) {
+            if (!(err instanceof PublishError)) throw err;
+            return { index, orderId: parsed.data.orderId, status: 'unavailable', message: 'Not queued; resubmit this order' };
+          }
+        }),
+      );
+      const count = (status: BatchResult['status']) => results.filter((r) => r.status === status).length;
+      const summary = { accepted: count('accepted'), rejected: count('rejected'), unavailable: count('unavailable') };
+      const allUnavailable = summary.unavailable > 0 && summary.accepted === 0 && summary.rejected === 0;
+      if (allUnavailable) void reply.header('retry-after', String(RETRY_AFTER_S));
+      return reply.code(allUnavailable ? 503 : 200).send({ ...summary, results });
     });
 
     app.get('/orders/:orderId', async (req) => {

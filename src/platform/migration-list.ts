@@ -2,7 +2,9 @@
 // the same code runs compiled, under tsx and under vitest. Add a new migration's line at the end.
 import type { Migration } from 'kysely';
 import * as orders from '../../migrations/2026-11-27T0900-orders.js';
+import * as deliveryDelays from '../../migrations/2026-11-27T0950-delivery-delays.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
+  '2026-11-27T0950-delivery-delays': deliveryDelays,
 };

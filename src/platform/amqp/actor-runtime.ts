@@ -250,6 +250,8 @@ export function startActor<T>(
     if (incoming) headers[HEADERS.traceparent] ??= incoming.traceparent;
     const target = decision.action === 'retry' ? decision.queue : topology.deadLetters;
     if (decision.action === 'dead-letter') headers[HEADERS.deadLetterReason] = decision.reason;
+    // A message moved back by hand from the dead-letter queue must not look dead-lettered by us later.
+    else delete headers[HEADERS.deadLetterReason];
     const log = incoming?.logger ?? logger.child({ messageId: msg.properties.messageId as unknown, orderId });
     try {
       await publisher.publish(target, msg.content, {
@@ -257,6 +259,11 @@ export function startActor<T>(
         headers,
         ...(msg.properties.type ? { type: msg.properties.type as string } : {}),
         ...(msg.properties.timestamp ? { timestamp: msg.properties.timestamp as number } : {}),
+        // The original properties travel too: a message refused for its content type must reach
+        // the dead-letter table, and a replay, exactly as it was sent.
+        contentType: (msg.properties.contentType as string | undefined) ?? null,
+        ...(msg.properties.contentEncoding ? { contentEncoding: msg.properties.contentEncoding as string } : {}),
+        ...(msg.properties.correlationId ? { correlationId: msg.properties.correlationId as string } : {}),
       });
     } catch (err) {
       // Neither done nor parked anywhere: give it back to the queue, after a pause so a broker in

@@ -11,7 +11,7 @@ export const HEADERS = {
   errorStack: 'x-error-stack',
   /** 'retryable' or 'permanent'. */
   errorClass: 'x-error-class',
-  /** Why it reached the dead-letter queue: 'permanent', 'retries-exhausted' (or the broker's x-death reason). */
+  /** Why it reached the dead-letter queue: 'permanent' or 'retries_exhausted' (set only by the runtime; the broker's own dead letters carry x-death instead). */
   deadLetterReason: 'x-dead-letter-reason',
   actor: 'x-actor',
   originalQueue: 'x-original-queue',

@@ -12,6 +12,9 @@ export type PublishOptions = {
   type?: string;
   correlationId?: string;
   timestamp?: number;
+  /** Defaults to application/json; null sends none. Dead letters and replays keep the original's. */
+  contentType?: string | null;
+  contentEncoding?: string;
 };
 
 export type Publisher = ReturnType<typeof createPublisher>;
@@ -88,7 +91,8 @@ export function createPublisher(deps: {
     const props: Options.Publish = {
       persistent: true,
       mandatory: true,
-      contentType: 'application/json',
+      contentType: options.contentType === undefined ? 'application/json' : (options.contentType ?? undefined),
+      ...(options.contentEncoding === undefined ? {} : { contentEncoding: options.contentEncoding }),
       messageId,
       timestamp: options.timestamp ?? Date.now(),
       headers: options.headers ?? {},

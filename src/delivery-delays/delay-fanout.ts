@@ -1,0 +1,101 @@
+// Turns one delivery delay into one business message per affected order, in slices, each slice
+// published with confirms before it is marked. A process that dies half-way leaves unmarked rows
+// that any intake process resumes; a slice published twice is harmless (each step is idempotent).
+import type { Publisher } from '../platform/amqp/publisher.js';
+import { HEADERS } from '../platform/amqp/message-headers.js';
+import type { Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import { continueTrace } from '../platform/tracing.js';
+import type { DeliveryDelayed } from './delay-schema.js';
+import type { DelayRepository } from './delay-repository.js';
+
+export type DelayFanout = ReturnType<typeof createDelayFanout>;
+
+export function createDelayFanout(deps: {
+  db: Db;
+  delays: DelayRepository;
+  publisher: Pick<Publisher, 'publish'>;
+  businessQueue: string;
+  logger: Logger;
+  sliceSize?: number;
+  resumeIntervalMs?: number;
+}) {
+  const logger = deps.logger.child({ module: 'delay-fanout' });
+  const sliceSize = deps.sliceSize ?? 1_000;
+  const running = new Map<string, Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function publishSlice(delayId: string, traceparent: string): Promise<number> {
+    return deps.db.transaction().execute(async (trx) => {
+      const rows = await deps.delays.claimUnpublished(trx, delayId, sliceSize);
+      await Promise.all(
+        rows.map((r) => {
+          const message: DeliveryDelayed = {
+            type: 'delivery.delayed',
+            version: 1,
+            delayId,
+            orderId: r.order_id,
+            previousDeliveryDate: r.previous_delivery_date,
+            newDeliveryDate: r.new_delivery_date,
+            reason: r.reason,
+          };
+          return deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {
+            messageId: `${delayId}:${r.order_id}`,
+            type: message.type,
+            headers: { [HEADERS.traceparent]: traceparent, [HEADERS.orderId]: r.order_id },
+          });
+        }),
+      );
+      await deps.delays.markPublished(trx, delayId, rows.map((r) => r.order_id));
+      return rows.length;
+    });
+  }
+
+  async function fanOut(delayId: string): Promise<void> {
+    const trace = continueTrace(undefined);
+    let published = 0;
+    for (;;) {
+      if (stopped) return;
+      const n = await publishSlice(delayId, trace.traceparent);
+      published += n;
+      if (n === 0) break;
+    }
+    await deps.delays.finishPublishing(deps.db, delayId);
+    logger.info({ delayId, published }, 'delivery delay fanned out');
+  }
+
+  /** Starts (or joins) the fan-out of one delay; failures are logged and resumed by the sweep. */
+  function run(delayId: string): Promise<void> {
+    const current = running.get(delayId);
+    if (current) return current;
+    const p = fanOut(delayId)
+      .catch((err: unknown) => logger.warn({ err, delayId }, 'delivery delay fan-out interrupted; it resumes on the next sweep'))
+      .finally(() => running.delete(delayId));
+    running.set(delayId, p);
+    return p;
+  }
+
+  async function sweep(): Promise<void> {
+    try {
+      for (const delayId of await deps.delays.unpublished(deps.db)) void run(delayId);
+    } catch (err) {
+      logger.warn({ err }, 'could not look for unfinished delivery delays');
+    }
+  }
+
+  return {
+    run,
+    /** Resumes unfinished fan-outs now and then every resumeIntervalMs. */
+    start(): void {
+      void sweep();
+      timer = setInterval(() => void sweep(), deps.resumeIntervalMs ?? 5_000);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.all(running.values());
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// The business step for delivery delays: move each order's delivery date once per delay, journal
+// it, and ask for the buyer to be told (again idempotent per order and delay).
+import type { Incoming, Outcome } from '../platform/amqp/actor.js';
+import type { Db } from '../platform/db.js';
+import { RetryableError } from '../platform/errors.js';
+import { notificationRequested } from '../notifications/notification-messages.js';
+import type { OrderRepository } from '../orders/order-repository.js';
+import type { DelayRepository } from './delay-repository.js';
+import type { DeliveryDelayed } from './delay-schema.js';
+
+export function createDelayHandler(deps: { db: Db; delays: DelayRepository; orders: OrderRepository; notificationQueue: string }) {
+  return async function handleDelayed(messages: ReadonlyArray<Incoming<DeliveryDelayed>>): Promise<Outcome[]> {
+    const { applied, contacts } = await deps.db.transaction().execute(async (trx) => {
+      const applied = await deps.delays.applyToOrders(trx, messages.map((m) => m.body));
+      await deps.orders.appendJournal(
+        trx,
+        messages
+          .filter((m) => applied.has(`${m.body.delayId}:${m.body.orderId}`))
+          .map((m) => ({
+            orderId: m.body.orderId,
+            actor: 'business',
+            event: 'delivery.delayed',
+            detail: { delayId: m.body.delayId, from: m.body.previousDeliveryDate, to: m.body.newDeliveryDate, reason: m.body.reason },
+            traceId: m.traceId,
+          })),
+      );
+      return { applied, contacts: await deps.delays.contacts(trx, messages.map((m) => m.body.orderId)) };
+    });
+
+    return messages.map((m): Outcome => {
+      const { delayId, orderId } = m.body;
+      const contact = contacts.get(orderId);
+      // The fan-out only names stored orders; a missing one is a replica lag or a restore in
+      // progress, worth another try rather than a dead letter.
+      if (!contact) return { ok: false, error: new RetryableError('order_not_found', `Order ${orderId} of delay ${delayId} is not in the database yet`) };
+      const request = notificationRequested({
+        orderId,
+        kind: 'delivery-delayed',
+        occasion: delayId,
+        to: contact.phone,
+        params: { orderId, buyerName: contact.name, previousDeliveryDate: m.body.previousDeliveryDate, newDeliveryDate: m.body.newDeliveryDate, reason: m.body.reason },
+      });
+      return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
+    });
+  };
+}

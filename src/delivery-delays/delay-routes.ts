@@ -1,0 +1,39 @@
+// POST /delivery-delays answers at once with how many orders are concerned; the fan-out to their
+// buyers runs behind it. GET /delivery-delays/:delayId shows its progress.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Db } from '../platform/db.js';
+import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import type { DelayFanout } from './delay-fanout.js';
+import type { DelayRepository } from './delay-repository.js';
+import { delayIdOf, DeliveryDelayRequestSchema } from './delay-schema.js';
+
+// 10,000 order ids of up to 64 characters, quoted and separated: under 1 MiB.
+const DELAY_BODY_LIMIT = 1024 * 1024;
+
+const DelayIdParams = z.object({ delayId: z.string().regex(/^dly_[A-Za-z0-9_-]{1,40}$/, 'a delay id such as dly_…') });
+
+export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pick<DelayFanout, 'run'>; admit?: () => void }) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.post('/delivery-delays', { bodyLimit: DELAY_BODY_LIMIT }, async (req, reply) => {
+      const parsed = DeliveryDelayRequestSchema.safeParse(req.body);
+      if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
+      deps.admit?.();
+      const delayId = delayIdOf(parsed.data);
+      const { created, total } = await deps.db.transaction().execute((trx) => deps.delays.create(trx, delayId, parsed.data));
+      if (total > 0) void deps.fanout.run(delayId);
+      return reply
+        .code(202)
+        .header('location', `/delivery-delays/${delayId}`)
+        .send({ delayId, orders: total, status: created ? 'accepted' : 'already_accepted' });
+    });
+
+    app.get('/delivery-delays/:delayId', async (req) => {
+      const params = DelayIdParams.safeParse(req.params);
+      if (!params.success) throw new ValidationError(toIssues(params.error));
+      const progress = await deps.delays.progress(deps.db, params.data.delayId);
+      if (!progress) throw new NotFoundError(`No delivery delay ${params.data.delayId}`);
+      return progress;
+    });
+  };
+}

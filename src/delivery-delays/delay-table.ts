@@ -1,0 +1,22 @@
+// Row types of the delivery-delay tables, as kysely sees them.
+import type { ColumnType } from 'kysely';
+
+export type DeliveryDelaysTable = {
+  delay_id: string;
+  seller_id: string;
+  requested_delivery_date: string | null;
+  new_delivery_date: string;
+  reason: string;
+  total: number;
+  created_at: ColumnType<Date, never, never>;
+  published_at: ColumnType<Date | null, never, string>;
+  finished_at: ColumnType<Date | null, never, string>;
+};
+
+export type DeliveryDelayOrdersTable = {
+  delay_id: string;
+  order_id: string;
+  previous_delivery_date: string;
+  published_at: ColumnType<Date | null, never, string>;
+  processed_at: ColumnType<Date | null, never, string>;
+};

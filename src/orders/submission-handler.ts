@@ -1,0 +1,93 @@
+// The business step for submitted orders: price each, store it once with its journal (one
+// transaction per batch), refuse a conflicting resubmission, and ask for the buyer's confirmation.
+import type { Incoming, Outcome } from '../platform/amqp/actor.js';
+import type { Db } from '../platform/db.js';
+import { PermanentError } from '../platform/errors.js';
+import type { SwitchReader } from '../platform/switches/switch-reader.js';
+import { notificationRequested } from '../notifications/notification-messages.js';
+import { orderHash, type OrderSubmitted } from './order-messages.js';
+import type { JournalEntry, NewOrder, OrderRepository } from './order-repository.js';
+import { priceOrder } from './order-rules.js';
+
+export const RULES_V2_SWITCH = 'order-rules-v2';
+
+export function createSubmissionHandler(deps: {
+  db: Db;
+  orders: OrderRepository;
+  switches: Pick<SwitchReader, 'takesNewPath'>;
+  notificationQueue: string;
+}) {
+  const { db, orders } = deps;
+
+  return async function handleSubmitted(messages: ReadonlyArray<Incoming<OrderSubmitted>>): Promise<Outcome[]> {
+    const candidates: NewOrder[] = messages.map((m) => {
+      const { order } = m.body;
+      const v2 = deps.switches.takesNewPath(RULES_V2_SWITCH, order.orderId);
+      return { order, pricing: priceOrder(order.items, v2 ? 2 : 1), payloadHash: orderHash(order), traceId: m.traceId };
+    });
+
+    // One transaction for the whole batch: orders, their journal, and the verdict on duplicates.
+    const verdicts = await db.transaction().execute(async (trx) => {
+      const inserted = await orders.insertNew(trx, candidates);
+      const claimed = new Set<string>();
+      const isNew = candidates.map((c) => {
+        const id = c.order.orderId;
+        if (inserted.has(id) && !claimed.has(id)) {
+          claimed.add(id);
+          return true;
+        }
+        return false;
+      });
+      const existing = await orders.payloadHashes(trx, candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId));
+      const result = candidates.map((c, i) =>
+        isNew[i] ? ('new' as const) : existing.get(c.order.orderId) === c.payloadHash ? ('duplicate' as const) : ('conflict' as const),
+      );
+      await orders.appendJournal(
+        trx,
+        candidates.flatMap((c, i): JournalEntry[] => {
+          const at = { orderId: c.order.orderId, actor: 'business', traceId: c.traceId };
+          if (result[i] === 'new') {
+            const { goodsTotal, shippingFee, total, ruleVersion } = c.pricing;
+            return [{
+              ...at,
+              event: 'order.processed',
+              detail: { goodsTotal, shippingFee, total, ruleVersion, switch: RULES_V2_SWITCH, path: ruleVersion === 2 ? 'new' : 'old' },
+            }];
+          }
+          if (result[i] === 'conflict') return [{ ...at, event: 'order.conflict_rejected', detail: { payloadHash: c.payloadHash } }];
+          return [];
+        }),
+      );
+      return result;
+    });
+
+    return messages.map((m, i): Outcome => {
+      const { order } = m.body;
+      if (verdicts[i] === 'conflict') {
+        return {
+          ok: false,
+          error: new PermanentError(
+            'order_conflict',
+            `Order ${order.orderId} was already accepted with different content; the first one is kept. Submit changes under a new orderId.`,
+          ),
+        };
+      }
+      // A duplicate asks again for the confirmation: the first run may have died before publishing
+      // it, and the notification actor sends each idempotency key once.
+      const pricing = candidates[i]!.pricing;
+      const request = notificationRequested({
+        orderId: order.orderId,
+        kind: 'order-confirmed',
+        to: order.buyer.phone,
+        params: {
+          orderId: order.orderId,
+          buyerName: order.buyer.name,
+          total: pricing.total,
+          currency: order.currency,
+          deliveryDate: order.requestedDeliveryDate,
+        },
+      });
+      return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
+    });
+  };
+}
