@@ -30,6 +30,10 @@ const EnvSchema = z.object({
     .default('1000,10000,60000')
     .transform((s) => s.split(',').map(Number)),
   MAX_ATTEMPTS: positive(4),
+  // Intake refuses new orders (503 + Retry-After) past these limits instead of drowning the broker.
+  INTAKE_MAX_QUEUE_DEPTH: positive(500_000),
+  INTAKE_MAX_PUBLISHES_IN_FLIGHT: positive(10_000),
+  INTAKE_MAX_EVENT_LOOP_DELAY_MS: positive(1_000),
   MESSAGE_MAX_BYTES: positive(65_536),
   QUEUE_DELIVERY_LIMIT: positive(20),
 
@@ -56,6 +60,8 @@ const EnvSchema = z.object({
     .regex(/^[^:]+:.+$/, 'user:password')
     .optional(),
   ZK_SESSION_TIMEOUT_MS: positive(10_000),
+  // How long a process waits for ZooKeeper at start before serving the switches' code defaults.
+  ZK_START_TIMEOUT_MS: positive(5_000),
 
   ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   DEAD_LETTER_BATCH_INTERVAL: millis(60_000),

@@ -2,6 +2,7 @@
 // The `order-actors` command: starts the service (all roles or one), migrates, and hosts the
 // operator commands. Each subcommand parses the environment once through loadConfig.
 import { Command, Option } from 'commander';
+import { registerSwitchCommands } from '../cli/switch-commands.js';
 import { loadConfig, ROLES, type Role } from '../config.js';
 import { createDb } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
@@ -36,6 +37,8 @@ program
       await db.destroy();
     }
   });
+
+registerSwitchCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

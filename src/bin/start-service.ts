@@ -18,14 +18,22 @@ import { createMessagingClient } from '../notifications/messaging-client.js';
 import { createNotificationActor } from '../notifications/notification-actor.js';
 import { startActor, type ActorRuntimeOptions, type RunningActor } from '../platform/amqp/actor-runtime.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
+import { createQueueDepthSampler } from '../platform/amqp/queue-depth-sampler.js';
+import { createIntakeGuard } from '../http/intake-guard.js';
+import { metricsRoutes } from '../http/metrics-routes.js';
+import { createMetrics } from '../platform/metrics.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
 import { declareTopology, describeTopology } from '../platform/amqp/topology.js';
 import { createDb } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { migrateToLatest } from '../platform/migrate.js';
 import { createShutdown, type Shutdown } from '../platform/shutdown.js';
-import type { SwitchReader } from '../platform/switches/switch-reader.js';
 import { buildMessagingSandbox } from '../sandbox/messaging-sandbox.js';
+import { createSwitchAdmin } from '../switches/switch-admin.js';
+import { recordObservedSwitchChanges } from '../switches/switch-change-recorder.js';
+import { createSwitchChangeRepository } from '../switches/switch-change-repository.js';
+import { switchRoutes } from '../switches/switch-routes.js';
+import { createZookeeperSwitches } from '../switches/zookeeper-switches.js';
 
 export type RunningService = {
   app: FastifyInstance;
@@ -42,19 +50,13 @@ function rolesOf(role: Role): Set<Role> {
   return new Set(role === 'all' ? ['intake', 'business', 'notification', 'dead-letters'] : [role]);
 }
 
-/** Defaults until ZooKeeper-backed switches are wired: every new path off, nothing paused. */
-const defaultSwitches: SwitchReader = {
-  takesNewPath: () => false,
-  isOn: () => false,
-  onChange: () => undefined,
-};
-
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const roles = rolesOf(config.ROLE);
   const shutdown = createShutdown(logger);
   const routes: FastifyPluginAsync[] = [];
   const health: HealthCheck[] = [];
   const actors: RunningActor[] = [];
+  const metrics = createMetrics();
   try {
     let notifyApiUrl = config.NOTIFY_API_URL;
     const wantsSandbox = roles.has('sandbox') || (roles.has('notification') && !notifyApiUrl);
@@ -96,21 +98,42 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     publishConnection.onConnect(() => {
       if (declared) void declare().catch((err: unknown) => logger.error({ err }, 'could not re-declare the topology'));
     });
-    const publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger });
+    const publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger, metrics });
     shutdown.add('publisher channel', () => publisher.close());
     await publisher.ready();
     health.push({ name: 'broker', check: () => publishConnection.isConnected() && publisher.isReady() });
 
     const orders = createOrderRepository();
     const delays = createDelayRepository();
-    const switches = defaultSwitches;
+    // Read before any actor starts, so that a pause switch that is on keeps its actor from consuming at all.
+    const switches = createZookeeperSwitches(config, logger);
+    await switches.start();
+    shutdown.add('switches', () => switches.close());
+    const switchChanges = createSwitchChangeRepository();
+    recordObservedSwitchChanges({ db, switches, changes: switchChanges, logger });
+    routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), adminToken: config.ADMIN_TOKEN }));
 
     if (roles.has('intake')) {
-      routes.push(orderRoutes({ db, orders, publisher, businessQueue: topology.actors.business!.work }));
+      const businessQueue = topology.actors.business!.work;
+      const depths = createQueueDepthSampler({ connection: publishConnection, queues: [businessQueue, topology.actors.notification!.work, topology.deadLetters], logger, metrics });
+      depths.start();
+      shutdown.add('queue depth sampler', () => depths.stop());
+      const admit = createIntakeGuard({
+        isBrokerBlocked: () => {
+          metrics.brokerBlocked.set(publishConnection.isBlocked() ? 1 : 0);
+          return publishConnection.isBlocked();
+        },
+        queueDepth: () => depths.depth(businessQueue),
+        maxQueueDepth: config.INTAKE_MAX_QUEUE_DEPTH,
+        publishesInFlight: () => publisher.inFlight(),
+        maxPublishesInFlight: config.INTAKE_MAX_PUBLISHES_IN_FLIGHT,
+        onRefused: (reason) => metrics.intakeRequests.inc({ route: 'intake', outcome: `refused_${reason}` }),
+      });
+      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit }));
       const fanout = createDelayFanout({ db, delays, publisher, businessQueue: topology.actors.business!.work, logger });
       fanout.start();
       shutdown.add('delivery-delay fan-out', () => fanout.stop());
-      routes.push(delayRoutes({ db, delays, fanout }));
+      routes.push(delayRoutes({ db, delays, fanout, admit }));
     }
 
     if (roles.has('business') || roles.has('notification')) {
@@ -123,7 +146,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         maxAttempts: config.MAX_ATTEMPTS,
         maxMessageBytes: config.MESSAGE_MAX_BYTES,
       });
-      const runtimeDeps = { connection: consumeConnection, publisher, topology, logger };
+      const hooks = {
+        onSettled: (actor: string, result: string, receivedAt: number) => {
+          metrics.actorMessages.inc({ actor, result });
+          metrics.actorMessageSeconds.observe({ actor }, (Date.now() - receivedAt) / 1000);
+        },
+        onBatch: (actor: string, _size: number, seconds: number) => metrics.actorBatchSeconds.observe({ actor }, seconds),
+      };
+      const runtimeDeps = { connection: consumeConnection, publisher, topology, logger, hooks };
 
       if (roles.has('business')) {
         const notificationQueue = topology.actors.notification!.work;
@@ -132,21 +162,21 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           handleSubmitted: createSubmissionHandler({ db, orders, switches, notificationQueue }),
           handleDelayed: createDelayHandler({ db, delays, orders, notificationQueue }),
         });
-        actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH) }, actor));
+        actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH), pause: switches.pauseControl('business-actor-paused') }, actor));
       }
       if (roles.has('notification')) {
         if (!notifyApiUrl) throw new Error('NOTIFY_API_URL is required for the notification role');
         const messaging = createMessagingClient({ baseUrl: notifyApiUrl, timeoutMs: config.NOTIFY_TIMEOUT_MS, connections: config.NOTIFY_CONNECTIONS });
         shutdown.add('messaging client', () => messaging.close());
         const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, queues: topology.actors.notification! });
-        actors.push(startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH) }, actor));
+        actors.push(startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH), pause: switches.pauseControl('notification-actor-paused') }, actor));
       }
       // Consumers stop before their channels' connection closes; in-flight messages finish first.
       shutdown.add('actors', () => Promise.all(actors.map((a) => a.stop())));
     }
 
-    routes.push(healthRoutes(health));
-    const app = await buildHttpApp({ logger, routes });
+    routes.push(healthRoutes(health), metricsRoutes(metrics));
+    const app = await buildHttpApp({ logger, routes, metrics, maxEventLoopDelayMs: roles.has('intake') ? config.INTAKE_MAX_EVENT_LOOP_DELAY_MS : undefined });
     await app.listen({ host: config.HOST, port: config.PORT });
     // Registered last so it runs first: no new requests while the rest shuts down.
     shutdown.add('http server', () => app.close());

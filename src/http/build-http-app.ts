@@ -1,11 +1,19 @@
 // The HTTP app as a factory that never listens: the start file listens, tests inject requests.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../platform/logger.js';
-import { registerErrorHandler } from './error-handler.js';
+import type { Metrics } from '../platform/metrics.js';
+import underPressure from '@fastify/under-pressure';
+import { registerErrorHandler, RETRY_AFTER_S } from './error-handler.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-export async function buildHttpApp(deps: { logger: Logger; routes: readonly FastifyPluginAsync[] }): Promise<FastifyInstance> {
+export async function buildHttpApp(deps: {
+  logger: Logger;
+  routes: readonly FastifyPluginAsync[];
+  /** Event-loop delay past which new work (POSTs) is refused; reads and health still answer. */
+  maxEventLoopDelayMs?: number;
+  metrics?: Pick<Metrics, 'intakeRequests'>;
+}): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   const app = Fastify({
     loggerInstance,
@@ -24,6 +32,24 @@ export async function buildHttpApp(deps: { logger: Logger; routes: readonly Fast
   // Content-Type through to validation instead of a clear 415.
   app.removeContentTypeParser('text/plain');
   registerErrorHandler(app);
+  const { metrics } = deps;
+  if (metrics) {
+    app.addHook('onResponse', async (req, reply) => {
+      if (req.method === 'POST') metrics.intakeRequests.inc({ route: req.routeOptions.url ?? 'unknown', outcome: String(reply.statusCode) });
+    });
+  }
+  if (deps.maxEventLoopDelayMs) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: deps.maxEventLoopDelayMs,
+      pressureHandler: (req, reply, type) => {
+        if (req.method !== 'POST') return;
+        void reply
+          .code(503)
+          .header('retry-after', String(RETRY_AFTER_S))
+          .send({ error: 'overloaded', message: `The service is under pressure (${type}); retry shortly` });
+      },
+    });
+  }
   for (const routes of deps.routes) await app.register(routes);
   return app;
 }

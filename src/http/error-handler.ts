@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { PublishError } from '../platform/amqp/publisher.js';
 import { AppError } from '../platform/errors.js';
-import { NotFoundError, ValidationError } from './http-errors.js';
+import { ConflictError, NotFoundError, ValidationError } from './http-errors.js';
 
 const FASTIFY_CODES: Record<string, { status: number; error: string; message: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', message: 'Send the body as Content-Type: application/json' },
@@ -26,6 +26,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send({ error: err.code, message: err.message, issues: err.issues });
     }
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.code, message: err.message });
+    if (err instanceof ConflictError) return reply.code(409).send({ error: err.code, message: err.message });
     if (err instanceof PublishError) {
       req.log.warn({ err }, 'could not hand the request to RabbitMQ');
       return reply

@@ -24,3 +24,10 @@ export function toIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<Pr
     message: i.code === 'unrecognized_keys' && i.keys ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
   }));
 }
+
+/** The request is valid but the resource's state forbids it (e.g. replaying a row already replayed). */
+export class ConflictError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, { retryable: false });
+  }
+}

@@ -85,6 +85,23 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       return reply.code(allUnavailable ? 503 : 200).send({ ...summary, results });
     });
 
+    // Every hop of one order through the actors, in time order: intake, business, retries,
+    // notification and the messaging API's answer. Built from the journal, which each actor writes
+    // in the same transaction as its work, so the trace never claims a hop that did not commit.
+    app.get('/orders/:orderId/trace', async (req) => {
+      const params = OrderIdParams.safeParse(req.params);
+      if (!params.success) throw new ValidationError(toIssues(params.error));
+      const view = await deps.orders.find(deps.db, params.data.orderId);
+      if (!view) throw new NotFoundError(`No order ${params.data.orderId} is recorded yet`);
+      const processed = view.journal.find((j) => j.event === 'order.processed');
+      const submittedAt = processed?.detail.submittedAt;
+      const hops = [
+        ...(typeof submittedAt === 'string' ? [{ at: submittedAt, actor: 'intake', event: 'order.accepted', detail: {} }] : []),
+        ...view.journal,
+      ].sort((a, b) => a.at.localeCompare(b.at));
+      return { orderId: view.orderId, traceId: view.traceId, status: view.status, hops };
+    });
+
     app.get('/orders/:orderId', async (req) => {
       const params = OrderIdParams.safeParse(req.params);
       if (!params.success) throw new ValidationError(toIssues(params.error));

@@ -20,10 +20,10 @@ export function createSubmissionHandler(deps: {
   const { db, orders } = deps;
 
   return async function handleSubmitted(messages: ReadonlyArray<Incoming<OrderSubmitted>>): Promise<Outcome[]> {
-    const candidates: NewOrder[] = messages.map((m) => {
+    const candidates: Array<NewOrder & { submittedAt: string; attempt: number }> = messages.map((m) => {
       const { order } = m.body;
       const v2 = deps.switches.takesNewPath(RULES_V2_SWITCH, order.orderId);
-      return { order, pricing: priceOrder(order.items, v2 ? 2 : 1), payloadHash: orderHash(order), traceId: m.traceId };
+      return { order, pricing: priceOrder(order.items, v2 ? 2 : 1), payloadHash: orderHash(order), traceId: m.traceId, submittedAt: m.body.submittedAt, attempt: m.attempt };
     });
 
     // One transaction for the whole batch: orders, their journal, and the verdict on duplicates.
@@ -51,7 +51,11 @@ export function createSubmissionHandler(deps: {
             return [{
               ...at,
               event: 'order.processed',
-              detail: { goodsTotal, shippingFee, total, ruleVersion, switch: RULES_V2_SWITCH, path: ruleVersion === 2 ? 'new' : 'old' },
+              detail: {
+                goodsTotal, shippingFee, total, ruleVersion,
+                switch: RULES_V2_SWITCH, path: ruleVersion === 2 ? 'new' : 'old',
+                submittedAt: c.submittedAt, attempt: c.attempt + 1,
+              },
             }];
           }
           if (result[i] === 'conflict') return [{ ...at, event: 'order.conflict_rejected', detail: { payloadHash: c.payloadHash } }];

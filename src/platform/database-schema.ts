@@ -1,12 +1,16 @@
 // The whole database as kysely types: each feature owns its table file, this joins them.
+import type { FailedMessagesTable } from '../dead-letters/failed-message-table.js';
 import type { DeliveryDelayOrdersTable, DeliveryDelaysTable } from '../delivery-delays/delay-table.js';
 import type { DeliveriesTable } from '../notifications/delivery-table.js';
 import type { OrderJournalTable, OrdersTable } from '../orders/order-table.js';
+import type { SwitchChangesTable } from '../switches/switch-table.js';
 
 export type Database = {
   orders: OrdersTable;
   order_journal: OrderJournalTable;
   deliveries: DeliveriesTable;
+  failed_messages: FailedMessagesTable;
   delivery_delays: DeliveryDelaysTable;
   delivery_delay_orders: DeliveryDelayOrdersTable;
+  switch_changes: SwitchChangesTable;
 };

@@ -13,7 +13,11 @@ function make(traceId: string): TraceContext {
 
 /** A new span in the trace of `incoming` (a traceparent header), or a new trace if it is missing or malformed. */
 export function continueTrace(incoming: unknown): TraceContext {
-  const m = typeof incoming === 'string' ? TRACEPARENT.exec(incoming) : null;
-  const traceId = m?.[1];
-  return make(traceId && !/^0+$/.test(traceId) ? traceId : randomBytes(16).toString('hex'));
+  return make(traceIdOf(incoming) ?? randomBytes(16).toString('hex'));
+}
+
+/** The trace id a traceparent header names, or undefined when it is missing or malformed. */
+export function traceIdOf(traceparent: unknown): string | undefined {
+  const traceId = typeof traceparent === 'string' ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
+  return traceId && !/^0+$/.test(traceId) ? traceId : undefined;
 }

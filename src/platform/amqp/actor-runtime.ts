@@ -26,6 +26,8 @@ export type PauseControl = { isPaused(): boolean; onChange(listener: () => void)
 export type ActorHooks = {
   /** Called once per settled message, for metrics. */
   onSettled?(actor: string, result: 'done' | 'retried' | 'dead-lettered', startedAt: number): void;
+  /** Called once per handled batch with the handler's duration. */
+  onBatch?(actor: string, size: number, seconds: number): void;
 };
 
 type Delivery = { msg: ConsumeMessage; channel: Channel; receivedAt: number };
@@ -191,8 +193,10 @@ export function startActor<T>(
     const valid = decoded.filter((d): d is Extract<Decoded<T>, { incoming: Incoming<T> }> => 'incoming' in d);
     let outcomes: Outcome[] = [];
     if (valid.length > 0) {
+      const started = performance.now();
       try {
         outcomes = await actor.handleBatch(valid.map((v) => v.incoming));
+        deps.hooks?.onBatch?.(actor.name, valid.length, (performance.now() - started) / 1000);
         if (outcomes.length !== valid.length) throw new Error(`handler returned ${outcomes.length} outcomes for ${valid.length} messages`);
       } catch (err) {
         outcomes = valid.map(() => ({ ok: false, error: err as Error }));

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { RetryableError } from '../errors.js';
 import type { AmqpConnection } from './connection.js';
 
@@ -33,12 +34,14 @@ export function createPublisher(deps: {
   exchange: string;
   confirmTimeoutMs: number;
   logger: Logger;
+  metrics?: Pick<Metrics, 'publishConfirmSeconds' | 'publishesInFlight'>;
 }) {
   const logger = deps.logger.child({ module: 'publisher' });
   let channel: ConfirmChannel | null = null;
   let drained: Promise<void> | null = null;
   // Message ids the broker returned as unroutable; their confirm still arrives and must fail.
   const returned = new Set<string>();
+  let inFlight = 0;
   // Settled when a channel is open; replaced while (re)opening so publishes can wait for it.
   let opened = deferred();
 
@@ -121,12 +124,23 @@ export function createPublisher(deps: {
         drained = new Promise<void>((resolve) => ch.once('drain', () => resolve()));
       }
     });
-    await withDeadline(confirmed, 'confirm the message');
+    const started = performance.now();
+    inFlight++;
+    deps.metrics?.publishesInFlight.set(inFlight);
+    try {
+      await withDeadline(confirmed, 'confirm the message');
+      deps.metrics?.publishConfirmSeconds.observe((performance.now() - started) / 1000);
+    } finally {
+      inFlight--;
+      deps.metrics?.publishesInFlight.set(inFlight);
+    }
   }
 
   return {
     publish,
     isReady: () => channel !== null,
+    /** Publishes awaiting a confirm: intake refuses work past a limit instead of queueing in memory. */
+    inFlight: () => inFlight,
     /** Resolves once a channel is open (at start, before the intake takes requests). */
     ready: () => opened.promise,
     async close(): Promise<void> {

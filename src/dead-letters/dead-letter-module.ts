@@ -1,0 +1,39 @@
+// Wires the dead-letter side for the service: its own broker connection for the batch job (a
+// publisher blocked by a broker alarm must not stop failures from being drained), the scheduled job
+// when this process runs the 'dead-letters' role, and the use cases the admin routes call.
+import type { Config } from '../config.js';
+import { createAmqpConnection } from '../platform/amqp/connection.js';
+import type { Publisher } from '../platform/amqp/publisher.js';
+import type { Topology } from '../platform/amqp/topology.js';
+import type { Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import type { Shutdown } from '../platform/shutdown.js';
+import { createDeadLetterDrainer, startDrainSchedule } from './dead-letter-drainer.js';
+import { createDeadLetterService } from './dead-letter-service.js';
+import { createFailedMessageRepository } from './failed-message-repository.js';
+import { createFailureAlerts } from './failure-alerts.js';
+
+export const ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
+
+export async function startDeadLetters(deps: {
+  config: Config;
+  db: Db;
+  publisher: Pick<Publisher, 'publish'>;
+  topology: Topology;
+  logger: Logger;
+  shutdown: Shutdown;
+  /** Run the batch job on DEAD_LETTER_BATCH_INTERVAL (the 'dead-letters' role); otherwise it runs on demand only. */
+  schedule: boolean;
+}) {
+  const { config, db, logger } = deps;
+  const connection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-dead-letters`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
+  deps.shutdown.add('dead-letter connection', () => connection.close());
+  const repository = createFailedMessageRepository();
+  const alerts = createFailureAlerts({ webhookUrl: config.ALERT_WEBHOOK_URL, timeoutMs: ALERT_WEBHOOK_TIMEOUT_MS, logger });
+  const drainer = createDeadLetterDrainer({ db, connection, topology: deps.topology, repository, alerts, logger });
+  if (deps.schedule) {
+    const job = startDrainSchedule({ drainer, intervalMs: config.DEAD_LETTER_BATCH_INTERVAL, logger });
+    deps.shutdown.add('dead-letter batch job', () => job.stop());
+  }
+  return createDeadLetterService({ db, repository, publisher: deps.publisher, drain: drainer.drain, topology: deps.topology, logger });
+}

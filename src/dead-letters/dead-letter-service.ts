@@ -1,0 +1,187 @@
+// The use cases of reviewing failures, shared by the admin REST routes and the CLI so neither holds
+// logic of its own: list, group, show, replay (one, or a group that stops itself when the cause is
+// not fixed), discard, drain.
+import type { Publisher } from '../platform/amqp/publisher.js';
+import type { Topology } from '../platform/amqp/topology.js';
+import type { Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import { ConflictError, NotFoundError } from '../http/http-errors.js';
+import { replayMessage } from './dead-letter-record.js';
+import type { DrainReport } from './dead-letter-drainer.js';
+import type { FailedMessageFilter, FailedMessageRepository, FailedMessageSummary } from './failed-message-repository.js';
+
+export type ReplaySelection = { groupId: string } | { filter: Omit<FailedMessageFilter, 'status' | 'fingerprint'> };
+
+export type ReplayedMessage = { id: number; status: 'replayed'; queue: string; messageId: string; replayedAt: string; replayedBy: string };
+
+export type BulkReplayReport = {
+  /** completed: every selected row was replayed; stopped: the first ones failed again the same way, the rest were left alone. */
+  outcome: 'completed' | 'stopped' | 'nothing_to_replay';
+  message: string;
+  replayed: number[];
+  probe: {
+    ids: number[];
+    waitedMs: number;
+    /** Rows the probe messages came back as, with whether they failed for the same cause. */
+    cameBack: Array<{ id: number; replayOf: number; errorCode: string; fingerprint: string; sameCause: boolean }>;
+  };
+  /** Rows still open (status new) in the selection after this replay. */
+  left: number;
+};
+
+export type BulkReplayOptions = { probeSize: number; probeWaitMs: number; limit: number };
+
+export type DeadLetterService = ReturnType<typeof createDeadLetterService>;
+
+/**
+ * How long a replayed message can take to come back if its cause is not fixed: every retry tier it
+ * would wait in, plus time to be handled and drained.
+ */
+export function retryChainMs(retryDelaysMs: readonly number[], maxAttempts: number): number {
+  let total = 0;
+  for (let attempt = 1; attempt < maxAttempts && retryDelaysMs.length > 0; attempt++) {
+    total += retryDelaysMs[Math.min(attempt - 1, retryDelaysMs.length - 1)]!;
+  }
+  return total + 3_000;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createDeadLetterService(deps: {
+  db: Db;
+  repository: FailedMessageRepository;
+  publisher: Pick<Publisher, 'publish'>;
+  /** One drain of the dead-letter queue (the batch job's). */
+  drain: () => Promise<DrainReport>;
+  topology: Pick<Topology, 'actors'>;
+  logger: Logger;
+}) {
+  const { db, repository } = deps;
+  const logger = deps.logger.child({ module: 'dead-letters' });
+  const workQueues = new Set(Object.values(deps.topology.actors).map((q) => q.work));
+
+  async function show(id: number) {
+    const found = await repository.find(db, id);
+    if (!found) throw new NotFoundError(`No failed message ${id}`);
+    return found;
+  }
+
+  /**
+   * Republishes the stored body and properties to the original queue and marks the row replayed,
+   * in one transaction held across the publish confirm: a second replay waits for the row and finds
+   * it replayed, and a failed publish leaves the row new. (A crash after the confirm but before the
+   * commit can send it twice; the actors are idempotent, which is cheaper than losing it.)
+   */
+  async function replay(id: number, by: string): Promise<ReplayedMessage> {
+    return db.transaction().execute(async (trx) => {
+      const row = await repository.claimForReplay(trx, id, by);
+      if (!row) {
+        const status = await repository.statusOf(trx, id);
+        if (!status) throw new NotFoundError(`No failed message ${id}`);
+        throw new ConflictError(`already_${status}`, `Failed message ${id} is ${status}; only new ones are replayed, and only once`);
+      }
+      if (!row.originalQueue || !workQueues.has(row.originalQueue)) {
+        throw new ConflictError(
+          'not_replayable',
+          `Failed message ${id} came from ${row.originalQueue ?? 'an unknown queue'}, which is not a work queue of this deployment; republish it by hand or discard it`,
+        );
+      }
+      await deps.publisher.publish(row.originalQueue, Buffer.from(row.body.base64, 'base64'), replayMessage(row));
+      logger.info({ id, messageId: row.messageId, queue: row.originalQueue, by }, 'failed message replayed');
+      return { id, status: 'replayed' as const, queue: row.originalQueue, messageId: row.messageId, replayedAt: row.replayedAt!, replayedBy: by };
+    });
+  }
+
+  /** Replays these rows, a few at a time; rows someone else replayed or discarded meanwhile are skipped. */
+  async function replayAll(ids: readonly number[], by: string): Promise<number[]> {
+    const done: number[] = [];
+    const queue = [...ids];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          await replay(id, by);
+          done.push(id);
+        } catch (err) {
+          if (!(err instanceof ConflictError)) throw err;
+        }
+      }
+    };
+    // Each replay holds a pooled connection across its publish confirm: keep a few, not the pool.
+    await Promise.all(Array.from({ length: 4 }, worker));
+    return done.sort((a, b) => a - b);
+  }
+
+  /** Drains and looks for the probe rows coming back, until one fails the same way, all are back, or time is up. */
+  async function watchProbe(probe: ReadonlyArray<{ id: number; fingerprint: string }>, waitMs: number) {
+    const started = Date.now();
+    const fingerprintOf = new Map(probe.map((p) => [p.id, p.fingerprint]));
+    for (;;) {
+      await deps.drain().catch((err: unknown) => logger.warn({ err }, 'could not drain while watching a replay'));
+      const back = await repository.replaysOf(db, probe.map((p) => p.id));
+      const cameBack = back.map((b) => ({ ...b, sameCause: fingerprintOf.get(b.replayOf) === b.fingerprint }));
+      const waitedMs = Date.now() - started;
+      const allBack = new Set(cameBack.map((c) => c.replayOf)).size === probe.length;
+      if (cameBack.some((c) => c.sameCause) || allBack || waitedMs >= waitMs) return { cameBack, waitedMs };
+      await sleep(Math.min(300, Math.max(0, waitMs - waitedMs)));
+    }
+  }
+
+  async function replayMany(selection: ReplaySelection, by: string, options: BulkReplayOptions): Promise<BulkReplayReport> {
+    const filter: FailedMessageFilter = 'groupId' in selection ? { fingerprint: selection.groupId } : selection.filter;
+    const candidates = await repository.openIds(db, filter, options.limit);
+    if (candidates.length === 0) {
+      return { outcome: 'nothing_to_replay', message: 'No open (new) failed messages match', replayed: [], probe: { ids: [], waitedMs: 0, cameBack: [] }, left: 0 };
+    }
+    // A first slice goes alone: if it fails again the same way, the cause is not fixed and replaying
+    // the rest would only move them through the retry tiers back into the dead-letter table.
+    const probeRows = candidates.slice(0, options.probeSize);
+    const probeIds = await replayAll(probeRows.map((p) => p.id), by);
+    const watched = await watchProbe(probeRows.filter((p) => probeIds.includes(p.id)), options.probeWaitMs);
+    const probe = { ids: probeIds, ...watched };
+    const same = watched.cameBack.filter((c) => c.sameCause);
+    if (same.length > 0) {
+      const left = await repository.countOpen(db, filter);
+      const message =
+        `Stopped: ${same.length} of the first ${probeIds.length} replayed message(s) failed again with the same cause (${same[0]!.errorCode}); ` +
+        `the cause is not fixed yet. ${left} message(s) were left untouched. Fix the cause, then replay again.`;
+      logger.warn({ by, probe: probeIds, failedAgain: same.map((s) => s.id), left }, 'bulk replay stopped: the cause is not fixed');
+      return { outcome: 'stopped', message, replayed: probeIds, probe, left };
+    }
+    const rest = await replayAll(candidates.slice(options.probeSize).map((c) => c.id), by);
+    const replayed = [...probeIds, ...rest];
+    const left = await repository.countOpen(db, filter);
+    logger.info({ by, replayed: replayed.length, left }, 'bulk replay completed');
+    return {
+      outcome: 'completed',
+      message: `Replayed ${replayed.length} message(s); the first ${probeIds.length} did not fail again the same way within ${watched.waitedMs} ms.${left > 0 ? ` ${left} open message(s) remain beyond the limit of ${options.limit}.` : ''}`,
+      replayed,
+      probe,
+      left,
+    };
+  }
+
+  async function discard(id: number, by: string, reason: string): Promise<FailedMessageSummary & { discardedBy: string; discardReason: string }> {
+    const row = await repository.discard(db, id, by, reason);
+    if (!row) {
+      const status = await repository.statusOf(db, id);
+      if (!status) throw new NotFoundError(`No failed message ${id}`);
+      throw new ConflictError(`already_${status}`, `Failed message ${id} is ${status}; only new ones can be discarded`);
+    }
+    logger.info({ id, by, reason }, 'failed message discarded');
+    return { ...row, discardedBy: by, discardReason: reason };
+  }
+
+  return {
+    list: (filter: FailedMessageFilter, page: { limit: number; cursor?: string | undefined }) =>
+      repository.list(db, filter, { limit: page.limit, beforeId: page.cursor === undefined ? undefined : Number(page.cursor) }).then((items) => ({
+        items,
+        nextCursor: items.length === page.limit ? String(items[items.length - 1]!.id) : null,
+      })),
+    groups: (filter: FailedMessageFilter, limit = 200) => repository.groups(db, filter, limit),
+    show,
+    replay,
+    replayMany,
+    discard,
+    drain: () => deps.drain(),
+  };
+}

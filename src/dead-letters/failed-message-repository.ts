@@ -1,0 +1,302 @@
+// All SQL about stored dead letters: storing them once, listing, grouping by cause, and the status
+// transitions (new → replayed | discarded) done atomically so two operators cannot replay one twice.
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import type { Database } from '../platform/database-schema.js';
+import type { DeadLetter } from './dead-letter-record.js';
+import type { FailedMessagesTable, FailedMessageStatus } from './failed-message-table.js';
+
+type Q = Kysely<Database>;
+type Row = Selectable<FailedMessagesTable>;
+
+export type FailedMessageFilter = {
+  actor?: string | undefined;
+  errorCode?: string | undefined;
+  orderId?: string | undefined;
+  /** Compared with the last failure time. */
+  since?: Date | undefined;
+  until?: Date | undefined;
+  status?: FailedMessageStatus | undefined;
+  fingerprint?: string | undefined;
+};
+
+export type FailedMessageSummary = {
+  id: number;
+  messageId: string;
+  status: FailedMessageStatus;
+  actor: string;
+  originalQueue: string | null;
+  routingKey: string | null;
+  errorCode: string;
+  errorMessage: string;
+  errorClass: string;
+  deadLetterReason: string;
+  attempts: number;
+  firstFailedAt: string;
+  lastFailedAt: string;
+  orderId: string | null;
+  traceId: string | null;
+  fingerprint: string;
+  replayOf: number | null;
+  storedAt: string;
+};
+
+export type FailedMessageDetail = FailedMessageSummary & {
+  errorStack: string | null;
+  body: { bytes: number; base64: string; json?: unknown; text?: string };
+  headers: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  replayedAt: string | null;
+  replayedBy: string | null;
+  discardedAt: string | null;
+  discardedBy: string | null;
+  discardReason: string | null;
+  /** Rows this one came back as after being replayed and failing again. */
+  replays: number[];
+};
+
+export type FailureGroup = {
+  groupId: string;
+  actor: string;
+  errorCode: string;
+  /** The newest failure's message, as a sample of the cause. */
+  message: string;
+  count: number;
+  /** How many of them are still 'new' (neither replayed nor discarded). */
+  open: number;
+  firstSeen: string;
+  lastSeen: string;
+  sampleId: number;
+};
+
+export type StoredCount = { id: number; actor: string; errorCode: string };
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+const SUMMARY_COLUMNS = [
+  'id', 'message_id', 'status', 'actor', 'original_queue', 'routing_key', 'error_code', 'error_message', 'error_class',
+  'dead_letter_reason', 'attempts', 'first_failed_at', 'last_failed_at', 'order_id', 'trace_id', 'fingerprint', 'replay_of', 'stored_at',
+] as const;
+
+function toSummary(r: Pick<Row, (typeof SUMMARY_COLUMNS)[number]>): FailedMessageSummary {
+  return {
+    id: Number(r.id),
+    messageId: r.message_id,
+    status: r.status,
+    actor: r.actor,
+    originalQueue: r.original_queue,
+    routingKey: r.routing_key,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    errorClass: r.error_class,
+    deadLetterReason: r.dead_letter_reason,
+    attempts: r.attempts,
+    firstFailedAt: iso(r.first_failed_at)!,
+    lastFailedAt: iso(r.last_failed_at)!,
+    orderId: r.order_id,
+    traceId: r.trace_id,
+    fingerprint: r.fingerprint,
+    replayOf: r.replay_of === null ? null : Number(r.replay_of),
+    storedAt: iso(r.stored_at)!,
+  };
+}
+
+function toDetail(r: Row, replays: number[]): FailedMessageDetail {
+  const utf8 = r.body.toString('utf8');
+  return {
+    ...toSummary(r),
+    errorStack: r.error_stack,
+    body: {
+      bytes: r.body.length,
+      base64: r.body.toString('base64'),
+      ...(r.body_json === null ? {} : { json: r.body_json }),
+      // Text only when the bytes are valid UTF-8, so what is shown is what was sent.
+      ...(r.body_json === null && Buffer.from(utf8, 'utf8').equals(r.body) ? { text: utf8 } : {}),
+    },
+    headers: r.headers,
+    properties: r.properties,
+    replayedAt: iso(r.replayed_at),
+    replayedBy: r.replayed_by,
+    discardedAt: iso(r.discarded_at),
+    discardedBy: r.discarded_by,
+    discardReason: r.discard_reason,
+    replays,
+  };
+}
+
+function matching(f: FailedMessageFilter) {
+  return (eb: ExpressionBuilder<Database, 'failed_messages'>) => {
+    const c: Array<Expression<SqlBool>> = [];
+    if (f.actor !== undefined) c.push(eb('actor', '=', f.actor));
+    if (f.errorCode !== undefined) c.push(eb('error_code', '=', f.errorCode));
+    if (f.orderId !== undefined) c.push(eb('order_id', '=', f.orderId));
+    if (f.since !== undefined) c.push(eb('last_failed_at', '>=', f.since));
+    if (f.until !== undefined) c.push(eb('last_failed_at', '<', f.until));
+    if (f.status !== undefined) c.push(eb('status', '=', f.status));
+    if (f.fingerprint !== undefined) c.push(eb('fingerprint', '=', f.fingerprint));
+    return eb.and(c);
+  };
+}
+
+export function createFailedMessageRepository() {
+  return {
+    /** Stores dead letters; one already stored (same dedup key) is skipped. Returns the new rows. */
+    async insertMany(q: Q, letters: readonly DeadLetter[]): Promise<StoredCount[]> {
+      if (letters.length === 0) return [];
+      const rows = await q
+        .insertInto('failed_messages')
+        .values(
+          letters.map((l) => ({
+            dedup_key: l.dedupKey,
+            message_id: l.messageId,
+            actor: l.actor,
+            original_queue: l.originalQueue ?? null,
+            routing_key: l.routingKey ?? null,
+            error_code: l.errorCode,
+            error_message: l.errorMessage,
+            error_stack: l.errorStack ?? null,
+            error_class: l.errorClass,
+            dead_letter_reason: l.deadLetterReason,
+            attempts: l.attempts,
+            first_failed_at: l.firstFailedAt.toISOString(),
+            last_failed_at: l.lastFailedAt.toISOString(),
+            order_id: l.orderId ?? null,
+            trace_id: l.traceId ?? null,
+            fingerprint: l.fingerprint,
+            body: l.body,
+            body_json: l.bodyJson === undefined ? null : JSON.stringify(l.bodyJson),
+            headers: JSON.stringify(l.headers),
+            properties: JSON.stringify(l.properties),
+            replay_of: l.replayOf ?? null,
+          })),
+        )
+        .onConflict((oc) => oc.column('dedup_key').doNothing())
+        .returning(['id', 'actor', 'error_code'])
+        .execute();
+      return rows.map((r) => ({ id: Number(r.id), actor: r.actor, errorCode: r.error_code }));
+    },
+
+    /** Newest first; `beforeId` is the cursor (the last id of the previous page). */
+    async list(q: Q, filter: FailedMessageFilter, page: { limit: number; beforeId?: number | undefined }): Promise<FailedMessageSummary[]> {
+      let query = q.selectFrom('failed_messages').select(SUMMARY_COLUMNS).where(matching(filter));
+      if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId);
+      const rows = await query.orderBy('id', 'desc').limit(page.limit).execute();
+      return rows.map(toSummary);
+    },
+
+    async groups(q: Q, filter: FailedMessageFilter, limit: number): Promise<FailureGroup[]> {
+      const rows = await q
+        .selectFrom('failed_messages')
+        .where(matching(filter))
+        .groupBy('fingerprint')
+        .select((eb) => [
+          'fingerprint',
+          eb.fn.min('actor').as('actor'),
+          eb.fn.min('error_code').as('error_code'),
+          sql<string>`(array_agg(error_message order by id desc))[1]`.as('message'),
+          sql<number>`count(*)`.as('count'),
+          sql<number>`count(*) filter (where status = 'new')`.as('open'),
+          eb.fn.min('first_failed_at').as('first_seen'),
+          eb.fn.max('last_failed_at').as('last_seen'),
+          eb.fn.max('id').as('sample_id'),
+        ])
+        .orderBy('last_seen', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        groupId: r.fingerprint,
+        actor: r.actor,
+        errorCode: r.error_code,
+        message: r.message,
+        count: Number(r.count),
+        open: Number(r.open),
+        firstSeen: iso(r.first_seen)!,
+        lastSeen: iso(r.last_seen)!,
+        sampleId: Number(r.sample_id),
+      }));
+    },
+
+    async find(q: Q, id: number): Promise<FailedMessageDetail | undefined> {
+      const row = await q.selectFrom('failed_messages').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      const replays = await q.selectFrom('failed_messages').select('id').where('replay_of', '=', id).orderBy('id').execute();
+      return toDetail(row, replays.map((r) => Number(r.id)));
+    },
+
+    async statusOf(q: Q, id: number): Promise<FailedMessageStatus | undefined> {
+      const row = await q.selectFrom('failed_messages').select('status').where('id', '=', id).executeTakeFirst();
+      return row?.status;
+    },
+
+    /** new → replayed, only if still new; the row stays locked until the caller's transaction ends. */
+    async claimForReplay(q: Q, id: number, by: string): Promise<FailedMessageDetail | undefined> {
+      const row = await q
+        .updateTable('failed_messages')
+        .set({ status: 'replayed', replayed_at: sql<string>`now()`, replayed_by: by })
+        .where('id', '=', id)
+        .where('status', '=', 'new')
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toDetail(row, []) : undefined;
+    },
+
+    /** new → discarded, only if still new. Nothing is deleted. */
+    async discard(q: Q, id: number, by: string, reason: string): Promise<FailedMessageSummary | undefined> {
+      const row = await q
+        .updateTable('failed_messages')
+        .set({ status: 'discarded', discarded_at: sql<string>`now()`, discarded_by: by, discard_reason: reason })
+        .where('id', '=', id)
+        .where('status', '=', 'new')
+        .returning(SUMMARY_COLUMNS)
+        .executeTakeFirst();
+      return row ? toSummary(row) : undefined;
+    },
+
+    /** Ids of the open rows a bulk replay takes, oldest first. */
+    async openIds(q: Q, filter: FailedMessageFilter, limit: number): Promise<Array<{ id: number; fingerprint: string }>> {
+      const rows = await q
+        .selectFrom('failed_messages')
+        .select(['id', 'fingerprint'])
+        .where(matching({ ...filter, status: 'new' }))
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ id: Number(r.id), fingerprint: r.fingerprint }));
+    },
+
+    async countOpen(q: Q, filter: FailedMessageFilter): Promise<number> {
+      const row = await q
+        .selectFrom('failed_messages')
+        .select(sql<number>`count(*)`.as('n'))
+        .where(matching({ ...filter, status: 'new' }))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    /** The rows these replayed rows came back as (replayed, then failed again). */
+    async replaysOf(q: Q, ids: readonly number[]): Promise<Array<{ id: number; replayOf: number; fingerprint: string; errorCode: string }>> {
+      if (ids.length === 0) return [];
+      const rows = await q
+        .selectFrom('failed_messages')
+        .select(['id', 'replay_of', 'fingerprint', 'error_code'])
+        .where('replay_of', 'in', ids)
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({ id: Number(r.id), replayOf: Number(r.replay_of), fingerprint: r.fingerprint, errorCode: r.error_code }));
+    },
+
+    /**
+     * Session-level advisory lock naming one drain: held on one connection for a whole run, released
+     * by the caller or, if the process dies, by PostgreSQL when the session ends.
+     */
+    async tryDrainLock(q: Q, name: string): Promise<boolean> {
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as locked`.execute(q);
+      return rows[0]?.locked === true;
+    },
+
+    async releaseDrainLock(q: Q, name: string): Promise<void> {
+      await sql`select pg_advisory_unlock(hashtextextended(${name}, 0))`.execute(q);
+    },
+  };
+}
+
+export type FailedMessageRepository = ReturnType<typeof createFailedMessageRepository>;

@@ -1,0 +1,141 @@
+// The switches a process uses: decisions for code paths (SwitchReader), pause controls for actors,
+// and the operations the CLI and the admin routes offer, over any SwitchStore. The value of a
+// switch is the store's last good value, or the registry's default while the store has none.
+import type { Logger } from '../logger.js';
+import type { PauseControl } from '../amqp/actor-runtime.js';
+import { PermanentError } from '../errors.js';
+import { takesNewPath } from './bucketing.js';
+import type { SwitchReader } from './switch-reader.js';
+import { createSwitchRegistry, kindOf, parseSwitchValue, type SwitchKind, type SwitchRegistry, type SwitchValue } from './switch-registry.js';
+import type { RejectedValue, SwitchObservation, SwitchStore } from './switch-store.js';
+
+export class UnknownSwitchError extends PermanentError {
+  constructor(name: string) {
+    super('unknown_switch', `No switch named "${name}"; list them with GET /admin/switches or \`order-actors switches list\``);
+  }
+}
+
+export class InvalidSwitchValueError extends PermanentError {
+  constructor(name: string, reason: string) {
+    super('invalid_switch_value', `${name}: ${reason}`);
+  }
+}
+
+export type SwitchView = {
+  name: string;
+  kind: SwitchKind;
+  value: SwitchValue;
+  default: SwitchValue;
+  description: string | undefined;
+  /** Where the value comes from: read from ZooKeeper, or the code default (never read). */
+  source: 'store' | 'default';
+  /** Declared by this code (false: found in ZooKeeper only). */
+  known: boolean;
+  version: number | undefined;
+  modifiedAt: string | undefined;
+  /** The last value refused since the last good one: still in ZooKeeper, not in effect. */
+  rejected: RejectedValue | undefined;
+};
+
+export type SwitchChange = { name: string; previous: string | undefined; value: SwitchValue; version: number; mzxid: string; modifiedAt: Date };
+
+export type Switches = ReturnType<typeof createSwitches>;
+
+export function createSwitches(deps: { store: SwitchStore; registry?: SwitchRegistry; logger: Logger }) {
+  const { store } = deps;
+  const registry = deps.registry ?? createSwitchRegistry();
+  const logger = deps.logger.child({ module: 'switches' });
+  const listeners = new Map<string, Array<() => void>>();
+  const effective = new Map<string, SwitchValue | undefined>();
+  const warnedUnknown = new Set<string>();
+
+  function valueOf(name: string): SwitchValue | undefined {
+    return store.get(name)?.value ?? registry.get(name)?.default;
+  }
+
+  store.onObserve(({ name }) => {
+    const before = effective.has(name) ? effective.get(name) : registry.get(name)?.default;
+    const after = valueOf(name);
+    effective.set(name, after);
+    if (before === after) return;
+    for (const l of listeners.get(name) ?? []) {
+      try {
+        l();
+      } catch (err) {
+        logger.error({ err, name }, 'a switch change listener failed');
+      }
+    }
+  });
+
+  function view(name: string): SwitchView | undefined {
+    const def = registry.get(name);
+    const stored = store.get(name);
+    const value = stored?.value ?? def?.default;
+    if (value === undefined) return undefined;
+    return {
+      name,
+      kind: def?.kind ?? kindOf(value),
+      value,
+      default: def?.default ?? value,
+      description: def?.description,
+      source: stored ? 'store' : 'default',
+      known: def !== undefined,
+      version: stored?.version,
+      modifiedAt: stored?.modifiedAt.toISOString(),
+      rejected: store.rejected(name),
+    };
+  }
+
+  function isOn(name: string): boolean {
+    return valueOf(name) === 'on';
+  }
+
+  const reader: SwitchReader = {
+    takesNewPath(name, key) {
+      const value = valueOf(name);
+      if (typeof value === 'number') return takesNewPath(name, key, value);
+      if (value === undefined && !warnedUnknown.has(name)) {
+        warnedUnknown.add(name);
+        logger.warn({ name }, 'code asked for a switch that is not declared; taking the old path');
+      }
+      return value === 'on';
+    },
+    isOn,
+    onChange(name, listener) {
+      listeners.set(name, [...(listeners.get(name) ?? []), listener]);
+    },
+  };
+
+  return {
+    ...reader,
+    start: () => store.start(),
+    close: () => store.close(),
+    isStale: () => store.isStale(),
+    /** Every declared switch and every switch found in the store, by name. */
+    list(): SwitchView[] {
+      const names = new Set([...registry.keys(), ...store.all().map((s) => s.name)]);
+      return [...names].sort().map((n) => view(n)!);
+    },
+    get(name: string): SwitchView | undefined {
+      return view(name);
+    },
+    /** Validates `input` for the switch's kind, then writes it. Throws UnknownSwitchError or InvalidSwitchValueError before writing. */
+    async set(name: string, input: string | number): Promise<SwitchChange> {
+      const existing = view(name);
+      if (!existing) throw new UnknownSwitchError(name);
+      const parsed = parseSwitchValue(input, existing.kind);
+      if (!parsed.ok) throw new InvalidSwitchValueError(name, parsed.reason);
+      const { previousRaw, current } = await store.write(name, parsed.value);
+      return { name, previous: previousRaw, value: current.value, version: current.version, mzxid: current.mzxid, modifiedAt: current.modifiedAt };
+    },
+    /** Every value read from the store, for the audit of changes made directly in ZooKeeper. */
+    onObserve(listener: (observation: SwitchObservation) => void): void {
+      store.onObserve(listener);
+    },
+    /** An actor's pause control over an on/off switch: paused while it is `on`. */
+    pauseControl(name: string): PauseControl {
+      if (registry.get(name)?.kind !== 'onoff') throw new UnknownSwitchError(name);
+      return { isPaused: () => isOn(name), onChange: (listener) => reader.onChange(name, listener) };
+    },
+  };
+}

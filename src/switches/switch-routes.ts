@@ -1,0 +1,67 @@
+// The switches over HTTP for operators, behind the admin token: list, read, flip (validated before
+// anything is written, audited with who and old → new), and each switch's history.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { adminActor, adminAuth } from '../http/admin-auth.js';
+import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import { SWITCH_NAME_PATTERN } from '../platform/switches/switch-registry.js';
+import { InvalidSwitchValueError, UnknownSwitchError } from '../platform/switches/switches.js';
+import { SwitchesUnavailableError } from '../platform/switches/zookeeper-ops.js';
+import type { SwitchAdmin } from './switch-admin.js';
+
+const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
+const SetBody = z.strictObject({ value: z.union([z.string().max(100), z.number()]) });
+const HistoryQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
+
+/** Our switch errors as the HTTP envelope's errors; ZooKeeper being away is a 503 with a reason. */
+async function translated<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof UnknownSwitchError) throw new NotFoundError(err.message);
+    if (err instanceof InvalidSwitchValueError) throw new ValidationError([{ path: 'value', message: err.message }]);
+    throw err;
+  }
+}
+
+export function switchRoutes(deps: { admin: SwitchAdmin; adminToken: string | undefined }) {
+  const { admin } = deps;
+  return async (app: FastifyInstance): Promise<void> => {
+    // onRequest, not preHandler: a caller without the token learns nothing, not even body errors.
+    app.addHook('onRequest', adminAuth(deps.adminToken));
+
+    const nameOf = (params: unknown) => {
+      const parsed = NameParams.safeParse(params);
+      if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
+      return parsed.data.name;
+    };
+
+    app.get('/admin/switches', async () => admin.list());
+
+    app.get('/admin/switches/:name', async (req) => translated(admin.get(nameOf(req.params))));
+
+    app.put('/admin/switches/:name', async (req, reply) => {
+      const name = nameOf(req.params);
+      const body = SetBody.safeParse(req.body);
+      if (!body.success) throw new ValidationError(toIssues(body.error));
+      try {
+        const change = await translated(admin.set(name, body.data.value, { actor: adminActor(req), source: 'rest' }));
+        return { name, previous: change.previous ?? null, value: change.value, version: change.version, at: change.modifiedAt.toISOString() };
+      } catch (err) {
+        if (err instanceof SwitchesUnavailableError) {
+          req.log.warn({ err, name }, 'could not flip a switch');
+          return reply.code(503).header('retry-after', '1').send({ error: err.code, message: err.message });
+        }
+        throw err;
+      }
+    });
+
+    app.get('/admin/switches/:name/history', async (req) => {
+      const name = nameOf(req.params);
+      const query = HistoryQuery.safeParse(req.query);
+      if (!query.success) throw new ValidationError(toIssues(query.error));
+      const entries = await translated(admin.history(name, query.data.limit));
+      return { name, changes: entries };
+    });
+  };
+}

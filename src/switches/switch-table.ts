@@ -1,0 +1,18 @@
+// Row type of the switch audit, as kysely sees it. Rows never leave the repository.
+import type { ColumnType, Generated } from 'kysely';
+
+export type SwitchChangeSource = 'cli' | 'rest' | 'zookeeper-observed';
+
+export type SwitchChangesTable = {
+  id: Generated<string>;
+  switch_name: string;
+  old_value: string | null;
+  new_value: string;
+  actor: string;
+  source: SwitchChangeSource;
+  /** When the change was made (ZooKeeper's modification time). */
+  at: ColumnType<Date, string | undefined, never>;
+  zk_mzxid: string | null;
+  zk_version: number | null;
+  recorded_at: ColumnType<Date, never, never>;
+};

@@ -1,0 +1,25 @@
+// The ZooKeeper-backed switches of a process, from its Config: one place for the service and the CLI.
+import type { Config } from '../config.js';
+import type { Logger } from '../platform/logger.js';
+import { createSwitchRegistry } from '../platform/switches/switch-registry.js';
+import { createSwitches } from '../platform/switches/switches.js';
+import { createZookeeperSwitchStore, type ZookeeperSwitchStoreOptions } from '../platform/switches/zookeeper-switch-store.js';
+
+export function createZookeeperSwitches(
+  config: Pick<Config, 'ZK_CONNECT' | 'ZK_ROOT' | 'ZK_AUTH' | 'ZK_SESSION_TIMEOUT_MS' | 'ZK_START_TIMEOUT_MS'>,
+  logger: Logger,
+  hooks?: ZookeeperSwitchStoreOptions['hooks'],
+) {
+  const registry = createSwitchRegistry();
+  const store = createZookeeperSwitchStore({
+    connect: config.ZK_CONNECT,
+    root: config.ZK_ROOT,
+    auth: config.ZK_AUTH,
+    sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS,
+    startTimeoutMs: config.ZK_START_TIMEOUT_MS,
+    registry,
+    logger,
+    ...(hooks ? { hooks } : {}),
+  });
+  return createSwitches({ store, registry, logger });
+}

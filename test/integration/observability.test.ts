@@ -1,0 +1,100 @@
+// What an operator sees: the hops of one order in time order under one trace id, Prometheus
+// metrics, and intake refusing work (503 + Retry-After) once the business queue is too deep.
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../support/test-context.js';
+import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
+import { makeOrder } from '../support/orders.js';
+import { waitFor } from '../support/wait-for.js';
+
+let ctx: TestContext;
+let sandbox: Sandbox;
+let service: TestService;
+
+beforeAll(async () => {
+  ctx = await createTestContext('observability');
+  sandbox = await startSandbox();
+  service = await startTestService(ctx, sandbox);
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await sandbox?.close();
+  await ctx?.cleanup();
+});
+
+describe('GET /orders/:orderId/trace', () => {
+  it('shows intake, business, a retry and the notification in time order, under the client\'s trace id', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    sandbox.setMode({ mode: 'fail', count: 1 });
+    const order = makeOrder();
+    const res = await postJson(service.baseUrl, '/orders', order, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    expect(res.body).toMatchObject({ traceId });
+    const trace = await waitFor(async () => {
+      const t = await getJson(service.baseUrl, `/orders/${order.orderId}/trace`);
+      return t.body?.status === 'notified' ? t.body : undefined;
+    }, { what: 'the order to be notified' });
+    expect(trace.traceId).toBe(traceId);
+    const hops = trace.hops as Array<{ at: string; actor: string; event: string }>;
+    expect(hops.map((h) => `${h.actor}:${h.event}`)).toEqual([
+      'intake:order.accepted',
+      'business:order.processed',
+      'notification:notification.failed',
+      'notification:notification.sent',
+    ]);
+    const times = hops.map((h) => Date.parse(h.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it('starts a new trace when the client sends a malformed traceparent', async () => {
+    const res = await postJson(service.baseUrl, '/orders', makeOrder(), { traceparent: 'garbage' });
+    expect(res.status).toBe(202);
+    expect(res.body!.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts handled messages per actor and intake answers', async () => {
+    const order = makeOrder();
+    await postJson(service.baseUrl, '/orders', order);
+    await waitFor(async () => (await getJson(service.baseUrl, `/orders/${order.orderId}`)).body?.status === 'notified');
+    const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    expect(text).toMatch(/order_actors_actor_messages_total\{actor="business",result="done"\} [1-9]/);
+    expect(text).toMatch(/order_actors_actor_messages_total\{actor="notification",result="done"\} [1-9]/);
+    expect(text).toMatch(/order_actors_intake_requests_total\{route="\/orders",outcome="202"\} [1-9]/);
+    expect(text).toMatch(/order_actors_queue_depth\{queue="[^"]+\.business"\} \d/);
+    expect(text).toContain('order_actors_publish_confirm_seconds_bucket');
+  });
+});
+
+describe('backpressure', () => {
+  it('refuses orders with 503 and Retry-After once the business queue is deeper than the limit, publishing nothing more', async () => {
+    // Intake only: nothing consumes, so the queue only grows.
+    const intake = await startTestService(ctx, sandbox, { ROLE: 'intake', INTAKE_MAX_QUEUE_DEPTH: '3', QUEUE_PREFIX: `${ctx.config.QUEUE_PREFIX}-bp` });
+    const conn = await amqp.connect(ctx.config.AMQP_URL);
+    try {
+      let accepted = 0;
+      const refused = await waitFor(async () => {
+        const r = await postJson(intake.baseUrl, '/orders', makeOrder());
+        if (r.status === 202) accepted++;
+        return r.status === 503 ? r : undefined;
+      }, { what: 'intake to refuse', timeoutMs: 5_000, intervalMs: 100 });
+      // The depth is sampled once a second, so a few more than the limit may get in first.
+      expect(accepted).toBeGreaterThan(3);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.body).toMatchObject({ error: 'overloaded' });
+      expect((await postJson(intake.baseUrl, '/orders', makeOrder())).status).toBe(503);
+      const ch = await conn.createChannel();
+      const { messageCount } = await ch.checkQueue(`${ctx.config.QUEUE_PREFIX}-bp.business`);
+      // Every 202 is on the queue; no refused order is.
+      expect(messageCount).toBe(accepted);
+      for (const q of ['business', 'notification', 'dead-letters', 'business.retry-100ms', 'business.retry-200ms', 'notification.retry-100ms', 'notification.retry-200ms']) {
+        await ch.deleteQueue(`${ctx.config.QUEUE_PREFIX}-bp.${q}`);
+      }
+      await ch.deleteExchange(`${ctx.config.QUEUE_PREFIX}-bp`);
+    } finally {
+      await conn.close();
+      await intake.stop();
+    }
+  });
+});
