@@ -2,11 +2,12 @@
 // that arrive together, contract checks, retry tiers and dead-lettering, and pause/resume.
 // A message is acked only after its work is committed and every message it causes is confirmed.
 import { createHash } from 'node:crypto';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { errorCode, isRetryable, PermanentError } from '../errors.js';
 import { continueTrace } from '../tracing.js';
 import type { ActorDefinition, Emit, Incoming, Outcome } from './actor.js';
+import { createAckTracker } from './ack-tracker.js';
 import type { AmqpConnection } from './connection.js';
 import { ERROR_MESSAGE_MAX_CHARS, HEADERS, readAttempt, STACK_MAX_CHARS } from './message-headers.js';
 import type { Publisher } from './publisher.js';
@@ -30,7 +31,8 @@ export type ActorHooks = {
   onBatch?(actor: string, size: number, seconds: number): void;
 };
 
-type Delivery = { msg: ConsumeMessage; channel: Channel; receivedAt: number };
+type Delivery = { msg: ConsumeMessage; channel: Channel; acks: AckTracker; receivedAt: number };
+type AckTracker = ReturnType<typeof createAckTracker>;
 
 type Decoded<T> = { delivery: Delivery; incoming: Incoming<T> } | { delivery: Delivery; error: Error; raw: unknown };
 
@@ -53,6 +55,7 @@ export function startActor<T>(
   const queue = actor.queues.work;
 
   let channel: Channel | null = null;
+  let acks: AckTracker | null = null;
   let consumerTag: string | null = null;
   let stopped = false;
   let buffer: Delivery[] = [];
@@ -72,6 +75,18 @@ export function startActor<T>(
       }
     });
     await ch.prefetch(options.prefetch);
+    acks = createAckTracker(
+      {
+        ack(deliveryTag, allUpTo) {
+          try {
+            ch.ack({ fields: { deliveryTag } } as Message, allUpTo);
+          } catch {
+            // The channel closed since delivery: the broker redelivers; handlers are idempotent.
+          }
+        },
+      },
+      { maxWaiting: Math.max(1, Math.floor(options.prefetch / 2)) },
+    );
     channel = ch;
     await syncConsumer();
   }
@@ -83,7 +98,8 @@ export function startActor<T>(
     if (wantsToConsume() && consumerTag === null) {
       consumerTag = 'pending';
       try {
-        const reply = await ch.consume(queue, (msg) => onMessage(ch, msg), { noAck: false });
+        const tracker = acks!;
+        const reply = await ch.consume(queue, (msg) => onMessage(ch, tracker, msg), { noAck: false });
         consumerTag = reply.consumerTag;
         logger.info({ queue }, 'consuming');
       } catch (err) {
@@ -101,7 +117,7 @@ export function startActor<T>(
     }
   }
 
-  function onMessage(ch: Channel, msg: ConsumeMessage | null): void {
+  function onMessage(ch: Channel, tracker: AckTracker, msg: ConsumeMessage | null): void {
     if (msg === null) {
       // The broker cancelled us (queue deleted or failed over); consume again once it is back.
       consumerTag = null;
@@ -109,7 +125,7 @@ export function startActor<T>(
       setTimeout(() => void syncConsumer().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')), 1_000);
       return;
     }
-    buffer.push({ msg, channel: ch, receivedAt: Date.now() });
+    buffer.push({ msg, channel: ch, acks: tracker, receivedAt: Date.now() });
     if (buffer.length >= options.batchSize) flush();
     else if (!flushScheduled) {
       flushScheduled = true;
@@ -287,19 +303,16 @@ export function startActor<T>(
   }
 
   function ack(delivery: Delivery): void {
-    try {
-      delivery.channel.ack(delivery.msg);
-    } catch {
-      // The channel closed since delivery: the broker redelivers the message and handlers are idempotent.
-    }
+    delivery.acks.ack(delivery.msg.fields.deliveryTag);
   }
 
   function nack(delivery: Delivery): void {
     try {
       delivery.channel.nack(delivery.msg, false, true);
     } catch {
-      // As for ack: a closed channel already returned the message.
+      // A closed channel already returned the message to the queue.
     }
+    delivery.acks.done(delivery.msg.fields.deliveryTag);
   }
 
   deps.connection.onConnect((model) => {

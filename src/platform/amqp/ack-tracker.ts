@@ -1,0 +1,56 @@
+// Acknowledges deliveries of one channel with `multiple` where it can: one ack frame for a run of
+// settled messages instead of one each (on quorum queues this roughly doubles consume throughput).
+// Delivery tags on a channel are consecutive, so the run is the settled prefix of outstanding tags.
+// A slow message at the head must not hold back everything behind it, so once many settled
+// messages wait behind it they are acked one by one.
+
+export type AckSink = {
+  ack(deliveryTag: number, allUpTo: boolean): void;
+};
+
+export function createAckTracker(sink: AckSink, options: { maxWaiting: number }) {
+  // Lowest tag not yet settled; tags start at 1 on every channel.
+  let lowest = 1;
+  // Settled tags above `lowest`: true = still to be acked, false = already done (nacked or acked alone).
+  const settled = new Map<number, boolean>();
+  let waiting = 0;
+
+  function advance(): void {
+    let top = 0;
+    while (settled.has(lowest)) {
+      if (settled.get(lowest)) {
+        top = lowest;
+        waiting--;
+      }
+      settled.delete(lowest);
+      lowest++;
+    }
+    // Only a tag still outstanding may carry a multiple ack; it covers every outstanding tag below.
+    if (top > 0) sink.ack(top, true);
+  }
+
+  function flushStragglers(): void {
+    for (const [tag, pending] of settled) {
+      if (pending) {
+        sink.ack(tag, false);
+        settled.set(tag, false);
+      }
+    }
+    waiting = 0;
+  }
+
+  return {
+    /** The message was processed: ack it (now or as part of a run). */
+    ack(tag: number): void {
+      settled.set(tag, true);
+      waiting++;
+      advance();
+      if (waiting > options.maxWaiting) flushStragglers();
+    },
+    /** The message was nacked or rejected by the caller already: only its place in the run is settled. */
+    done(tag: number): void {
+      settled.set(tag, false);
+      advance();
+    },
+  };
+}
