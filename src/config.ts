@@ -63,6 +63,11 @@ const EnvSchema = z.object({
   // How long a process waits for ZooKeeper at start before serving the switches' code defaults.
   ZK_START_TIMEOUT_MS: positive(5_000),
 
+  // required: shops authenticate with API keys (order-actors sellers create-key). off: anyone may
+  // act for any seller — for a local trial only.
+  SELLER_AUTH: z.enum(['required', 'off']).default('off'),
+  // How long a verified key is trusted before it is checked again (a revocation's delay).
+  SELLER_KEY_CACHE_TTL_MS: positive(30_000),
   ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   DEAD_LETTER_BATCH_INTERVAL: millis(60_000),
   ALERT_WEBHOOK_URL: z.url().optional(),

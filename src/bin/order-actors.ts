@@ -2,6 +2,8 @@
 // The `order-actors` command: starts the service (all roles or one), migrates, and hosts the
 // operator commands. Each subcommand parses the environment once through loadConfig.
 import { Command, Option } from 'commander';
+import { registerDeadLetterCommands } from '../cli/dead-letter-commands.js';
+import { registerSellerCommands } from '../cli/seller-commands.js';
 import { registerSwitchCommands } from '../cli/switch-commands.js';
 import { loadConfig, ROLES, type Role } from '../config.js';
 import { createDb } from '../platform/db.js';
@@ -39,6 +41,8 @@ program
   });
 
 registerSwitchCommands(program);
+registerDeadLetterCommands(program);
+registerSellerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

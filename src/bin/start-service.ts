@@ -11,12 +11,15 @@ import { createDelayRepository } from '../delivery-delays/delay-repository.js';
 import { delayRoutes } from '../delivery-delays/delay-routes.js';
 import { createBusinessActor } from '../orders/business-actor.js';
 import { createSubmissionHandler } from '../orders/submission-handler.js';
+import { createSellerAuth } from '../sellers/seller-auth.js';
+import { createSellerKeys } from '../sellers/seller-keys.js';
 import { createOrderRepository } from '../orders/order-repository.js';
 import { orderRoutes } from '../orders/order-routes.js';
 import { createDeliveryRepository } from '../notifications/delivery-repository.js';
 import { createMessagingClient } from '../notifications/messaging-client.js';
 import { createNotificationActor } from '../notifications/notification-actor.js';
 import { startActor, type ActorRuntimeOptions, type RunningActor } from '../platform/amqp/actor-runtime.js';
+import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { createQueueDepthSampler } from '../platform/amqp/queue-depth-sampler.js';
 import { createIntakeGuard } from '../http/intake-guard.js';
@@ -107,10 +110,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const delays = createDelayRepository();
     // Read before any actor starts, so that a pause switch that is on keeps its actor from consuming at all.
     const switches = createZookeeperSwitches(config, logger);
-    await switches.start();
-    shutdown.add('switches', () => switches.close());
     const switchChanges = createSwitchChangeRepository();
     recordObservedSwitchChanges({ db, switches, changes: switchChanges, logger });
+    shutdown.add('switches', () => switches.close());
+    await switches.start();
     routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), adminToken: config.ADMIN_TOKEN }));
 
     if (roles.has('intake')) {
@@ -129,11 +132,18 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         maxPublishesInFlight: config.INTAKE_MAX_PUBLISHES_IN_FLIGHT,
         onRefused: (reason) => metrics.intakeRequests.inc({ route: 'intake', outcome: `refused_${reason}` }),
       });
-      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit }));
+      const auth = createSellerAuth({ mode: config.SELLER_AUTH, keys: createSellerKeys({ db, cacheTtlMs: config.SELLER_KEY_CACHE_TTL_MS }) });
+      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth }));
       const fanout = createDelayFanout({ db, delays, publisher, businessQueue: topology.actors.business!.work, logger });
       fanout.start();
       shutdown.add('delivery-delay fan-out', () => fanout.stop());
-      routes.push(delayRoutes({ db, delays, fanout, admit }));
+      routes.push(delayRoutes({ db, delays, fanout, admit, auth }));
+    }
+
+    if (roles.has('intake') || roles.has('dead-letters')) {
+      const deadLetters = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: roles.has('dead-letters') });
+      // The admin API for failures lives with the HTTP intake.
+      if (roles.has('intake')) routes.push(deadLetters.routes());
     }
 
     if (roles.has('business') || roles.has('notification')) {

@@ -9,7 +9,8 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Shutdown } from '../platform/shutdown.js';
 import { createDeadLetterDrainer, startDrainSchedule } from './dead-letter-drainer.js';
-import { createDeadLetterService } from './dead-letter-service.js';
+import { deadLetterRoutes } from './dead-letter-routes.js';
+import { createDeadLetterService, retryChainMs } from './dead-letter-service.js';
 import { createFailedMessageRepository } from './failed-message-repository.js';
 import { createFailureAlerts } from './failure-alerts.js';
 
@@ -35,5 +36,10 @@ export async function startDeadLetters(deps: {
     const job = startDrainSchedule({ drainer, intervalMs: config.DEAD_LETTER_BATCH_INTERVAL, logger });
     deps.shutdown.add('dead-letter batch job', () => job.stop());
   }
-  return createDeadLetterService({ db, repository, publisher: deps.publisher, drain: drainer.drain, topology: deps.topology, logger });
+  const service = createDeadLetterService({ db, repository, publisher: deps.publisher, drain: drainer.drain, topology: deps.topology, logger });
+  return {
+    service,
+    /** The admin REST routes over this service (registered by processes that serve HTTP intake). */
+    routes: () => deadLetterRoutes({ service, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) }),
+  };
 }

@@ -25,7 +25,9 @@ export type BulkReplayReport = {
     /** Rows the probe messages came back as, with whether they failed for the same cause. */
     cameBack: Array<{ id: number; replayOf: number; errorCode: string; fingerprint: string; sameCause: boolean }>;
   };
-  /** Rows still open (status new) in the selection after this replay. */
+  /** Selected rows this call did not replay (a stopped replay leaves them new). */
+  untouched: number;
+  /** Rows still open (status new) in the selection afterwards, those that came back included. */
   left: number;
 };
 
@@ -130,7 +132,7 @@ export function createDeadLetterService(deps: {
     const filter: FailedMessageFilter = 'groupId' in selection ? { fingerprint: selection.groupId } : selection.filter;
     const candidates = await repository.openIds(db, filter, options.limit);
     if (candidates.length === 0) {
-      return { outcome: 'nothing_to_replay', message: 'No open (new) failed messages match', replayed: [], probe: { ids: [], waitedMs: 0, cameBack: [] }, left: 0 };
+      return { outcome: 'nothing_to_replay', message: 'No open (new) failed messages match', replayed: [], probe: { ids: [], waitedMs: 0, cameBack: [] }, untouched: 0, left: 0 };
     }
     // A first slice goes alone: if it fails again the same way, the cause is not fixed and replaying
     // the rest would only move them through the retry tiers back into the dead-letter table.
@@ -141,11 +143,13 @@ export function createDeadLetterService(deps: {
     const same = watched.cameBack.filter((c) => c.sameCause);
     if (same.length > 0) {
       const left = await repository.countOpen(db, filter);
+      const untouched = candidates.length - probeRows.length;
       const message =
-        `Stopped: ${same.length} of the first ${probeIds.length} replayed message(s) failed again with the same cause (${same[0]!.errorCode}); ` +
-        `the cause is not fixed yet. ${left} message(s) were left untouched. Fix the cause, then replay again.`;
-      logger.warn({ by, probe: probeIds, failedAgain: same.map((s) => s.id), left }, 'bulk replay stopped: the cause is not fixed');
-      return { outcome: 'stopped', message, replayed: probeIds, probe, left };
+        `Stopped: ${same.length} of the first ${probeIds.length} replayed message(s) failed again with the same cause (${same[0]!.errorCode}), ` +
+        `so the cause is not fixed yet; they are back as new rows linked to the replayed ones. ${untouched} other message(s) were not replayed. ` +
+        'Fix the cause, then replay again.';
+      logger.warn({ by, probe: probeIds, failedAgain: same.map((s) => s.id), untouched }, 'bulk replay stopped: the cause is not fixed');
+      return { outcome: 'stopped', message, replayed: probeIds, probe, untouched, left };
     }
     const rest = await replayAll(candidates.slice(options.probeSize).map((c) => c.id), by);
     const replayed = [...probeIds, ...rest];
@@ -156,6 +160,7 @@ export function createDeadLetterService(deps: {
       message: `Replayed ${replayed.length} message(s); the first ${probeIds.length} did not fail again the same way within ${watched.waitedMs} ms.${left > 0 ? ` ${left} open message(s) remain beyond the limit of ${options.limit}.` : ''}`,
       replayed,
       probe,
+      untouched: candidates.length - replayed.length,
       left,
     };
   }

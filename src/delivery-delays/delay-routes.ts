@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../platform/db.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import type { SellerAuth } from '../sellers/seller-auth.js';
 import type { DelayFanout } from './delay-fanout.js';
 import type { DelayRepository } from './delay-repository.js';
 import { delayIdOf, DeliveryDelayRequestSchema } from './delay-schema.js';
@@ -13,11 +14,13 @@ const DELAY_BODY_LIMIT = 1024 * 1024;
 
 const DelayIdParams = z.object({ delayId: z.string().regex(/^dly_[A-Za-z0-9_-]{1,40}$/, 'a delay id such as dly_…') });
 
-export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pick<DelayFanout, 'run'>; admit?: () => void }) {
+export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pick<DelayFanout, 'run'>; admit?: () => void; auth: SellerAuth }) {
   return async (app: FastifyInstance): Promise<void> => {
+    app.addHook('preHandler', deps.auth.authenticate);
     app.post('/delivery-delays', { bodyLimit: DELAY_BODY_LIMIT }, async (req, reply) => {
       const parsed = DeliveryDelayRequestSchema.safeParse(req.body);
       if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
+      deps.auth.assertMayActFor(req, parsed.data.sellerId);
       deps.admit?.();
       const delayId = delayIdOf(parsed.data);
       const { created, total } = await deps.db.transaction().execute((trx) => deps.delays.create(trx, delayId, parsed.data));
@@ -32,7 +35,7 @@ export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pic
       const params = DelayIdParams.safeParse(req.params);
       if (!params.success) throw new ValidationError(toIssues(params.error));
       const progress = await deps.delays.progress(deps.db, params.data.delayId);
-      if (!progress) throw new NotFoundError(`No delivery delay ${params.data.delayId}`);
+      if (!progress || !deps.auth.maySee(req, progress.sellerId)) throw new NotFoundError(`No delivery delay ${params.data.delayId}`);
       return progress;
     });
   };

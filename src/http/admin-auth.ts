@@ -1,5 +1,6 @@
 // Bearer-token guard for /admin routes. Compared in constant time; with no ADMIN_TOKEN configured
 // every admin request is refused (401), so an unconfigured deployment is closed, not open.
+// A seller's API key is refused with 403: authenticated, but not an operator.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -10,7 +11,13 @@ export function adminAuth(adminToken: string | undefined) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = req.headers.authorization;
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
-    if (!expected || !token || !timingSafeEqual(digest(token), expected)) {
+    if (expected && token && timingSafeEqual(digest(token), expected)) return;
+    if (token?.startsWith('oak_')) {
+      // A shop's API key is a valid identity, just not one allowed here.
+      await reply.code(403).send({ error: 'forbidden', message: 'Seller API keys cannot use admin routes; use ADMIN_TOKEN' });
+      return;
+    }
+    {
       await reply
         .code(401)
         .header('www-authenticate', 'Bearer')

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { PublishError } from '../platform/amqp/publisher.js';
 import { AppError } from '../platform/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../sellers/seller-auth.js';
 import { ConflictError, NotFoundError, ValidationError } from './http-errors.js';
 
 const FASTIFY_CODES: Record<string, { status: number; error: string; message: string }> = {
@@ -26,6 +27,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send({ error: err.code, message: err.message, issues: err.issues });
     }
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.code, message: err.message });
+    if (err instanceof UnauthorizedError) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: err.code, message: err.message });
+    }
+    if (err instanceof ForbiddenError) return reply.code(403).send({ error: err.code, message: err.message });
     if (err instanceof ConflictError) return reply.code(409).send({ error: err.code, message: err.message });
     if (err instanceof PublishError) {
       req.log.warn({ err }, 'could not hand the request to RabbitMQ');

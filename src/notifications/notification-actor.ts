@@ -31,11 +31,16 @@ export function createNotificationActor(deps: {
 
   async function handleBatch(messages: ReadonlyArray<Incoming<NotificationRequested>>): Promise<Outcome[]> {
     const already = await deps.deliveries.deliveredKeys(db, messages.map((m) => m.body.idempotencyKey));
+    // Copies of one request can arrive in the same batch (an order resubmitted, a business message
+    // redelivered after a lost confirm): the first is sent and journaled, the others are done with it.
+    // If the first fails, it is retried and carries the notification for all of them.
+    const inBatch = new Set<string>();
 
     const attempts = await Promise.all(
       messages.map(async (m) => {
         const request = m.body;
-        if (already.has(request.idempotencyKey)) return { m, skipped: true as const };
+        if (already.has(request.idempotencyKey) || inBatch.has(request.idempotencyKey)) return { m, skipped: true as const };
+        inBatch.add(request.idempotencyKey);
         const { template, path } = chooseTemplate(request, deps.switches);
         try {
           const { id } = await deps.messaging.send({ to: request.to, template, params: request.params }, request.idempotencyKey);

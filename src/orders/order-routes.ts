@@ -10,6 +10,7 @@ import { RETRY_AFTER_S } from '../http/error-handler.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import { orderSubmitted } from './order-messages.js';
 import type { OrderRepository } from './order-repository.js';
+import type { SellerAuth } from '../sellers/seller-auth.js';
 import { IdSchema, OrderSchema, type Order } from './order-schema.js';
 
 export type OrderRoutesDeps = {
@@ -19,6 +20,7 @@ export type OrderRoutesDeps = {
   businessQueue: string;
   /** Throws an 'overloaded' AppError when intake must refuse work (backpressure). */
   admit?: () => void;
+  auth: SellerAuth;
 };
 
 const OrderIdParams = z.object({ orderId: IdSchema });
@@ -35,6 +37,7 @@ type BatchResult =
 
 export function orderRoutes(deps: OrderRoutesDeps) {
   return async (app: FastifyInstance): Promise<void> => {
+    app.addHook('preHandler', deps.auth.authenticate);
     const publishOrder = async (order: Order, traceparent: string): Promise<void> => {
       const message = orderSubmitted(order);
       await deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {
@@ -46,6 +49,7 @@ export function orderRoutes(deps: OrderRoutesDeps) {
     app.post('/orders', async (req, reply) => {
       const parsed = OrderSchema.safeParse(req.body);
       if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
+      deps.auth.assertMayActFor(req, parsed.data.sellerId);
       deps.admit?.();
       const order = parsed.data;
       const trace = continueTrace(req.headers.traceparent);
@@ -68,6 +72,9 @@ export function orderRoutes(deps: OrderRoutesDeps) {
           if (!parsed.success) {
             const id = (raw as { orderId?: unknown } | null)?.orderId;
             return { index, ...(typeof id === 'string' && id.length <= 64 ? { orderId: id } : {}), status: 'rejected', issues: toIssues(parsed.error) };
+          }
+          if (!deps.auth.maySee(req, parsed.data.sellerId)) {
+            return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [{ path: 'sellerId', message: 'this API key cannot submit orders for that seller' }] };
           }
           try {
             await publishOrder(parsed.data, trace.traceparent);
@@ -92,7 +99,7 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       const params = OrderIdParams.safeParse(req.params);
       if (!params.success) throw new ValidationError(toIssues(params.error));
       const view = await deps.orders.find(deps.db, params.data.orderId);
-      if (!view) throw new NotFoundError(`No order ${params.data.orderId} is recorded yet`);
+      if (!view || !deps.auth.maySee(req, view.sellerId)) throw new NotFoundError(`No order ${params.data.orderId} is recorded yet`);
       const processed = view.journal.find((j) => j.event === 'order.processed');
       const submittedAt = processed?.detail.submittedAt;
       const hops = [
@@ -106,7 +113,7 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       const params = OrderIdParams.safeParse(req.params);
       if (!params.success) throw new ValidationError(toIssues(params.error));
       const view = await deps.orders.find(deps.db, params.data.orderId);
-      if (!view) {
+      if (!view || !deps.auth.maySee(req, view.sellerId)) {
         throw new NotFoundError(
           `No order ${params.data.orderId} is recorded. An accepted order (202) appears here once the business actor has stored it, normally within a second.`,
         );

@@ -3,6 +3,7 @@ import type { FailedMessagesTable } from '../dead-letters/failed-message-table.j
 import type { DeliveryDelayOrdersTable, DeliveryDelaysTable } from '../delivery-delays/delay-table.js';
 import type { DeliveriesTable } from '../notifications/delivery-table.js';
 import type { OrderJournalTable, OrdersTable } from '../orders/order-table.js';
+import type { SellerApiKeysTable } from '../sellers/seller-key-table.js';
 import type { SwitchChangesTable } from '../switches/switch-table.js';
 
 export type Database = {
@@ -13,4 +14,5 @@ export type Database = {
   delivery_delays: DeliveryDelaysTable;
   delivery_delay_orders: DeliveryDelayOrdersTable;
   switch_changes: SwitchChangesTable;
+  seller_api_keys: SellerApiKeysTable;
 };

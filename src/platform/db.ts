@@ -33,8 +33,18 @@ export function createPool(options: DbOptions, logger: Logger): pg.Pool {
     options: `-c search_path=${options.schema}`,
   });
   // An idle client losing its server (PostgreSQL restart) emits here; without a listener it would
-  // crash the process. The pool replaces the client on next checkout.
-  pool.on('error', (err) => logger.warn({ err }, 'idle database client failed; the pool will replace it'));
+  // crash the process. The pool replaces the client on next checkout. pg-pool hangs the whole client
+  // on the error (connection state, type parsers): kilobytes per log line, so it is left out.
+  pool.on('error', (err: Error & { client?: unknown }) => {
+    delete err.client;
+    logger.warn({ err }, 'idle database client failed; the pool will replace it');
+  });
+  // A client checked out of the pool (inside a query or a transaction) emits 'error' as well when
+  // its server goes away, and the pool listens only on idle ones: without this listener a restart
+  // of PostgreSQL crashes the process. The query in flight fails by itself, and its work is retried.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.debug({ err }, 'database connection lost while in use'));
+  });
   return pool;
 }
 

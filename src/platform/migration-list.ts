@@ -5,10 +5,12 @@ import * as orders from '../../migrations/2026-11-27T0900-orders.js';
 import * as failedMessages from '../../migrations/2026-11-27T0940-failed-messages.js';
 import * as deliveryDelays from '../../migrations/2026-11-27T0950-delivery-delays.js';
 import * as switchChanges from '../../migrations/2026-11-27T0930-switch-changes.js';
+import * as sellerKeys from '../../migrations/2026-11-27T1000-seller-keys.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
   '2026-11-27T0940-failed-messages': failedMessages,
   '2026-11-27T0950-delivery-delays': deliveryDelays,
   '2026-11-27T0930-switch-changes': switchChanges,
+  '2026-11-27T1000-seller-keys': sellerKeys,
 };

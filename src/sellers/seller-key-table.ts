@@ -1,0 +1,10 @@
+// Row type of seller_api_keys, as kysely sees it.
+import type { ColumnType } from 'kysely';
+
+export type SellerApiKeysTable = {
+  key_id: string;
+  seller_id: string;
+  secret_hash: string;
+  created_at: ColumnType<Date, never, never>;
+  revoked_at: ColumnType<Date | null, never, string>;
+};
