@@ -72,6 +72,12 @@ export function startActor<T>(
       if (channel === ch) {
         channel = null;
         consumerTag = null;
+        // Closed by the broker while the connection lives (e.g. a queue deleted under us): open a
+        // new channel on it; after a lost connection, onConnect does it.
+        setTimeout(() => {
+          const model = deps.connection.current();
+          if (model) openOnce(model);
+        }, 1_000).unref();
       }
     });
     await ch.prefetch(options.prefetch);
@@ -315,10 +321,15 @@ export function startActor<T>(
     delivery.acks.done(delivery.msg.fields.deliveryTag);
   }
 
-  deps.connection.onConnect((model) => {
-    if (stopped) return;
-    open(model).catch((err: unknown) => logger.error({ err }, 'could not start consuming; will retry on reconnect'));
-  });
+  let opening = false;
+  function openOnce(model: ChannelModel): void {
+    if (stopped || opening || channel) return;
+    opening = true;
+    open(model)
+      .catch((err: unknown) => logger.error({ err }, 'could not start consuming; will retry on reconnect'))
+      .finally(() => (opening = false));
+  }
+  deps.connection.onConnect(openOnce);
   deps.pause?.onChange(() => {
     void syncConsumer().catch((err: unknown) => logger.error({ err }, 'could not apply the pause switch'));
   });

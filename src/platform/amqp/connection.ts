@@ -8,6 +8,8 @@ export type AmqpConnection = {
   /** Resolves with the channel model once connected; waits through reconnects. */
   model: RecoveringChannelModel;
   isConnected(): boolean;
+  /** The live channel model, or null while reconnecting. */
+  current(): ChannelModel | null;
   /** True while the broker has blocked this connection (memory or disk alarm). */
   isBlocked(): boolean;
   /** Runs `listener` after every successful (re)connect, and now if already connected. */
@@ -59,6 +61,7 @@ export async function createAmqpConnection(options: {
     name: options.name,
     model,
     isConnected: () => current !== null,
+    current: () => current,
     isBlocked: () => blocked,
     onConnect(listener) {
       listeners.push(listener);

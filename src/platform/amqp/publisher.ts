@@ -52,6 +52,7 @@ export function createPublisher(deps: {
       if (channel === ch) {
         channel = null;
         opened = deferred();
+        reopenSoon();
       }
     });
     ch.on('return', (msg: Message) => {
@@ -66,9 +67,27 @@ export function createPublisher(deps: {
     opened.resolve();
   }
 
-  deps.connection.onConnect((model) => {
-    open(model).catch((err: unknown) => logger.error({ err }, 'could not open the publisher channel'));
-  });
+  let opening = false;
+  let closed = false;
+  function openOnce(model: ChannelModel): void {
+    if (opening || closed || channel) return;
+    opening = true;
+    open(model)
+      .catch((err: unknown) => {
+        logger.error({ err }, 'could not open the publisher channel; retrying');
+        reopenSoon();
+      })
+      .finally(() => (opening = false));
+  }
+  // A channel can close while its connection lives (the broker closes it on an error): open a new
+  // one on the same connection; after a lost connection, onConnect does it.
+  function reopenSoon(): void {
+    setTimeout(() => {
+      const model = deps.connection.current();
+      if (model) openOnce(model);
+    }, 500).unref();
+  }
+  deps.connection.onConnect(openOnce);
 
   function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -144,6 +163,7 @@ export function createPublisher(deps: {
     /** Resolves once a channel is open (at start, before the intake takes requests). */
     ready: () => opened.promise,
     async close(): Promise<void> {
+      closed = true;
       const ch = channel;
       channel = null;
       if (ch) await ch.close().catch(() => undefined);
