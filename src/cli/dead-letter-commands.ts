@@ -7,8 +7,9 @@ import { loadConfig, type Config } from '../config.js';
 import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
 import { DiscardBodySchema, FAILED_MESSAGE_STATUSES, GroupsQuerySchema, IdParamsSchema, ListQuerySchema, ReplayManyBodySchema } from '../dead-letters/dead-letter-schemas.js';
 import { createDeadLetterService, retryChainMs, type DeadLetterService } from '../dead-letters/dead-letter-service.js';
-import type { DrainReport } from '../dead-letters/dead-letter-drainer.js';
-import { createFailedMessageRepository, type FailedMessageSummary } from '../dead-letters/failed-message-repository.js';
+import { withDeadline, type DrainReport } from '../dead-letters/dead-letter-drainer.js';
+import type { FailedMessageSummary } from '../dead-letters/failed-message.js';
+import { createFailedMessageRepository } from '../dead-letters/failed-message-repository.js';
 import { toIssues } from '../http/http-errors.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
@@ -24,16 +25,6 @@ function check<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Error(`Invalid options:\n${toIssues(parsed.error).map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
   return parsed.data;
-}
-
-function deadline<T>(promise: Promise<T>, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} within ${BROKER_WAIT_MS} ms; is RabbitMQ reachable?`)), BROKER_WAIT_MS);
-    promise.then(
-      (v) => { clearTimeout(timer); resolve(v); },
-      (e: unknown) => { clearTimeout(timer); reject(e as Error); },
-    );
-  });
 }
 
 const noBroker = () => Promise.reject(new Error('this command does not connect to RabbitMQ'));
@@ -54,7 +45,7 @@ async function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterSer
       shutdown.add('publish connection', () => connection.close());
       const publisher = createPublisher({ connection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger });
       shutdown.add('publisher channel', () => publisher.close());
-      await deadline(publisher.ready(), `Could not connect to RabbitMQ at ${new URL(config.AMQP_URL).host}`);
+      await withDeadline(publisher.ready(), BROKER_WAIT_MS, `Connecting to RabbitMQ at ${new URL(config.AMQP_URL).host}`);
       ({ service } = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: false }));
     } else {
       service = createDeadLetterService({ db, repository: createFailedMessageRepository(), publisher: { publish: noBroker }, drain: noBroker, topology, logger });

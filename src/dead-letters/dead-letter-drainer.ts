@@ -2,7 +2,7 @@
 // is inserted (one statement, committed) and only then acked, and a redelivered dead letter hits the
 // dedup key, so a crash at any point loses nothing and stores nothing twice. A PostgreSQL advisory
 // lock keeps it to one runner at a time across every process that drains this queue.
-import type { Channel, GetMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnection } from '../platform/amqp/connection.js';
 import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
@@ -25,14 +25,16 @@ export type DrainReport = {
 
 export type DeadLetterDrainer = ReturnType<typeof createDeadLetterDrainer>;
 
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms; is RabbitMQ reachable?`)), ms);
-    promise.then(
-      (v) => { clearTimeout(timer); resolve(v); },
-      (e: unknown) => { clearTimeout(timer); reject(e as Error); },
-    );
+/** How long a batch waits for more deliveries before it is stored as it is. */
+const IDLE_MS = 50;
+
+/** Rejects with a message naming `what` if `promise` has not settled within `ms`. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms; is RabbitMQ reachable?`)), ms);
   });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 export function createDeadLetterDrainer(deps: {
@@ -56,14 +58,55 @@ export function createDeadLetterDrainer(deps: {
   const lockName = `order-actors dead-letter drain ${queue}`;
   let running: Promise<DrainReport> | null = null;
 
-  async function takeBatch(ch: Channel): Promise<GetMessage[]> {
-    const batch: GetMessage[] = [];
-    while (batch.length < batchSize) {
-      const msg = await ch.get(queue, { noAck: false });
-      if (msg === false) break;
-      batch.push(msg);
-    }
-    return batch;
+  /**
+   * A consumer bounded by prefetch: the broker pushes messages (far faster than one basic.get
+   * round trip each), at most two batches ahead, so the next batch arrives while one is stored.
+   */
+  async function boundedConsumer(ch: Channel) {
+    await ch.prefetch(batchSize * 2);
+    let buffer: ConsumeMessage[] = [];
+    let cancelled = false;
+    let wake: (() => void) | null = null;
+    const { consumerTag } = await ch.consume(
+      queue,
+      (msg) => {
+        if (msg === null) cancelled = true;
+        else buffer.push(msg);
+        wake?.();
+      },
+      { noAck: false },
+    );
+    return {
+      /** Up to batchSize messages: as soon as that many are here, or once none arrived for IDLE_MS. */
+      async next(): Promise<ConsumeMessage[]> {
+        for (;;) {
+          const before = buffer.length;
+          if (before >= batchSize || cancelled) break;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, IDLE_MS);
+            wake = () => {
+              if (buffer.length >= batchSize || cancelled) {
+                clearTimeout(timer);
+                resolve();
+              }
+            };
+          });
+          wake = null;
+          if (buffer.length === before) break;
+        }
+        const batch = buffer.slice(0, batchSize);
+        buffer = buffer.slice(batch.length);
+        return batch;
+      },
+      isCancelled: () => cancelled,
+      /** Stops deliveries; the broker's cancel-ok comes after every delivery it sent, so what is left is in hand. */
+      async cancel(): Promise<ConsumeMessage[]> {
+        if (!cancelled) await ch.cancel(consumerTag);
+        const rest = buffer;
+        buffer = [];
+        return rest;
+      },
+    };
   }
 
   async function drainQueue(db: Db): Promise<DrainReport> {
@@ -72,25 +115,38 @@ export function createDeadLetterDrainer(deps: {
     const stored: Array<{ actor: string; errorCode: string }> = [];
     let alreadyStored = 0;
     let taken = 0;
-    try {
-      while (taken < maxPerRun) {
-        const batch = await takeBatch(ch);
-        if (batch.length === 0) break;
-        taken += batch.length;
-        const last = batch[batch.length - 1]!;
-        let inserted;
-        try {
-          inserted = await deps.repository.insertMany(db, batch.map((m) => readDeadLetter(m, deps.topology)));
-        } catch (err) {
-          // Not stored: back to the queue for the next run.
-          ch.nack(last, true, true);
-          throw err;
-        }
-        // Acked only once the rows are committed (the insert is one auto-committed statement).
-        ch.ack(last, true);
-        stored.push(...inserted);
-        alreadyStored += batch.length - inserted.length;
+
+    async function store(batch: readonly ConsumeMessage[]): Promise<void> {
+      const last = batch[batch.length - 1]!;
+      let inserted;
+      try {
+        inserted = await deps.repository.insertMany(db, batch.map((m) => readDeadLetter(m, deps.topology)));
+      } catch (err) {
+        // Not stored: back to the queue for the next run.
+        ch.nack(last, true, true);
+        throw err;
       }
+      // Acked only once the rows are committed (the insert is one auto-committed statement);
+      // `multiple` acks this batch only, as later deliveries have higher tags.
+      ch.ack(last, true);
+      taken += batch.length;
+      stored.push(...inserted);
+      alreadyStored += batch.length - inserted.length;
+    }
+
+    try {
+      // A missing queue fails here, with the broker's 404, before anything is consumed.
+      await ch.checkQueue(queue);
+      const consumer = await boundedConsumer(ch);
+      while (taken < maxPerRun) {
+        const batch = await consumer.next();
+        if (batch.length > 0) await store(batch);
+        // Nothing arrived for a while: done if the queue is empty too, else wait for the broker.
+        else if ((await ch.checkQueue(queue)).messageCount === 0 || consumer.isCancelled()) break;
+      }
+      // Deliveries that arrived meanwhile are stored too rather than handed back.
+      const rest = await consumer.cancel();
+      for (let i = 0; i < rest.length; i += batchSize) await store(rest.slice(i, i + batchSize));
       const { messageCount } = await ch.checkQueue(queue);
       return { ran: true, stored: stored.length, alreadyStored, remaining: messageCount, byCause: countByCause(stored) };
     } finally {

@@ -36,7 +36,7 @@ export async function startDeadLetters(deps: {
     const job = startDrainSchedule({ drainer, intervalMs: config.DEAD_LETTER_BATCH_INTERVAL, logger });
     deps.shutdown.add('dead-letter batch job', () => job.stop());
   }
-  const service = createDeadLetterService({ db, repository, publisher: deps.publisher, drain: drainer.drain, topology: deps.topology, logger });
+  const service = createDeadLetterService({ db, repository, publisher: deps.publisher, drain: () => drainer.drain(), topology: deps.topology, logger });
   return {
     service,
     /** The admin REST routes over this service (registered by processes that serve HTTP intake). */

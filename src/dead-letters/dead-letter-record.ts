@@ -69,7 +69,7 @@ const TEXT_MAX_CHARS = 2_000;
 
 /** PostgreSQL text and jsonb refuse NUL and lone surrogates; a dead letter must never be unstorable. */
 function safeText(s: string, max = TEXT_MAX_CHARS): string {
-  return s.replace(/\u0000/g, '').toWellFormed().slice(0, max);
+  return s.replaceAll('\u0000', '').toWellFormed().slice(0, max);
 }
 
 /** Header values as JSON: amqplib's typed values ({'!': 'timestamp', value}) stay as they are, bytes become {$base64}. */
@@ -83,7 +83,8 @@ function toJson(value: unknown): unknown {
   if (typeof value === 'object') {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [safeText(k, 1_000), toJson(v)]));
   }
-  return String(value);
+  // Functions and symbols never come out of an AMQP decoder.
+  return null;
 }
 
 /** The inverse of toJson for the values a replay publishes. */
@@ -127,7 +128,7 @@ function date(v: unknown): Date | undefined {
 
 /** An amqplib timestamp ({'!': 'timestamp', value: seconds}) or plain seconds, as a Date. */
 function amqpTime(v: unknown): Date | undefined {
-  const seconds = v && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v;
+  const seconds = v && typeof v === 'object' && 'value' in v ? v.value : v;
   return typeof seconds === 'number' && seconds > 0 ? new Date(seconds * 1000) : undefined;
 }
 

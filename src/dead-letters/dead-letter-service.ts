@@ -8,7 +8,8 @@ import type { Logger } from '../platform/logger.js';
 import { ConflictError, NotFoundError } from '../http/http-errors.js';
 import { replayMessage } from './dead-letter-record.js';
 import type { DrainReport } from './dead-letter-drainer.js';
-import type { FailedMessageFilter, FailedMessageRepository, FailedMessageSummary } from './failed-message-repository.js';
+import type { FailedMessageFilter, FailedMessageSummary } from './failed-message.js';
+import type { FailedMessageRepository } from './failed-message-repository.js';
 
 export type ReplaySelection = { groupId: string } | { filter: Omit<FailedMessageFilter, 'status' | 'fingerprint'> };
 

@@ -3,70 +3,11 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database } from '../platform/database-schema.js';
 import type { DeadLetter } from './dead-letter-record.js';
+import type { FailedMessageDetail, FailedMessageFilter, FailedMessageSummary, FailureGroup } from './failed-message.js';
 import type { FailedMessagesTable, FailedMessageStatus } from './failed-message-table.js';
 
 type Q = Kysely<Database>;
 type Row = Selectable<FailedMessagesTable>;
-
-export type FailedMessageFilter = {
-  actor?: string | undefined;
-  errorCode?: string | undefined;
-  orderId?: string | undefined;
-  /** Compared with the last failure time. */
-  since?: Date | undefined;
-  until?: Date | undefined;
-  status?: FailedMessageStatus | undefined;
-  fingerprint?: string | undefined;
-};
-
-export type FailedMessageSummary = {
-  id: number;
-  messageId: string;
-  status: FailedMessageStatus;
-  actor: string;
-  originalQueue: string | null;
-  routingKey: string | null;
-  errorCode: string;
-  errorMessage: string;
-  errorClass: string;
-  deadLetterReason: string;
-  attempts: number;
-  firstFailedAt: string;
-  lastFailedAt: string;
-  orderId: string | null;
-  traceId: string | null;
-  fingerprint: string;
-  replayOf: number | null;
-  storedAt: string;
-};
-
-export type FailedMessageDetail = FailedMessageSummary & {
-  errorStack: string | null;
-  body: { bytes: number; base64: string; json?: unknown; text?: string };
-  headers: Record<string, unknown>;
-  properties: Record<string, unknown>;
-  replayedAt: string | null;
-  replayedBy: string | null;
-  discardedAt: string | null;
-  discardedBy: string | null;
-  discardReason: string | null;
-  /** Rows this one came back as after being replayed and failing again. */
-  replays: number[];
-};
-
-export type FailureGroup = {
-  groupId: string;
-  actor: string;
-  errorCode: string;
-  /** The newest failure's message, as a sample of the cause. */
-  message: string;
-  count: number;
-  /** How many of them are still 'new' (neither replayed nor discarded). */
-  open: number;
-  firstSeen: string;
-  lastSeen: string;
-  sampleId: number;
-};
 
 export type StoredCount = { id: number; actor: string; errorCode: string };
 
@@ -285,8 +226,8 @@ export function createFailedMessageRepository() {
     },
 
     /**
-     * Session-level advisory lock naming one drain: held on one connection for a whole run, released
-     * by the caller or, if the process dies, by PostgreSQL when the session ends.
+     * An advisory lock naming one drain, held by one database connection for a whole run: released
+     * by the caller or, if the process dies, by PostgreSQL when that connection ends.
      */
     async tryDrainLock(q: Q, name: string): Promise<boolean> {
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtextextended(${name}, 0)) as locked`.execute(q);

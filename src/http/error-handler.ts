@@ -37,7 +37,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return reply
         .code(503)
         .header('retry-after', String(RETRY_AFTER_S))
-        .send({ error: 'unavailable', message: 'The order could not be queued; nothing was accepted. Retry shortly.' });
+        .send({ error: 'unavailable', message: 'RabbitMQ did not take the message in time; nothing was accepted or changed. Retry shortly.' });
     }
     if (err instanceof AppError && err.code === 'overloaded') {
       return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: err.code, message: err.message });
