@@ -1,0 +1,46 @@
+// The benchmark's own settings (BENCH_*), parsed once with zod like the service's config, plus the
+// service config it shares (broker, database and ZooKeeper addresses, prefetch, retry tiers).
+import { z } from 'zod';
+import { loadConfig, type Config } from '../src/config.js';
+
+export const SCENARIOS = [1, 2, 3, 4, 5] as const;
+export type ScenarioNumber = (typeof SCENARIOS)[number];
+
+const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const BenchEnvSchema = z.object({
+  /** Messages per relay run (scenarios 1 and 5). */
+  BENCH_MESSAGES: count(50_000),
+  /** Orders per HTTP run (scenarios 2 and 4) and stored orders delayed at once (scenario 3). */
+  BENCH_ORDERS: count(50_000),
+  BENCH_SCENARIOS: z
+    .string()
+    .regex(/^[1-5](,[1-5])*$/, 'comma-separated scenario numbers 1–5, e.g. 1,2,5')
+    .default('1,2,3,4,5')
+    .transform((s) => [...new Set(s.split(',').map(Number))].sort((a, b) => a - b) as ScenarioNumber[]),
+  /** HTTP connections autocannon keeps open against intake. */
+  BENCH_CONNECTIONS: count(100),
+  /** Unconfirmed messages the relay source keeps in flight. */
+  BENCH_PUBLISH_WINDOW: count(1_000),
+  /** Give up waiting for deliveries after this long without progress, then verify (and fail). */
+  BENCH_STALL_TIMEOUT_MS: count(60_000),
+  /** `dist` runs the compiled service (what `npm run bench` builds); `tsx` runs src/ directly. */
+  BENCH_SERVICE_RUNNER: z.enum(['auto', 'dist', 'tsx']).default('auto'),
+});
+
+export type BenchConfig = Readonly<z.infer<typeof BenchEnvSchema>> & {
+  /** The service's configuration as the bench process sees it (defaults unless overridden). */
+  service: Config;
+  /** The environment children inherit, before the bench's own isolation variables. */
+  inheritedEnv: Readonly<Record<string, string>>;
+};
+
+export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const present = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  const parsed = BenchEnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid benchmark settings:\n${lines.join('\n')}`);
+  }
+  return Object.freeze({ ...parsed.data, service: loadConfig(env), inheritedEnv: present });
+}

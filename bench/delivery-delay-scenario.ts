@@ -1,0 +1,128 @@
+// Scenario 3, the moment the system exists for: N stored orders of one seller due the same day, one
+// POST /delivery-delays, and the time until the last buyer is told. Skipped (reported as not
+// available) while the service has no such route.
+import { idempotencyKey } from '../src/notifications/notification-messages.js';
+import { orderHash } from '../src/orders/order-messages.js';
+import { createOrderRepository } from '../src/orders/order-repository.js';
+import { priceOrder } from '../src/orders/order-rules.js';
+import { createDb, type Db } from '../src/platform/db.js';
+import { createLogger } from '../src/platform/logger.js';
+import type { BenchConfig } from './bench-config.js';
+import { benchNames, removeBenchResources } from './bench-isolation.js';
+import { benchOrder } from './bench-orders.js';
+import { fetchSandboxMessages, waitForDeliveries } from './delivery-progress.js';
+import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
+import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
+import { checkBuyersTold, checkQueues, newVerification, settle, type Verification } from './verify.js';
+
+const DUE = '2026-12-01';
+const NEW_DATE = '2026-12-03';
+
+export type DelayResult =
+  | { available: false; reason: string }
+  | {
+      available: true;
+      orders: number;
+      /** How long POST /delivery-delays took to answer 202. */
+      answerMs: number;
+      /** From sending the POST to the last buyer told at the sandbox. */
+      seconds: number;
+      noticesPerSecond: number;
+      told: number;
+      peakRssMb: number | undefined;
+      cpu: CpuReport;
+      verification: Verification;
+      cleanupProblems: string[];
+    };
+
+/** Stores the seller's orders directly, as the business actor would have, in chunks of one statement each. */
+async function seedOrders(db: Db, runId: string, sellerId: string, count: number): Promise<Set<string>> {
+  const orders = createOrderRepository();
+  const ids = new Set<string>();
+  for (let start = 0; start < count; start += 1_000) {
+    const chunk = Array.from({ length: Math.min(1_000, count - start) }, (_, i) => benchOrder(runId, start + i, { sellerId, requestedDeliveryDate: DUE }));
+    await orders.insertNew(db, chunk.map((order) => ({ order, pricing: priceOrder(order.items, 1), payloadHash: orderHash(order), traceId: runId })));
+    for (const o of chunk) ids.add(o.orderId);
+  }
+  return ids;
+}
+
+async function postJson(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = { text };
+  }
+  return { status: res.status, body: parsed };
+}
+
+export async function runDeliveryDelayScenario(config: BenchConfig): Promise<DelayResult> {
+  const names = benchNames('delay', config);
+  const logger = createLogger({ level: 'warn', name: 'bench' });
+  const { db } = createDb({ url: config.service.DATABASE_URL, schema: names.schema, poolSize: 2, statementTimeoutMs: 120_000 }, logger);
+  let service: ServiceProcess | undefined;
+  let result: Exclude<DelayResult, { available: false }> | undefined;
+  let cleanupProblems: string[] = [];
+  try {
+    const sandboxPort = await freePort();
+    service = await startServiceProcess({
+      config,
+      name: 'delay-all',
+      role: 'all',
+      env: { ...names.env, SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' },
+    });
+    const baseUrl = `http://127.0.0.1:${service.port}`;
+    // An invalid body tells a missing route (404) from an existing one (400) without side effects.
+    const probe = await postJson(`${baseUrl}/delivery-delays`, {});
+    if (probe.status === 404) return { available: false, reason: 'POST /delivery-delays answers 404' };
+
+    const sellerId = `seller-${names.id}`;
+    const count = config.BENCH_ORDERS;
+    const orderIds = await seedOrders(db, names.id, sellerId, count);
+
+    const cpu = startCpuMeter([...sharedServiceTargets(), { name: service.name, pid: service.pid }]);
+    const startedAt = Date.now();
+    const answer = await postJson(`${baseUrl}/delivery-delays`, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' });
+    const answerMs = Date.now() - startedAt;
+    const verification = newVerification();
+    const delayId = String(answer.body.delayId);
+    if (answer.status !== 202 || answer.body.orders !== count) {
+      verification.problems.push(`POST /delivery-delays answered ${answer.status} ${JSON.stringify(answer.body)}; expected 202 with orders: ${count}`);
+    } else {
+      await waitForDeliveries(db, { kind: 'delivery-delayed', expected: count, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3' });
+    }
+    const cpuReport = cpu.stop();
+    const peakRssMb = service.peakRssMb();
+
+    const messages = (await fetchSandboxMessages(`http://127.0.0.1:${sandboxPort}`)).filter((m) => m.idempotencyKey.startsWith('delivery-delayed:'));
+    await checkBuyersTold(db, messages, { kind: 'delivery-delayed', orderIds, keyOf: (id) => idempotencyKey('delivery-delayed', id, delayId) }, verification);
+    const wrongDates = messages.filter((m) => m.params.previousDeliveryDate !== DUE || m.params.newDeliveryDate !== NEW_DATE);
+    if (wrongDates.length > 0) verification.problems.push(`${wrongDates.length} delay notices do not say ${DUE} → ${NEW_DATE} (params previousDeliveryDate, newDeliveryDate)`);
+    const moved = await db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('n')).where('seller_id', '=', sellerId).where('delivery_date', '=', NEW_DATE).executeTakeFirstOrThrow();
+    if (Number(moved.n) !== count) verification.problems.push(`${count - Number(moved.n)} orders still have their old delivery date`);
+    await checkQueues(config, names, verification);
+
+    const lastTold = messages.reduce((last, m) => Math.max(last, Date.parse(m.receivedAt)), startedAt);
+    const seconds = (lastTold - startedAt) / 1000;
+    result = {
+      available: true,
+      orders: count,
+      answerMs,
+      seconds,
+      noticesPerSecond: messages.length / seconds,
+      told: messages.length,
+      peakRssMb,
+      cpu: cpuReport,
+      verification: settle(verification),
+      cleanupProblems: [],
+    };
+  } finally {
+    await service?.stop();
+    await db.destroy();
+    cleanupProblems = await removeBenchResources(names, config);
+  }
+  return { ...result, cleanupProblems };
+}

@@ -1,0 +1,112 @@
+// Scenarios 2 and 4: orders over HTTP through the real service, from the first request to the last
+// buyer told at the messaging sandbox, in one process (ROLE=all) or scaled out (one intake, two
+// business and two notification processes, one sandbox process), then verified.
+import { idempotencyKey } from '../src/notifications/notification-messages.js';
+import { createDb } from '../src/platform/db.js';
+import { createLogger } from '../src/platform/logger.js';
+import type { BenchConfig } from './bench-config.js';
+import { benchNames, removeBenchResources, type BenchNames } from './bench-isolation.js';
+import { fetchSandboxMessages, waitForDeliveries } from './delivery-progress.js';
+import { sendOrders, type LoadResult } from './order-load.js';
+import { percentiles, type Percentiles } from './percentiles.js';
+import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
+import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
+import { checkBuyersTold, checkOrdersStored, checkQueues, newVerification, settle, type Verification } from './verify.js';
+
+export type Layout = 'one-process' | 'scale-out';
+
+export type OrdersResult = {
+  layout: Layout;
+  sent: number;
+  accepted: number;
+  told: number;
+  /** First request to the last buyer told at the sandbox. */
+  seconds: number;
+  ordersPerSecond: number;
+  intake: Omit<LoadResult, 'accepted'>;
+  /** 202 answer to the sandbox's receivedAt, per order. */
+  intakeToDeliveryMs: Percentiles;
+  processes: Array<{ name: string; role: string; peakRssMb: number | undefined }>;
+  cpu: CpuReport;
+  verification: Verification;
+  cleanupProblems: string[];
+};
+
+type Started = { intakeUrl: string; sandboxUrl: string };
+
+async function startLayout(config: BenchConfig, names: BenchNames, layout: Layout, processes: ServiceProcess[]): Promise<Started> {
+  const sandboxPort = await freePort();
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  // NOTIFY_API_URL empty: the process hosts its own sandbox (whatever the caller's shell exports).
+  const own = { ...names.env, SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' };
+  const start = async (name: string, role: Parameters<typeof startServiceProcess>[0]['role'], env: Record<string, string>) => {
+    const p = await startServiceProcess({ config, name, role, env });
+    processes.push(p);
+    return p;
+  };
+  if (layout === 'one-process') {
+    const all = await start('orders-all', 'all', own);
+    return { intakeUrl: `http://127.0.0.1:${all.port}`, sandboxUrl };
+  }
+  // The sandbox process migrates the schema first, so the others start on a ready database.
+  await start('scale-out-sandbox', 'sandbox', own);
+  const workers = { ...names.env, NOTIFY_API_URL: sandboxUrl };
+  const [intake] = await Promise.all([
+    start('scale-out-intake', 'intake', workers),
+    start('scale-out-business-1', 'business', workers),
+    start('scale-out-business-2', 'business', workers),
+    start('scale-out-notification-1', 'notification', workers),
+    start('scale-out-notification-2', 'notification', workers),
+  ]);
+  return { intakeUrl: `http://127.0.0.1:${intake.port}`, sandboxUrl };
+}
+
+export async function runOrdersScenario(config: BenchConfig, layout: Layout): Promise<OrdersResult> {
+  const names = benchNames(layout === 'one-process' ? 'orders' : 'scale-out', config);
+  const label = layout === 'one-process' ? 'scenario 2' : 'scenario 4';
+  const logger = createLogger({ level: 'warn', name: 'bench' });
+  const { db } = createDb({ url: config.service.DATABASE_URL, schema: names.schema, poolSize: 2, statementTimeoutMs: 60_000 }, logger);
+  const processes: ServiceProcess[] = [];
+  let result: Omit<OrdersResult, 'cleanupProblems'>;
+  let cleanupProblems: string[] = [];
+  try {
+    const { intakeUrl, sandboxUrl } = await startLayout(config, names, layout, processes);
+    const cpu = startCpuMeter([...sharedServiceTargets(), ...processes.map((p) => ({ name: p.name, pid: p.pid }))]);
+    const { accepted, ...intake } = await sendOrders({ url: intakeUrl, runId: names.id, count: config.BENCH_ORDERS, connections: config.BENCH_CONNECTIONS });
+    await waitForDeliveries(db, { kind: 'order-confirmed', expected: accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label });
+    const cpuReport = cpu.stop();
+    const rss = processes.map((p) => ({ name: p.name, role: p.role, peakRssMb: p.peakRssMb() }));
+
+    const messages = (await fetchSandboxMessages(sandboxUrl)).filter((m) => m.idempotencyKey.startsWith('order-confirmed:'));
+    const verification = newVerification();
+    const stored = await checkOrdersStored(db, new Set(accepted.keys()), verification);
+    await checkBuyersTold(db, messages, { kind: 'order-confirmed', orderIds: stored, keyOf: (id) => idempotencyKey('order-confirmed', id) }, verification);
+    await checkQueues(config, names, verification);
+
+    const receivedAt = new Map(messages.map((m) => [m.idempotencyKey, Date.parse(m.receivedAt)]));
+    const lastTold = [...receivedAt.values()].reduce((a, b) => Math.max(a, b), intake.startedAt);
+    const seconds = (lastTold - intake.startedAt) / 1000;
+    const latencies = [...accepted].flatMap(([id, at]) => {
+      const told = receivedAt.get(idempotencyKey('order-confirmed', id));
+      return told === undefined ? [] : [told - at];
+    });
+    result = {
+      layout,
+      sent: intake.requests + intake.errors,
+      accepted: accepted.size,
+      told: messages.length,
+      seconds,
+      ordersPerSecond: messages.length / seconds,
+      intake,
+      intakeToDeliveryMs: percentiles(latencies),
+      processes: rss,
+      cpu: cpuReport,
+      verification: settle(verification),
+    };
+  } finally {
+    for (const p of processes.reverse()) await p.stop();
+    await db.destroy();
+    cleanupProblems = await removeBenchResources(names, config);
+  }
+  return { ...result, cleanupProblems };
+}

@@ -1,0 +1,132 @@
+// `npm run bench`: runs the chosen scenarios on this machine (BENCH_SCENARIOS, default all five),
+// verifies each, prints one table, writes bench/results.json and appends to bench/RESULTS.md.
+// Exits non-zero when a scenario fails or its verification finds an order lost or told twice.
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import pg from 'pg';
+import { loadBenchConfig, type BenchConfig, type ScenarioNumber } from './bench-config.js';
+import { removeActiveBenchResources } from './bench-isolation.js';
+import { runBrokerCeiling } from './broker-ceiling.js';
+import { runDeliveryDelayScenario } from './delivery-delay-scenario.js';
+import { runOrdersScenario } from './orders-scenario.js';
+import { appendResultsMd, buildRows, renderFindings, renderTable, writeJson, type BenchResults, type RunInfo } from './report.js';
+import { runRuntimeOverhead } from './runtime-overhead.js';
+import { killServiceProcesses, serviceRunner } from './service-processes.js';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: BENCH_DIR, encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+async function versions(config: BenchConfig): Promise<string> {
+  let rabbit = '?';
+  let postgres = '?';
+  try {
+    const conn = await amqp.connect(config.service.AMQP_URL);
+    rabbit = String(conn.connection.serverProperties.version);
+    await conn.close();
+  } catch {
+    // Reported as unknown; the scenarios will say what is wrong.
+  }
+  try {
+    const client = new pg.Client({ connectionString: config.service.DATABASE_URL });
+    await client.connect();
+    postgres = String((await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version);
+    await client.end();
+  } catch {
+    // As above.
+  }
+  return `RabbitMQ ${rabbit}, PostgreSQL ${postgres}, Node ${process.version}`;
+}
+
+async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
+  const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  const dirty = git(['status', '--porcelain']) !== '';
+  const has = (...scenarios: ScenarioNumber[]) => scenarios.some((s) => config.BENCH_SCENARIOS.includes(s));
+  const n = (v: number) => v.toLocaleString('en-US');
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return {
+    date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    commit: `commit ${commit}${dirty ? ' + uncommitted changes' : ''}`,
+    parameters: [
+      `scenarios ${config.BENCH_SCENARIOS.join(',')}`,
+      ...(has(1, 5) ? [`${n(config.BENCH_MESSAGES)} relay messages (window ${n(config.BENCH_PUBLISH_WINDOW)})`] : []),
+      ...(has(2, 3, 4) ? [`${n(config.BENCH_ORDERS)} orders`, `service ${runner}`] : []),
+      ...(has(2, 4) ? [`${config.BENCH_CONNECTIONS} HTTP connections`] : []),
+    ].join(' · '),
+    environment: `${os.cpus().length} cores, load average ${load} at start (the machine is shared) · ${await versions(config)}`,
+  };
+}
+
+async function main(): Promise<number> {
+  const config = loadBenchConfig();
+  const runner = serviceRunner(config);
+  if (runner.note) console.error(`[bench] ${runner.note}`);
+  const info = await runInfo(config, runner.runner === 'dist' ? 'dist/ (compiled)' : 'src/ via tsx');
+  const results: BenchResults = { failures: {} };
+  const wants = (n: ScenarioNumber) => config.BENCH_SCENARIOS.includes(n);
+
+  const step = async (label: string, work: () => Promise<string>) => {
+    console.error(`[bench] ${label}…`);
+    try {
+      console.error(`[bench] ${label}: ${await work()}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      results.failures[label] = message.split('\n')[0] ?? message;
+      console.error(`[bench] ${label} FAILED:`, err);
+    }
+  };
+  const rate = (n: number, unit: string) => `${Math.round(n).toLocaleString('en-US')} ${unit}`;
+
+  // Ceiling and runtime relay back to back, then the two order runs back to back: the ratios that
+  // matter most compare runs made under the same load from everyone else on this machine.
+  if (wants(1)) {
+    await step('scenario 1, broker ceiling (quorum)', async () => rate((results.ceilingQuorum = await runBrokerCeiling(config, 'quorum')).perSecond, 'msg/s'));
+    await step('scenario 1, broker ceiling (classic)', async () => rate((results.ceilingClassic = await runBrokerCeiling(config, 'classic')).perSecond, 'msg/s'));
+  }
+  if (wants(5)) await step('scenario 5, runtime relay', async () => rate((results.runtime = await runRuntimeOverhead(config)).perSecond, 'msg/s'));
+  if (wants(2)) await step('scenario 2, orders in one process', async () => rate((results.orders = await runOrdersScenario(config, 'one-process')).ordersPerSecond, 'orders/s'));
+  if (wants(4)) await step('scenario 4, orders scaled out', async () => rate((results.scaleOut = await runOrdersScenario(config, 'scale-out')).ordersPerSecond, 'orders/s'));
+  if (wants(3)) {
+    await step('scenario 3, delivery delay', async () => {
+      const d = (results.delay = await runDeliveryDelayScenario(config));
+      return d.available ? rate(d.noticesPerSecond, 'notices/s') : `not available (${d.reason})`;
+    });
+  }
+
+  const rows = buildRows(results);
+  const table = renderTable(rows);
+  const findings = renderFindings(results);
+  console.log(`\n${info.date} · ${info.commit}\n${info.parameters}\n${info.environment}\n\n${table}`);
+  if (findings.length) console.log(`\n${findings.join('\n')}`);
+  writeJson(path.join(BENCH_DIR, 'results.json'), info, results, rows);
+  appendResultsMd(path.join(BENCH_DIR, 'RESULTS.md'), info, table, findings);
+  console.log('\nwritten: bench/results.json, appended to bench/RESULTS.md');
+
+  const unverified = [results.orders, results.scaleOut, results.delay?.available ? results.delay : undefined].filter((r) => r && !r.verification.ok);
+  const failed = Object.keys(results.failures).length > 0 || unverified.length > 0;
+  if (failed) console.error('\n[bench] FAILED: a scenario did not finish or its verification found lost or repeated work (see above)');
+  return failed ? 1 : 0;
+}
+
+process.once('SIGINT', () => {
+  console.error('\n[bench] interrupted: stopping the service processes and removing the bench queues and schemas');
+  killServiceProcesses();
+  void removeActiveBenchResources(loadBenchConfig()).finally(() => process.exit(130));
+});
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
