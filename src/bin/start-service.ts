@@ -34,6 +34,7 @@ import { createShutdown, type Shutdown } from '../platform/shutdown.js';
 import { buildMessagingSandbox } from '../sandbox/messaging-sandbox.js';
 import { createSwitchAdmin } from '../switches/switch-admin.js';
 import { recordObservedSwitchChanges } from '../switches/switch-change-recorder.js';
+import { exportSwitchMetrics } from '../switches/switch-metrics.js';
 import { createSwitchChangeRepository } from '../switches/switch-change-repository.js';
 import { switchRoutes } from '../switches/switch-routes.js';
 import { createZookeeperSwitches } from '../switches/zookeeper-switches.js';
@@ -109,10 +110,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const orders = createOrderRepository();
     const delays = createDelayRepository();
     // Read before any actor starts, so that a pause switch that is on keeps its actor from consuming at all.
-    const switches = createZookeeperSwitches(config, logger);
+    const switches = createZookeeperSwitches(config, logger, { onInvalidValue: (name) => metrics.switchInvalid.inc({ name }) });
     const switchChanges = createSwitchChangeRepository();
     recordObservedSwitchChanges({ db, switches, changes: switchChanges, logger });
-    shutdown.add('switches', () => switches.close());
+    const stopSwitchMetrics = exportSwitchMetrics({ switches, metrics });
+    shutdown.add('switches', () => {
+      stopSwitchMetrics();
+      return switches.close();
+    });
     await switches.start();
     routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), adminToken: config.ADMIN_TOKEN }));
 

@@ -2,7 +2,7 @@
 // it, and ask for the buyer to be told (again idempotent per order and delay).
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
-import { RetryableError } from '../platform/errors.js';
+import { PermanentError, RetryableError } from '../platform/errors.js';
 import { notificationRequested } from '../notifications/notification-messages.js';
 import type { OrderRepository } from '../orders/order-repository.js';
 import type { DelayRepository } from './delay-repository.js';
@@ -10,7 +10,8 @@ import type { DeliveryDelayed } from './delay-schema.js';
 
 export function createDelayHandler(deps: { db: Db; delays: DelayRepository; orders: OrderRepository; notificationQueue: string }) {
   return async function handleDelayed(messages: ReadonlyArray<Incoming<DeliveryDelayed>>): Promise<Outcome[]> {
-    const { applied, contacts } = await deps.db.transaction().execute(async (trx) => {
+    const { known, contacts } = await deps.db.transaction().execute(async (trx) => {
+      const known = await deps.delays.knownPairs(trx, messages.map((m) => m.body));
       const applied = await deps.delays.applyToOrders(trx, messages.map((m) => m.body));
       await deps.orders.appendJournal(
         trx,
@@ -24,11 +25,16 @@ export function createDelayHandler(deps: { db: Db; delays: DelayRepository; orde
             traceId: m.traceId,
           })),
       );
-      return { applied, contacts: await deps.delays.contacts(trx, messages.map((m) => m.body.orderId)) };
+      return { known, contacts: await deps.delays.contacts(trx, messages.map((m) => m.body.orderId)) };
     });
 
     return messages.map((m): Outcome => {
       const { delayId, orderId } = m.body;
+      // Not a pair any delay request created (forged, or sent to the wrong deployment): telling the
+      // buyer of a delay that moved no date would be a lie, and no retry can make it true.
+      if (!known.has(`${delayId}:${orderId}`)) {
+        return { ok: false, error: new PermanentError('unknown_delay', `Delay ${delayId} does not concern order ${orderId}; no delivery date was moved`) };
+      }
       const contact = contacts.get(orderId);
       // The fan-out only names stored orders; a missing one is a replica lag or a restore in
       // progress, worth another try rather than a dead letter.

@@ -135,6 +135,20 @@ export function createDelayRepository() {
       return applied;
     },
 
+    /**
+     * The (delay, order) pairs the delay's creation recorded, as `delayId:orderId`: the only pairs a
+     * delay message may name, since they are committed before the fan-out publishes anything.
+     */
+    async knownPairs(q: Q, items: ReadonlyArray<{ delayId: string; orderId: string }>): Promise<Set<string>> {
+      if (items.length === 0) return new Set();
+      const rows = await q
+        .selectFrom('delivery_delay_orders')
+        .select(['delay_id', 'order_id'])
+        .where((eb) => eb(eb.refTuple('delay_id', 'order_id'), 'in', items.map((i) => eb.tuple(i.delayId, i.orderId))))
+        .execute();
+      return new Set(rows.map((r) => `${r.delay_id}:${r.order_id}`));
+    },
+
     /** Whom to tell, per order: the buyer's phone and name from the stored order. */
     async contacts(q: Q, orderIds: readonly string[]): Promise<Map<string, { phone: string; name: string }>> {
       if (orderIds.length === 0) return new Map();

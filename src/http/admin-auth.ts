@@ -9,7 +9,10 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function adminAuth(adminToken: string | undefined) {
   const expected = adminToken ? digest(adminToken) : undefined;
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const header = req.headers.authorization;
+    // Node keeps only the first of repeated Authorization headers, while a proxy in front may have
+    // judged the last: credentials that are ambiguous are no credentials.
+    const single = req.raw.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization').length === 1;
+    const header = single ? req.headers.authorization : undefined;
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
     if (expected && token && timingSafeEqual(digest(token), expected)) return;
     if (token?.startsWith('oak_')) {

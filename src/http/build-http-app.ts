@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import underPressure from '@fastify/under-pressure';
-import { registerErrorHandler, RETRY_AFTER_S } from './error-handler.js';
+import { answerFrameworkError, registerErrorHandler, RETRY_AFTER_S } from './error-handler.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -27,6 +27,7 @@ export async function buildHttpApp(deps: {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   });
   // Only JSON is an API body here; fastify's default text/plain parser would let a wrong
   // Content-Type through to validation instead of a clear 415.

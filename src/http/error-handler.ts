@@ -1,6 +1,6 @@
 // One place where errors become HTTP answers: {"error": code, "message": …} (plus "issues" for
 // validation), the same envelope for fastify's own parser errors, our errors and the unexpected.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PublishError } from '../platform/amqp/publisher.js';
 import { AppError } from '../platform/errors.js';
 import { ForbiddenError, UnauthorizedError } from '../sellers/seller-auth.js';
@@ -12,10 +12,36 @@ const FASTIFY_CODES: Record<string, { status: number; error: string; message: st
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'body_too_large', message: 'The body exceeds the size limit' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, error: 'empty_body', message: 'The body is empty; send a JSON object' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'invalid_json', message: 'The body is not valid JSON, or uses a forbidden key such as __proto__' },
+  FST_ERR_BAD_URL: { status: 400, error: 'invalid_url', message: 'The path is not valid percent-encoded UTF-8' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, error: 'uri_too_long', message: 'A path segment is longer than any id this API uses' },
 };
+
+/**
+ * For fastify's `frameworkErrors`: the router refuses a malformed or over-long path before any route
+ * or error handler runs, and would otherwise answer in its own shape, echoing the path back.
+ */
+export function answerFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const known = FASTIFY_CODES[err.code];
+  if (known) void reply.code(known.status).send({ error: known.error, message: known.message });
+  else {
+    req.log.error({ err }, 'request failed in the router');
+    void reply.code(500).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged' });
+  }
+}
 
 /** Seconds a client should wait before retrying a request refused for lack of capacity. */
 export const RETRY_AFTER_S = 1;
+
+/**
+ * What a client is told when a publish did not succeed. Refused and unknown are different answers:
+ * a message written but never confirmed may still reach the queue, so the client is told to resend
+ * the same request, which is safe because every consumer step is idempotent.
+ */
+export function publishFailureBody(err: PublishError): { error: 'unavailable' | 'unconfirmed'; message: string } {
+  return err.code === 'publish_unconfirmed'
+    ? { error: 'unconfirmed', message: 'RabbitMQ did not confirm in time, so this may or may not have been queued. Resend the same request: that is safe and never creates a second order.' }
+    : { error: 'unavailable', message: 'RabbitMQ could not take the message; nothing was queued. Retry shortly.' };
+}
 
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
@@ -34,10 +60,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err instanceof ConflictError) return reply.code(409).send({ error: err.code, message: err.message });
     if (err instanceof PublishError) {
       req.log.warn({ err }, 'could not hand the request to RabbitMQ');
-      return reply
-        .code(503)
-        .header('retry-after', String(RETRY_AFTER_S))
-        .send({ error: 'unavailable', message: 'RabbitMQ did not take the message in time; nothing was accepted or changed. Retry shortly.' });
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send(publishFailureBody(err));
     }
     if (err instanceof AppError && err.code === 'overloaded') {
       return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: err.code, message: err.message });

@@ -6,7 +6,7 @@ import { PublishError, type Publisher } from '../platform/amqp/publisher.js';
 import type { Db } from '../platform/db.js';
 import { HEADERS } from '../platform/amqp/message-headers.js';
 import { continueTrace } from '../platform/tracing.js';
-import { RETRY_AFTER_S } from '../http/error-handler.js';
+import { publishFailureBody, RETRY_AFTER_S } from '../http/error-handler.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import { orderSubmitted } from './order-messages.js';
 import type { OrderRepository } from './order-repository.js';
@@ -33,7 +33,7 @@ const BATCH_BODY_LIMIT = 2 * 1024 * 1024;
 type BatchResult =
   | { index: number; orderId: string; status: 'accepted' }
   | { index: number; orderId?: string; status: 'rejected'; issues: ReturnType<typeof toIssues> }
-  | { index: number; orderId: string; status: 'unavailable'; message: string };
+  | { index: number; orderId: string; status: 'unavailable'; error: 'unavailable' | 'unconfirmed'; message: string };
 
 export function orderRoutes(deps: OrderRoutesDeps) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -81,7 +81,7 @@ export function orderRoutes(deps: OrderRoutesDeps) {
             return { index, orderId: parsed.data.orderId, status: 'accepted' };
           } catch (err) {
             if (!(err instanceof PublishError)) throw err;
-            return { index, orderId: parsed.data.orderId, status: 'unavailable', message: 'Not queued; resubmit this order' };
+            return { index, orderId: parsed.data.orderId, status: 'unavailable', ...publishFailureBody(err) };
           }
         }),
       );

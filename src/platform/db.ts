@@ -27,6 +27,8 @@ export function createPool(options: DbOptions, logger: Logger): pg.Pool {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs,
+    // The server-side timeout cannot fire when the network to the server goes silent; this one does.
+    query_timeout: options.statementTimeoutMs + 5_000,
     lock_timeout: Math.min(5_000, options.statementTimeoutMs),
     idle_in_transaction_session_timeout: options.statementTimeoutMs * 3,
     application_name: options.applicationName ?? 'order-actors',

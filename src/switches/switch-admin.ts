@@ -2,7 +2,8 @@
 // with their last change, flip one (validated, then audited with who and old → new), read history.
 import type { Db } from '../platform/db.js';
 import { formatSwitchValue } from '../platform/switches/switch-registry.js';
-import { UnknownSwitchError, type SwitchChange, type Switches, type SwitchView } from '../platform/switches/switches.js';
+import { UnknownSwitchError } from '../platform/switches/switch-errors.js';
+import type { SwitchChange, Switches, SwitchView } from '../platform/switches/switches.js';
 import type { SwitchChangeEntry, SwitchChangeRepository } from './switch-change-repository.js';
 
 export type SwitchDetails = SwitchView & { lastChange: SwitchChangeEntry | null };

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { allQueues, describeTopology } from '../../src/platform/amqp/topology.js';
 import { createDb, type Db } from '../../src/platform/db.js';
 import { createLogger, type Logger } from '../../src/platform/logger.js';
+import { removeTree } from './zookeeper.js';
 
 export type TestContext = {
   id: string;
@@ -52,6 +53,8 @@ export async function createTestContext(label: string, env: Record<string, strin
       await sql`drop schema if exists ${sql.id(config.DATABASE_SCHEMA)} cascade`.execute(db).catch(() => undefined);
       await db.destroy();
       await deleteQueues(config);
+      // Services create their switches under the root at start.
+      await removeTree(config.ZK_CONNECT, config.ZK_ROOT, config.ZK_AUTH).catch(() => undefined);
     },
   };
 }

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemorySwitchStore } from '../../src/platform/switches/memory-switch-store.js';
 import { createSwitchRegistry, KNOWN_SWITCHES, parseSwitchValue } from '../../src/platform/switches/switch-registry.js';
-import { createSwitches, InvalidSwitchValueError, UnknownSwitchError } from '../../src/platform/switches/switches.js';
+import { InvalidSwitchValueError, UnknownSwitchError } from '../../src/platform/switches/switch-errors.js';
+import { createSwitches } from '../../src/platform/switches/switches.js';
 import { createLogger } from '../../src/platform/logger.js';
 
 const logger = createLogger({ level: 'silent' });

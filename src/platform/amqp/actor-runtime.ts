@@ -196,7 +196,7 @@ export function startActor<T>(
       incoming: {
         body: parsed.data,
         messageId,
-        attempt: readAttempt(headers),
+        attempt: readAttempt(headers, options.maxAttempts),
         redelivered: msg.fields.redelivered,
         headers,
         traceId: trace.traceId,
@@ -258,7 +258,7 @@ export function startActor<T>(
   async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined): Promise<void> {
     const { msg } = delivery;
     const headers = { ...(msg.properties.headers) };
-    const decision = decideFailure(error, readAttempt(headers), actor.queues.retries, options.maxAttempts);
+    const decision = decideFailure(error, readAttempt(headers, options.maxAttempts), actor.queues.retries, options.maxAttempts);
     const now = new Date().toISOString();
     Object.assign(headers, {
       [HEADERS.attempt]: decision.attempt,

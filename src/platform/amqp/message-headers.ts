@@ -26,9 +26,14 @@ export const HEADERS = {
 export const STACK_MAX_CHARS = 2_000;
 export const ERROR_MESSAGE_MAX_CHARS = 500;
 
-/** x-attempt as a trustworthy count: missing, non-numeric or negative counts as 0. */
-export function readAttempt(headers: Record<string, unknown> | undefined): number {
+/**
+ * x-attempt as a trustworthy count: missing, non-numeric or negative counts as 0. With `below`, so
+ * does a count the runtime could not have written: a message waiting in a retry tier has failed
+ * fewer than maxAttempts times, so a larger number was forged or copied and must not send a message
+ * to the dead-letter queue on its first failure.
+ */
+export function readAttempt(headers: Record<string, unknown> | undefined, below = Infinity): number {
   const raw = headers?.[HEADERS.attempt];
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : 0;
+  return Number.isInteger(n) && n > 0 && n < below ? n : 0;
 }

@@ -89,10 +89,10 @@ export function createPublisher(deps: {
   }
   deps.connection.onConnect(openOnce);
 
-  function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  function withDeadline<T>(promise: Promise<T>, what: string, code = 'publish_timeout'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new PublishError('publish_timeout', `RabbitMQ did not ${what} within ${deps.confirmTimeoutMs} ms`)),
+        () => reject(new PublishError(code, `RabbitMQ did not ${what} within ${deps.confirmTimeoutMs} ms`)),
         deps.confirmTimeoutMs,
       );
       promise.then(
@@ -127,7 +127,12 @@ export function createPublisher(deps: {
         ok = ch.publish(deps.exchange, routingKey, body, props, (err) => {
           if (err) {
             returned.delete(messageId);
-            reject(new PublishError('publish_nacked', `RabbitMQ refused the message (${String(err)})`, { cause: err }));
+            // A nack is a definite no; a channel that closed before confirming leaves it unknown.
+            reject(
+              String((err as Error).message).includes('nacked')
+                ? new PublishError('publish_nacked', 'RabbitMQ refused the message', { cause: err })
+                : new PublishError('publish_unconfirmed', 'The channel closed before RabbitMQ confirmed the message', { cause: err }),
+            );
           } else if (returned.delete(messageId)) {
             reject(new PublishError('publish_unroutable', `No queue is bound for routing key ${routingKey}`));
           } else {
@@ -147,7 +152,9 @@ export function createPublisher(deps: {
     inFlight++;
     deps.metrics?.publishesInFlight.set(inFlight);
     try {
-      await withDeadline(confirmed, 'confirm the message');
+      // Once written, a message whose confirm does not come in time may still reach the queue: its
+      // fate is unknown, not refused, and callers must say so (resending is safe: consumers dedupe).
+      await withDeadline(confirmed, 'confirm the message', 'publish_unconfirmed');
       deps.metrics?.publishConfirmSeconds.observe((performance.now() - started) / 1000);
     } finally {
       inFlight--;

@@ -3,23 +3,11 @@
 // switch is the store's last good value, or the registry's default while the store has none.
 import type { Logger } from '../logger.js';
 import type { PauseControl } from '../amqp/actor-runtime.js';
-import { PermanentError } from '../errors.js';
 import { takesNewPath } from './bucketing.js';
+import { InvalidSwitchValueError, UnknownSwitchError } from './switch-errors.js';
 import type { SwitchReader } from './switch-reader.js';
 import { createSwitchRegistry, kindOf, parseSwitchValue, type SwitchKind, type SwitchRegistry, type SwitchValue } from './switch-registry.js';
 import type { RejectedValue, SwitchObservation, SwitchStore } from './switch-store.js';
-
-export class UnknownSwitchError extends PermanentError {
-  constructor(name: string) {
-    super('unknown_switch', `No switch named "${name}"; list them with GET /admin/switches or \`order-actors switches list\``);
-  }
-}
-
-export class InvalidSwitchValueError extends PermanentError {
-  constructor(name: string, reason: string) {
-    super('invalid_switch_value', `${name}: ${reason}`);
-  }
-}
 
 export type SwitchView = {
   name: string;

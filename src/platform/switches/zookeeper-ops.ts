@@ -2,21 +2,15 @@
 // is disconnected and never fails them, so without a deadline a write during an outage hangs.
 import { createHash } from 'node:crypto';
 import zookeeper, { type ACL, type Client, type Event, type Stat } from 'node-zookeeper-client';
-import { RetryableError } from '../errors.js';
+import { SwitchesUnavailableError } from './switch-errors.js';
 
 export type { Client as ZkClient, Event as ZkEvent, Stat as ZkStat };
 export const ZK_EVENT = zookeeper.Event;
 export const ZK_ERROR = zookeeper.Exception;
 
-/** ZooKeeper did not answer in time, or is not connected. */
-export class SwitchesUnavailableError extends RetryableError {
-  constructor(message: string, cause?: unknown) {
-    super('switches_unavailable', message, { cause });
-  }
-}
-
 export function isZkError(err: unknown, code: number): boolean {
-  return typeof err === 'object' && err !== null && 'getCode' in err && typeof err.getCode === 'function' && err.getCode() === code;
+  // The client's exceptions carry a numeric `code`; nothing else we meet here does.
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === code;
 }
 
 /**
@@ -49,14 +43,29 @@ export function createZkClient(connect: string, options: { sessionTimeoutMs: num
   return client;
 }
 
-/** Closes a client for good, including a socket stuck on a peer that vanished without a reset. */
+type ConnectionInternals = { socket?: { destroy(): void }; onSocketConnected?: () => void };
+
+/** Closes a client for good, whatever state it is in. */
 export function destroyZkClient(client: Client): void {
+  const connected = client.getState() === zookeeper.State.SYNC_CONNECTED;
   client.removeAllListeners();
   client.close();
-  // close() only queues a close-session request; on a half-open connection it never leaves, and
-  // the socket would stay open for as long as the process lives.
-  const manager = (client as unknown as { connectionManager?: { socket?: { destroy?: () => void } } }).connectionManager;
-  setTimeout(() => manager?.socket?.destroy?.(), 500).unref();
+  // The client's connection manager is private, but two of its habits must be undone here.
+  const manager = (client as unknown as { connectionManager?: ConnectionInternals }).connectionManager;
+  if (!manager) return;
+  if (!connected) {
+    // Closed while (re)connecting, it may still complete that connection and then read the
+    // server's handshake as a reply, which throws from a socket callback and ends the process.
+    // Drop the socket it has and any it opens.
+    manager.onSocketConnected = function (this: ConnectionInternals) {
+      this.socket?.destroy();
+    };
+    manager.socket?.destroy();
+    return;
+  }
+  // close() only queues a close-session request; on a connection to a server that vanished
+  // without a reset it never leaves, and the socket would stay open as long as the process.
+  setTimeout(() => manager.socket?.destroy(), 1_000).unref();
 }
 
 export type ZkOps = ReturnType<typeof zkOps>;
@@ -70,7 +79,7 @@ export function zkOps(client: Client, timeoutMs: number, describe: string) {
       );
       run((err, value) => {
         clearTimeout(timer);
-        if (err) reject(err instanceof Error ? err : Object.assign(new Error(String(err)), { zk: err }));
+        if (err) reject(err instanceof Error ? err : new Error(`ZooKeeper ${what} failed`, { cause: err }));
         else resolve(value as T);
       });
     });

@@ -3,8 +3,10 @@
 // memory and a flip reaches every process in milliseconds. Outages never stop the process: it serves
 // the last good values (or the code defaults) and rebuilds its session when ZooKeeper is back.
 import type { Logger } from '../logger.js';
-import { formatSwitchValue, parseSwitchValue, SWITCH_NAME_PATTERN, type SwitchRegistry, type SwitchValue } from './switch-registry.js';
-import type { RejectedValue, StoredSwitch, SwitchObservation, SwitchStore } from './switch-store.js';
+import { createLastGoodValues } from './last-good-values.js';
+import { SwitchesUnavailableError } from './switch-errors.js';
+import { formatSwitchValue, SWITCH_NAME_PATTERN, type SwitchRegistry, type SwitchValue } from './switch-registry.js';
+import type { StoredSwitch, SwitchStore } from './switch-store.js';
 import {
   createIfAbsent,
   createZkClient,
@@ -13,7 +15,6 @@ import {
   isZkError,
   longOf,
   switchAcls,
-  SwitchesUnavailableError,
   ZK_ERROR,
   ZK_EVENT,
   zkOps,
@@ -47,20 +48,17 @@ type Session = {
   ops: ZkOps;
   connected: boolean;
   synced: boolean;
+  retryPending: boolean;
   watchers: Map<string, (event: ZkEvent) => void>;
   childWatcher: (event: ZkEvent) => void;
 };
 
-export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions): SwitchStore & { invalidValueCount(): number } {
+export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions): SwitchStore {
   const { registry, sessionTimeoutMs } = options;
   const folder = `${options.root}/switches`;
   const acls = switchAcls(options.auth);
   const logger = options.logger.child({ module: 'switches', zookeeper: options.connect, folder });
-  const values = new Map<string, StoredSwitch>();
-  const rejected = new Map<string, RejectedValue>();
-  /** The mzxid last read per switch, valid or not: a re-read of the same change is no news. */
-  const seen = new Map<string, string>();
-  const listeners: Array<(o: SwitchObservation) => void> = [];
+  const book = createLastGoodValues({ registry, logger, onInvalidValue: (name) => options.hooks?.onInvalidValue?.(name) });
   // Probes every quarter session: two unanswered probes make the values stale; a whole session
   // without an answer means the server has expired us (or will), so a new session is due.
   const probeEveryMs = Math.max(250, Math.floor(sessionTimeoutMs / 4));
@@ -68,7 +66,6 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
   let lastHeardAt = Date.now();
   let lastProbeAt = 0;
   let closed = false;
-  let invalidCount = 0;
   let timer: NodeJS.Timeout | undefined;
   let firstSync: (() => void) | undefined;
 
@@ -82,6 +79,7 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
       ops: zkOps(client, sessionTimeoutMs, options.connect),
       connected: false,
       synced: false,
+      retryPending: false,
       watchers: new Map(),
       childWatcher: () => {
         if (current(s)) readChildren(s, { onlyNew: true }).catch((err: unknown) => retryLater(s, err));
@@ -139,7 +137,7 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
       if (!current(s)) return;
       s.synced = true;
       lastHeardAt = Date.now();
-      logger.info({ switches: Object.fromEntries([...values.values()].map((v) => [v.name, v.value])) }, 'switches loaded from ZooKeeper');
+      logger.info({ switches: Object.fromEntries(book.all().map((v) => [v.name, v.value])) }, 'switches loaded from ZooKeeper');
       firstSync?.();
     } catch (err) {
       retryLater(s, err);
@@ -148,9 +146,11 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
 
   /** A read failed while the session lives on (a timeout, a hiccup): read everything again shortly. */
   function retryLater(s: Session, err: unknown): void {
-    if (!current(s)) return;
+    if (!current(s) || s.retryPending) return;
+    s.retryPending = true;
     logger.warn({ err }, 'could not read switches from ZooKeeper; trying again in a second');
     setTimeout(() => {
+      s.retryPending = false;
       if (current(s) && s.connected) void sync(s);
     }, 1_000).unref();
   }
@@ -193,34 +193,7 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
   }
 
   function apply(name: string, raw: string, stat: ZkStat, createdHere: boolean): void {
-    const mzxid = longOf(stat.mzxid).toString();
-    if (seen.get(name) === mzxid) return;
-    seen.set(name, mzxid);
-    const path = pathOf(name);
-    const parsed = parseSwitchValue(raw, registry.get(name)?.kind);
-    if (!parsed.ok) {
-      invalidCount += 1;
-      rejected.set(name, { raw: raw.slice(0, 100), reason: parsed.reason, mzxid, seenAt: new Date() });
-      options.hooks?.onInvalidValue?.(name);
-      const last = values.get(name);
-      logger.warn(
-        { path, value: raw.slice(0, 100), reason: parsed.reason, keeping: last ? last.value : registry.get(name)?.default, from: last ? 'last good value' : 'code default' },
-        'ignored an invalid switch value',
-      );
-      return;
-    }
-    const previous = values.get(name)?.value;
-    const stored: StoredSwitch = { name, value: parsed.value, version: stat.version, mzxid, modifiedAt: new Date(Number(longOf(stat.mtime))) };
-    values.set(name, stored);
-    rejected.delete(name);
-    if (previous !== undefined && previous !== parsed.value) logger.info({ path, from: previous, to: parsed.value }, 'switch changed');
-    for (const l of listeners) {
-      try {
-        l({ name, previous, current: stored, createdHere });
-      } catch (err) {
-        logger.error({ err, path }, 'a switch listener failed');
-      }
-    }
+    book.apply({ name, path: pathOf(name), raw, version: stat.version, mzxid: longOf(stat.mzxid).toString(), modifiedAt: new Date(Number(longOf(stat.mtime))), createdHere });
   }
 
   function tick(): void {
@@ -237,7 +210,12 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
         () => undefined,
       );
     }
-    if (now - lastHeardAt > sessionTimeoutMs) replaceSession(`no answer from ZooKeeper for ${now - lastHeardAt} ms`);
+    // The client library alone can wait forever: on a connection whose server went silent (it
+    // only learns of an expired session when a server tells it), and on a reconnect whose TCP
+    // handshake succeeded but whose session handshake is never answered.
+    if (now - lastHeardAt > sessionTimeoutMs) {
+      replaceSession(`no answer from ZooKeeper for ${now - lastHeardAt} ms ${s.connected ? 'on an open connection' : 'while reconnecting'}`);
+    }
   }
 
   async function write(name: string, value: SwitchValue): Promise<{ previousRaw: string | undefined; current: StoredSwitch }> {
@@ -246,27 +224,29 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
     const path = pathOf(name);
     const text = formatSwitchValue(value);
     // Compare-and-set on the data version, so the audit's "old value" is the value replaced.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        const before = await s.ops.getData(path);
-        const stat = await s.ops.setData(path, text, before.stat.version);
-        apply(name, text, stat, false);
-        return { previousRaw: before.data, current: values.get(name)! };
-      } catch (err) {
-        if (isZkError(err, ZK_ERROR.BAD_VERSION)) continue;
-        if (isZkError(err, ZK_ERROR.NO_NODE)) {
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const before = await s.ops.getData(path);
+          const stat = await s.ops.setData(path, text, before.stat.version);
+          apply(name, text, stat, false);
+          return { previousRaw: before.data, current: book.get(name)! };
+        } catch (err) {
+          if (isZkError(err, ZK_ERROR.BAD_VERSION)) continue;
+          if (!isZkError(err, ZK_ERROR.NO_NODE)) throw err;
           if (!(await createIfAbsent(s.ops, path, text, acls))) continue;
           const created = await s.ops.getData(path);
           apply(name, created.data, created.stat, false);
-          return { previousRaw: undefined, current: values.get(name)! };
+          return { previousRaw: undefined, current: book.get(name)! };
         }
-        if (isZkError(err, ZK_ERROR.NO_AUTH)) {
-          throw new SwitchesUnavailableError(`ZooKeeper refused to change ${path}: the node is protected and ZK_AUTH does not match`, err);
-        }
-        throw err;
       }
+    } catch (err) {
+      if (isZkError(err, ZK_ERROR.NO_AUTH)) {
+        throw new SwitchesUnavailableError(`ZooKeeper refused to change ${path}: the node is protected and ZK_AUTH does not hold its credential`, err);
+      }
+      throw err;
     }
-    throw new SwitchesUnavailableError(`${path} kept changing under us; try again`);
+    throw new SwitchesUnavailableError(`${path} kept changing while we wrote it; try again`);
   }
 
   return {
@@ -288,16 +268,15 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
       }
       return { synced };
     },
-    get: (name) => values.get(name),
-    all: () => [...values.values()],
-    rejected: (name) => rejected.get(name),
+    get: book.get,
+    all: book.all,
+    rejected: book.rejected,
     write,
-    onObserve: (listener) => void listeners.push(listener),
+    onObserve: book.onObserve,
     isStale() {
       const s = session;
       return !s || !s.connected || !s.synced || Date.now() - lastHeardAt > 2 * probeEveryMs + 500;
     },
-    invalidValueCount: () => invalidCount,
     async close() {
       closed = true;
       clearInterval(timer);

@@ -1,0 +1,18 @@
+// Switches as Prometheus sees them: each switch's value (a percentage, or 1/0 for on/off) and
+// whether the process serves last known values because ZooKeeper is out of reach.
+import type { Metrics } from '../platform/metrics.js';
+import type { Switches } from '../platform/switches/switches.js';
+
+/** Keeps the switch gauges current; returns what stops it. */
+export function exportSwitchMetrics(deps: { switches: Pick<Switches, 'list' | 'isStale' | 'onObserve'>; metrics: Pick<Metrics, 'switchValue' | 'switchStale'> }): () => void {
+  const { switches, metrics } = deps;
+  const values = () => {
+    for (const s of switches.list()) metrics.switchValue.set({ name: s.name }, typeof s.value === 'number' ? s.value : s.value === 'on' ? 1 : 0);
+  };
+  values();
+  switches.onObserve(values);
+  // Staleness changes with time (no answer for a while), not with an event: sample it.
+  const timer = setInterval(() => metrics.switchStale.set(switches.isStale() ? 1 : 0), 1_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

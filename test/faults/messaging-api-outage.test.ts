@@ -1,0 +1,54 @@
+// The messaging API down for a while (first failing with 500s, then hanging without an answer) in
+// the middle of a stream: notifications wait in the retry tiers, and once the API is back every
+// buyer is told exactly once, each retry under the idempotency key of the first try. The outage is
+// kept shorter than the retry window (RETRY_DELAYS_MS × MAX_ATTEMPTS), so nothing is dead-lettered.
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { createFaultContext, type FaultContext } from './support/fault-context.js';
+import { startOrderStream } from './support/order-stream.js';
+import { CLEAN, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
+import { startDeployment, type Deployment } from './support/service-process.js';
+
+let ctx: FaultContext;
+let deployment: Deployment;
+let deps: ReconcileDeps;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  ctx = await createFaultContext('api-outage', {
+    // About 35 s of retrying, against a 10 s outage; calls give up after 1.5 s when the API hangs.
+    env: { RETRY_DELAYS_MS: '500,1000,2000,4000', MAX_ATTEMPTS: '12', NOTIFY_TIMEOUT_MS: '1500' },
+  });
+  deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
+  deployment = await startDeployment(ctx.env);
+});
+
+afterAll(async () => {
+  await deployment?.stop();
+  await ctx?.cleanup();
+});
+
+it('the messaging API failing, then hanging, for 10 s mid-stream: once it is back every buyer is told once, and nothing is dead-lettered', async () => {
+  onTestFailed(() => console.log(deployment.tail(40)));
+  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-m`, count: 400, ratePerSecond: 20 });
+
+  await stream.acceptedMore(40);
+  ctx.sandbox.setMode({ mode: 'fail' });
+  await sleep(6_000);
+  ctx.sandbox.setMode({ mode: 'hang' });
+  await sleep(4_000);
+  ctx.sandbox.setMode({ mode: 'ok' });
+  await stream.acceptedMore(30);
+  stream.stop();
+
+  const result = await stream.done;
+  // A slow provider slows the notification actor, never the intake.
+  expect(result.refused).toEqual([]);
+  expect(result.answers.every((a) => a.status === 202)).toBe(true);
+  await waitForDrain(deps, result.accepted);
+  const r = await reconcile(deps, result);
+  expect(verdict(r)).toEqual(CLEAN);
+  // Orders caught by the outage were sent again under the same key: one message each all the same.
+  expect(r.resentKeys).toBeGreaterThan(0);
+  expect(deployment.unexpectedExits()).toEqual([]);
+});

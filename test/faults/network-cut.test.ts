@@ -1,0 +1,171 @@
+// The network between the service and its dependencies cut (or silently blackholed) and restored,
+// through TCP proxies in front of the shared broker and database (only this file's connections pass
+// through them, so other tests are undisturbed). Intake refuses while it cannot reach the broker;
+// every process reconnects by itself once the network is back; every order that got a 202 is
+// processed and told once.
+import { afterAll, beforeAll, expect, inject, it, onTestFailed } from 'vitest';
+import { waitFor } from '../support/wait-for.js';
+import { createFaultContext, type FaultContext } from './support/fault-context.js';
+import { startOrderStream } from './support/order-stream.js';
+import { CLEAN, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
+import { startDeployment, type Deployment } from './support/service-process.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+
+let brokerLink: TcpProxy;
+let databaseLink: TcpProxy;
+let ctx: FaultContext;
+let deployment: Deployment;
+let deps: ReconcileDeps;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The `error` of intake's 503 whose message reads "The order could not be queued; nothing was accepted." */
+const NOTHING_ACCEPTED = 'unavailable';
+
+/** The same URL, pointed at a proxy on this machine. */
+function through(url: string, proxy: TcpProxy): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.port);
+  return u.toString();
+}
+
+beforeAll(async () => {
+  const services = inject('services');
+  const amqp = new URL(services.amqpUrl);
+  const database = new URL(services.databaseUrl);
+  brokerLink = await startTcpProxy({ host: amqp.hostname, port: Number(amqp.port || 5672) });
+  databaseLink = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
+  ctx = await createFaultContext('net-cut', {
+    serviceAmqpUrl: through(services.amqpUrl, brokerLink),
+    serviceDatabaseUrl: through(services.databaseUrl, databaseLink),
+  });
+  deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
+  deployment = await startDeployment(ctx.env);
+});
+
+afterAll(async () => {
+  await deployment?.stop();
+  await ctx?.cleanup();
+  await brokerLink?.close();
+  await databaseLink?.close();
+});
+
+function diagnoseOnFailure(): void {
+  onTestFailed(() => console.log(deployment.tail(40)));
+}
+
+it('answers 503 with Retry-After, never 202, while the broker cannot be reached, and the refused orders leave no trace', async () => {
+  diagnoseOnFailure();
+  brokerLink.setMode({ mode: 'cut' });
+  try {
+    await waitFor(async () => !(await deployment.intake.isReady()), { what: 'intake to notice the broker is unreachable' });
+    const during = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-d`, count: 20, ratePerSecond: 30, retryForMs: 0 }).done;
+    expect(during.accepted).toEqual([]);
+    expect(during.answers).toHaveLength(20);
+    // Every answer a refusal that says when to come back.
+    expect(during.answers.filter((a) => a.status !== 503 || !/^\d+$/.test(a.retryAfter ?? ''))).toEqual([]);
+  } finally {
+    brokerLink.setMode({ mode: 'pass' });
+  }
+  await deployment.waitUntilReady();
+
+  const after = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-a`, count: 20, ratePerSecond: 30 }).done;
+  expect(after.refused).toEqual([]);
+  await waitForDrain(deps, after.accepted);
+  const r = await reconcile(deps, { accepted: after.accepted, refused: Array.from({ length: 20 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`) });
+  expect(r).toMatchObject({ accepted: 20, refused: 20 });
+  expect(verdict(r)).toEqual(CLEAN);
+  expect(deployment.unexpectedExits()).toEqual([]);
+});
+
+it('the network to the broker cut for 4 s mid-stream and restored: every process reconnects, nothing lost or doubled', async () => {
+  diagnoseOnFailure();
+  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-b`, count: 400, ratePerSecond: 30 });
+  await stream.acceptedMore(60);
+  brokerLink.setMode({ mode: 'cut' });
+  await sleep(4_000);
+  brokerLink.setMode({ mode: 'pass' });
+  await stream.acceptedMore(40);
+  stream.stop();
+
+  const result = await stream.done;
+  expect(result.refused).toEqual([]);
+  expect(result.answers.some((a) => a.status === 503)).toBe(true);
+  await deployment.waitUntilReady();
+  await waitForDrain(deps, result.accepted);
+  const r = await reconcile(deps, result);
+  expect(verdict(r)).toEqual(CLEAN);
+  expect(deployment.unexpectedExits()).toEqual([]);
+});
+
+it('the broker blackholed for 12 s mid-stream (a partition: no reset, no answer): publishes time out into 503s instead of hanging, heartbeats drop the dead connections, and everything recovers', async () => {
+  diagnoseOnFailure();
+  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-h`, count: 400, ratePerSecond: 30 });
+  await stream.acceptedMore(60);
+  await stream.slowedDuring(async () => {
+    brokerLink.setMode({ mode: 'blackhole' });
+    await sleep(12_000);
+    brokerLink.setMode({ mode: 'pass' });
+  });
+  await stream.acceptedMore(40);
+  stream.stop();
+
+  const result = await stream.done;
+  expect(result.refused).toEqual([]);
+  // The intake gave up on the silent broker within its confirm deadline, before the client's own.
+  expect(result.answers.some((a) => a.status === 503)).toBe(true);
+  expect(result.answers.filter((a) => a.status === 'timeout')).toEqual([]);
+  await deployment.waitUntilReady();
+  await waitForDrain(deps, result.accepted);
+  const r = await reconcile(deps, result);
+  expect(verdict(r)).toEqual(CLEAN);
+  expect(deployment.unexpectedExits()).toEqual([]);
+});
+
+it('a 503 that says nothing was accepted is kept: orders refused while the broker was silent are never processed', async () => {
+  diagnoseOnFailure();
+  // Silent for longer than the publish-confirm deadline (5 s) and shorter than the heartbeat timeout
+  // (2 × 5 s): the intake gives up on publishes its connection still carries, and when the network
+  // heals, what it wrote reaches the broker. Each order is sent once, so every refusal stands.
+  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-u`, count: 300, ratePerSecond: 20, retryForMs: 0 });
+  await stream.acceptedMore(40);
+  brokerLink.setMode({ mode: 'blackhole' });
+  await sleep(7_000);
+  brokerLink.setMode({ mode: 'pass' });
+  await deployment.waitUntilReady();
+  await stream.acceptedMore(20);
+  stream.stop();
+
+  const result = await stream.done;
+  // A silent broker confirms nothing, so some orders were refused.
+  expect(result.refused.length).toBeGreaterThan(0);
+  // Those refused with the answer that says "nothing was accepted" hold the service to it. A refusal
+  // that admits the outcome is unknown (another error code) may go either way, but never twice.
+  const refusedAsNothingAccepted = result.refused.filter((id) => result.answers.some((a) => a.orderId === id && a.status === 503 && a.error === NOTHING_ACCEPTED));
+  await waitForDrain(deps, result.accepted);
+  const indeterminate = result.refused.filter((id) => !refusedAsNothingAccepted.includes(id));
+  const r = await reconcile(deps, { accepted: result.accepted, refused: refusedAsNothingAccepted, indeterminate });
+  expect(verdict(r)).toEqual(CLEAN);
+  expect(deployment.unexpectedExits()).toEqual([]);
+});
+
+it('the network to the database cut for 4 s mid-stream and restored: no process dies, the failed work is retried, nothing lost or doubled', async () => {
+  diagnoseOnFailure();
+  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-p`, count: 400, ratePerSecond: 30 });
+  await stream.acceptedMore(60);
+  databaseLink.setMode({ mode: 'cut' });
+  await sleep(4_000);
+  databaseLink.setMode({ mode: 'pass' });
+  await stream.acceptedMore(40);
+  stream.stop();
+
+  const result = await stream.done;
+  // Intake does not need the database to accept an order.
+  expect(result.refused).toEqual([]);
+  await deployment.waitUntilReady();
+  await waitForDrain(deps, result.accepted);
+  const r = await reconcile(deps, result);
+  expect(verdict(r)).toEqual(CLEAN);
+  expect(deployment.unexpectedExits()).toEqual([]);
+});
