@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // Migrations are frozen and typed Kysely<any> on purpose: they must not depend on today's schema types.
+    files: ['migrations/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -93,8 +93,8 @@ export function createDelayRepository() {
         .set({ published_at: new Date().toISOString() })
         .where('delay_id', '=', delayId)
         .where('published_at', 'is', null)
-        .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('delivery_delay_orders').select('order_id').where('delay_id', '=', delayId).where('published_at', 'is', null))),
+        .where((eb) =>
+          eb.not(eb.exists(eb.selectFrom('delivery_delay_orders').select('order_id').where('delay_id', '=', delayId).where('published_at', 'is', null))),
         )
         .execute();
     },

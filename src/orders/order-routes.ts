@@ -37,7 +37,7 @@ type BatchResult =
 
 export function orderRoutes(deps: OrderRoutesDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.addHook('preHandler', deps.auth.authenticate);
+    app.addHook('preHandler', (req, reply) => deps.auth.authenticate(req, reply));
     const publishOrder = async (order: Order, traceparent: string): Promise<void> => {
       const message = orderSubmitted(order);
       await deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {
