@@ -64,15 +64,18 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
   const logger = createLogger({ level: 'warn', name: 'bench' });
   const { db } = createDb({ url: config.service.DATABASE_URL, schema: names.schema, poolSize: 2, statementTimeoutMs: 120_000 }, logger);
   let service: ServiceProcess | undefined;
+  let sandbox: ServiceProcess | undefined;
   let result: Exclude<DelayResult, { available: false }> | undefined;
   let cleanupProblems: string[] = [];
   try {
     const sandboxPort = await freePort();
+    // The messaging API is a third party: its stand-in runs in its own process, not counted as ours.
+    sandbox = await startServiceProcess({ config, name: 'delay-sandbox', role: 'sandbox', env: { ...names.env, SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' } });
     service = await startServiceProcess({
       config,
       name: 'delay-all',
       role: 'all',
-      env: { ...names.env, SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' },
+      env: { ...names.env, NOTIFY_API_URL: `http://127.0.0.1:${sandboxPort}` },
     });
     const baseUrl = `http://127.0.0.1:${service.port}`;
     // An invalid body tells a missing route (404) from an existing one (400) without side effects.
@@ -121,6 +124,7 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     };
   } finally {
     await service?.stop();
+    await sandbox?.stop();
     await db.destroy();
     cleanupProblems = await removeBenchResources(names, config);
   }

@@ -35,6 +35,8 @@ export async function createTestContext(label: string, env: Record<string, strin
     PORT: '0',
     SANDBOX_PORT: '0',
     RETRY_DELAYS_MS: '100,200',
+    // Shop authentication has its own test file (seller-access); elsewhere a test acts for any seller.
+    SELLER_AUTH: 'off',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   };
