@@ -24,6 +24,7 @@ import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { createQueueDepthSampler } from '../platform/amqp/queue-depth-sampler.js';
 import { createIntakeGuard } from '../http/intake-guard.js';
 import { metricsRoutes } from '../http/metrics-routes.js';
+import { openApiRoutes } from '../http/openapi-routes.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
 import { declareTopology, describeTopology } from '../platform/amqp/topology.js';
@@ -143,6 +144,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       fanout.start();
       shutdown.add('delivery-delay fan-out', () => fanout.stop());
       routes.push(delayRoutes({ db, delays, fanout, admit, auth }));
+      routes.push(openApiRoutes());
     }
 
     if (roles.has('intake') || roles.has('dead-letters')) {

@@ -98,3 +98,16 @@ describe('backpressure', () => {
     }
   });
 });
+
+describe('GET /docs/json', () => {
+  it('serves the shop API as OpenAPI 3.1, generated from the schemas that validate requests', async () => {
+    const res = await getJson(service.baseUrl, '/docs/json');
+    expect(res.status).toBe(200);
+    const doc = res.body as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { required?: string[]; additionalProperties?: unknown; properties?: Record<string, unknown> }> } };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/batch', '/orders/{orderId}', '/delivery-delays']));
+    const order = doc.components.schemas.Order!;
+    expect(order.required).toEqual(expect.arrayContaining(['orderId', 'sellerId', 'buyer', 'items', 'currency', 'shippingAddress', 'requestedDeliveryDate']));
+    expect(order.additionalProperties).toBe(false);
+  });
+});

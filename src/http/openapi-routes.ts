@@ -1,0 +1,53 @@
+// GET /docs/json: the shop-facing API as an OpenAPI 3.1 document, generated from the same zod
+// schemas that validate requests, so the document cannot drift from what the service accepts.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { DeliveryDelayRequestSchema } from '../delivery-delays/delay-schema.js';
+import { OrderSchema } from '../orders/order-schema.js';
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' });
+
+const ErrorBody = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+  },
+};
+
+function buildDocument() {
+  const errors = (...codes: number[]) =>
+    Object.fromEntries(codes.map((c) => [String(c), { description: 'see error and message', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+  const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'order-actors', version: '1', description: 'Orders and delivery delays for shops. Authenticate with Authorization: Bearer <API key>.' },
+    components: {
+      securitySchemes: { sellerKey: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Order: json(OrderSchema),
+        OrderBatch: { type: 'object', required: ['orders'], additionalProperties: false, properties: { orders: { type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/components/schemas/Order' } } } },
+        DeliveryDelayRequest: json(DeliveryDelayRequestSchema),
+        Error: ErrorBody,
+      },
+    },
+    security: [{ sellerKey: [] }],
+    paths: {
+      '/orders': { post: { summary: 'Submit an order; 202 once RabbitMQ confirmed it', requestBody: body('Order'), responses: { '202': { description: 'accepted' }, ...errors(400, 401, 403, 413, 415, 503) } } },
+      '/orders/batch': { post: { summary: 'Submit up to 1,000 orders; each is judged on its own', requestBody: body('OrderBatch'), responses: { '200': { description: 'per-order results' }, ...errors(400, 401, 413, 503) } } },
+      '/orders/{orderId}': { get: { summary: 'The order, its totals, status and journal', parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the order' }, ...errors(400, 401, 404) } } },
+      '/orders/{orderId}/trace': { get: { summary: 'Every hop of the order in time order', parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the hops' }, ...errors(400, 401, 404) } } },
+      '/delivery-delays': { post: { summary: "Tell every buyer of the seller's orders due that day about a delay", requestBody: body('DeliveryDelayRequest'), responses: { '202': { description: 'accepted, with the number of orders' }, ...errors(400, 401, 403, 503) } } },
+      '/delivery-delays/{delayId}': { get: { summary: 'Progress of a delivery delay', parameters: [{ name: 'delayId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'progress' }, ...errors(400, 401, 404) } } },
+    },
+  };
+}
+
+export function openApiRoutes() {
+  const document = buildDocument();
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get('/docs/json', async () => document);
+  };
+}
