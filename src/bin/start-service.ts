@@ -64,7 +64,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const metrics = createMetrics();
   try {
     let notifyApiUrl = config.NOTIFY_API_URL;
-    const wantsSandbox = roles.has('sandbox') || (roles.has('notification') && !notifyApiUrl);
+    // Only a whole-service trial (ROLE=all) falls back to the sandbox: a notification process of a
+    // real deployment without NOTIFY_API_URL must fail at start, not record deliveries nobody got.
+    const wantsSandbox = roles.has('sandbox') || (config.ROLE === 'all' && !notifyApiUrl);
     if (wantsSandbox) {
       const sandbox = buildMessagingSandbox();
       await sandbox.listen({ host: '127.0.0.1', port: config.SANDBOX_PORT });
@@ -89,9 +91,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     shutdown.add('publish connection', () => publishConnection.close());
     // Declared before anything publishes or consumes, and again after every reconnect (a broker
     // restarted from scratch comes back without our queues).
-    let declared = false;
     const declare = async () => {
       const ch = await publishConnection.model.createChannel();
+      // A refused declaration (e.g. a queue argument changed between releases) closes the channel
+      // with an 'error' event; unheard, it would crash the process instead of failing this call.
+      ch.on('error', (err: Error) => logger.error({ err }, 'RabbitMQ refused the topology; check queue arguments against the running broker'));
       try {
         await declareTopology(ch, topology);
       } finally {
@@ -99,9 +103,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       }
     };
     await declare();
-    declared = true;
+    // onConnect also runs at once for the connection just used: skip that one, declared above.
+    let reconnects = 0;
     publishConnection.onConnect(() => {
-      if (declared) void declare().catch((err: unknown) => logger.error({ err }, 'could not re-declare the topology'));
+      if (reconnects++ > 0) void declare().catch((err: unknown) => logger.error({ err }, 'could not re-declare the topology'));
     });
     const publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger, metrics });
     shutdown.add('publisher channel', () => publisher.close());
@@ -136,6 +141,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         maxQueueDepth: config.INTAKE_MAX_QUEUE_DEPTH,
         publishesInFlight: () => publisher.inFlight(),
         maxPublishesInFlight: config.INTAKE_MAX_PUBLISHES_IN_FLIGHT,
+        isPublisherDraining: () => publisher.isDraining(),
         onRefused: (reason) => metrics.intakeRequests.inc({ route: 'intake', outcome: `refused_${reason}` }),
       });
       const auth = createSellerAuth({ mode: config.SELLER_AUTH, keys: createSellerKeys({ db, cacheTtlMs: config.SELLER_KEY_CACHE_TTL_MS }) });
@@ -182,7 +188,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH), pause: switches.pauseControl('business-actor-paused') }, actor));
       }
       if (roles.has('notification')) {
-        if (!notifyApiUrl) throw new Error('NOTIFY_API_URL is required for the notification role');
+        if (!notifyApiUrl) throw new Error('Set NOTIFY_API_URL to the messaging API for ROLE=notification (only ROLE=all falls back to the built-in sandbox)');
         const messaging = createMessagingClient({ baseUrl: notifyApiUrl, timeoutMs: config.NOTIFY_TIMEOUT_MS, connections: config.NOTIFY_CONNECTIONS });
         shutdown.add('messaging client', () => messaging.close());
         const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, queues: topology.actors.notification! });

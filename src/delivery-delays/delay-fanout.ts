@@ -76,11 +76,21 @@ export function createDelayFanout(deps: {
     return p;
   }
 
+  // One resumed fan-out at a time: each holds a pooled connection across its slice's confirms, and
+  // a backlog of delays started together would starve the rest of the process of connections.
+  let sweeping = false;
   async function sweep(): Promise<void> {
+    if (sweeping) return;
+    sweeping = true;
     try {
-      for (const delayId of await deps.delays.unpublished(deps.db)) void run(delayId);
+      for (const delayId of await deps.delays.unpublished(deps.db)) {
+        if (stopped) break;
+        await run(delayId);
+      }
     } catch (err) {
       logger.warn({ err }, 'could not look for unfinished delivery delays');
+    } finally {
+      sweeping = false;
     }
   }
 

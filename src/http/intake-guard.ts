@@ -14,6 +14,7 @@ export function createIntakeGuard(deps: {
   maxQueueDepth: number;
   publishesInFlight(): number;
   maxPublishesInFlight: number;
+  isPublisherDraining(): boolean;
   onRefused?(reason: string): void;
 }) {
   const refuse = (reason: string, message: string): never => {
@@ -26,6 +27,7 @@ export function createIntakeGuard(deps: {
     if (depth !== undefined && depth > deps.maxQueueDepth) {
       refuse('queue_full', `The order queue holds ${depth} messages (limit ${deps.maxQueueDepth}); retry shortly`);
     }
+    if (deps.isPublisherDraining()) refuse('publish_backlog', 'The connection to RabbitMQ is saturated; retry shortly');
     if (deps.publishesInFlight() >= deps.maxPublishesInFlight) {
       refuse('publish_backlog', 'Too many orders are waiting for the broker; retry shortly');
     }

@@ -7,6 +7,20 @@ export type SendRequest = { to: string; template: string; params: Record<string,
 
 export type MessagingClient = ReturnType<typeof createMessagingClient>;
 
+/**
+ * Only the provider's error code travels on, never its free text: providers echo the recipient's
+ * number there, and error messages end up in logs, dead letters and order journals.
+ */
+function providerErrorCode(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; code?: unknown };
+    const code = typeof body.error === 'string' ? body.error : typeof body.code === 'string' ? body.code : undefined;
+    return code && /^[\w.-]{1,64}$/.test(code) ? `error ${code}` : 'no error code';
+  } catch {
+    return 'no error code';
+  }
+}
+
 function retryAfterMs(header: string | string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return undefined;
@@ -38,9 +52,15 @@ export function createMessagingClient(options: { baseUrl: string; timeoutMs: num
         body: JSON.stringify(request),
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
+        // bodyTimeout is idle time between chunks: a provider trickling its answer would hold the
+        // whole batch. This bounds the call as a whole.
+        signal: AbortSignal.timeout(options.timeoutMs * 2),
       });
     } catch (err) {
-      const timedOut = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError;
+      const timedOut =
+        err instanceof undiciErrors.HeadersTimeoutError ||
+        err instanceof undiciErrors.ConnectTimeoutError ||
+        (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
       throw new RetryableError(
         timedOut ? 'provider_timeout' : 'provider_unreachable',
         timedOut ? `Messaging API did not answer within ${options.timeoutMs} ms` : `Messaging API unreachable: ${(err as Error).message}`,
@@ -55,11 +75,16 @@ export function createMessagingClient(options: { baseUrl: string; timeoutMs: num
     }
     const status = res.statusCode;
     if (status >= 200 && status < 300) {
-      const id = (JSON.parse(text) as { id?: unknown }).id;
+      let id: unknown;
+      try {
+        id = (JSON.parse(text) as { id?: unknown }).id;
+      } catch {
+        id = undefined;
+      }
       if (typeof id !== 'string') throw new RetryableError('provider_bad_response', `Messaging API answered ${status} without an id`);
       return { id };
     }
-    const detail = text.slice(0, 300);
+    const detail = providerErrorCode(text);
     if (status === 429) {
       const hint = retryAfterMs(res.headers['retry-after']);
       throw new RetryableError('provider_throttled', `Messaging API throttled us (429): ${detail}`, hint === undefined ? {} : { retryAfterMs: hint });

@@ -61,10 +61,11 @@ export function createOrderRepository() {
       return new Set(rows.map((r) => r.order_id));
     },
 
-    async payloadHashes(q: Q, orderIds: readonly string[]): Promise<Map<string, string>> {
+    /** What is stored of orders that already exist: their content's fingerprint and their total. */
+    async stored(q: Q, orderIds: readonly string[]): Promise<Map<string, { payloadHash: string; total: number }>> {
       if (orderIds.length === 0) return new Map();
-      const rows = await q.selectFrom('orders').select(['order_id', 'payload_hash']).where('order_id', 'in', orderIds).execute();
-      return new Map(rows.map((r) => [r.order_id, r.payload_hash]));
+      const rows = await q.selectFrom('orders').select(['order_id', 'payload_hash', 'total']).where('order_id', 'in', orderIds).execute();
+      return new Map(rows.map((r) => [r.order_id, { payloadHash: r.payload_hash, total: r.total }]));
     },
 
     async setStatus(q: Q, orderIds: readonly string[], status: OrderStatus): Promise<void> {

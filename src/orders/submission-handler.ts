@@ -27,6 +27,7 @@ export function createSubmissionHandler(deps: {
     });
 
     // One transaction for the whole batch: orders, their journal, and the verdict on duplicates.
+    let totals = new Map<string, number>();
     const verdicts = await db.transaction().execute(async (trx) => {
       const inserted = await orders.insertNew(trx, candidates);
       const claimed = new Set<string>();
@@ -38,10 +39,13 @@ export function createSubmissionHandler(deps: {
         }
         return false;
       });
-      const existing = await orders.payloadHashes(trx, candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId));
+      const existing = await orders.stored(trx, candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId));
       const result = candidates.map((c, i) =>
-        isNew[i] ? ('new' as const) : existing.get(c.order.orderId) === c.payloadHash ? ('duplicate' as const) : ('conflict' as const),
+        isNew[i] ? ('new' as const) : existing.get(c.order.orderId)?.payloadHash === c.payloadHash ? ('duplicate' as const) : ('conflict' as const),
       );
+      // A duplicate is confirmed with the total that was stored, not one priced again now (a switch
+      // may have moved the order to another rule since).
+      totals = new Map([...existing].map(([id, e]) => [id, e.total]));
       await orders.appendJournal(
         trx,
         candidates.flatMap((c, i): JournalEntry[] => {
@@ -78,7 +82,7 @@ export function createSubmissionHandler(deps: {
       }
       // A duplicate asks again for the confirmation: the first run may have died before publishing
       // it, and the notification actor sends each idempotency key once.
-      const pricing = candidates[i]!.pricing;
+      const total = totals.get(order.orderId) ?? candidates[i]!.pricing.total;
       const request = notificationRequested({
         orderId: order.orderId,
         kind: 'order-confirmed',
@@ -86,7 +90,7 @@ export function createSubmissionHandler(deps: {
         params: {
           orderId: order.orderId,
           buyerName: order.buyer.name,
-          total: pricing.total,
+          total,
           currency: order.currency,
           deliveryDate: order.requestedDeliveryDate,
         },

@@ -14,7 +14,8 @@ export type SellerKeys = ReturnType<typeof createSellerKeys>;
 
 export function createSellerKeys(deps: { db: Db; cacheTtlMs?: number }) {
   const { db } = deps;
-  // Positive and negative answers alike, so guessing keys cannot hammer the database.
+  // Keyed by key id and the secret's hash, so no plaintext secret lives in the heap. A repeated
+  // wrong key is answered from here too; new guesses still cost one indexed lookup each.
   const cache = new LRUCache<string, { sellerId: string } | 'invalid'>({ max: 10_000, ttl: deps.cacheTtlMs ?? 30_000 });
 
   return {
@@ -52,7 +53,9 @@ export function createSellerKeys(deps: { db: Db; cacheTtlMs?: number }) {
     async verify(apiKey: string): Promise<string | undefined> {
       const m = KEY_FORMAT.exec(apiKey);
       if (!m) return undefined;
-      const cached = cache.get(apiKey);
+      const secretHash = hash(m[2]!);
+      const cacheKey = `${m[1]!}:${secretHash}`;
+      const cached = cache.get(cacheKey);
       if (cached) return cached === 'invalid' ? undefined : cached.sellerId;
       const row = await db
         .selectFrom('seller_api_keys')
@@ -60,8 +63,8 @@ export function createSellerKeys(deps: { db: Db; cacheTtlMs?: number }) {
         .where('key_id', '=', m[1]!)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
-      const ok = row !== undefined && timingSafeEqual(Buffer.from(row.secret_hash, 'hex'), Buffer.from(hash(m[2]!), 'hex'));
-      cache.set(apiKey, ok ? { sellerId: row.seller_id } : 'invalid');
+      const ok = row !== undefined && timingSafeEqual(Buffer.from(row.secret_hash, 'hex'), Buffer.from(secretHash, 'hex'));
+      cache.set(cacheKey, ok ? { sellerId: row.seller_id } : 'invalid');
       return ok ? row.seller_id : undefined;
     },
   };

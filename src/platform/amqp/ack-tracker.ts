@@ -40,6 +40,8 @@ export function createAckTracker(sink: AckSink, options: { maxWaiting: number })
   }
 
   return {
+    /** Acks now, one by one, every processed message still waiting for its run (before closing). */
+    flush: flushStragglers,
     /** The message was processed: ack it (now or as part of a run). */
     ack(tag: number): void {
       settled.set(tag, true);

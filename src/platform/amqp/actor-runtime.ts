@@ -1,16 +1,15 @@
 // Runs one actor on its queue: prefetch-bounded manual-ack consumption, batching of the messages
 // that arrive together, contract checks, retry tiers and dead-lettering, and pause/resume.
 // A message is acked only after its work is committed and every message it causes is confirmed.
-import { createHash } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
 import type { Logger } from '../logger.js';
-import { errorCode, isRetryable, PermanentError } from '../errors.js';
-import { continueTrace } from '../tracing.js';
+import { errorCode, isRetryable } from '../errors.js';
 import type { ActorDefinition, Emit, Incoming, Outcome } from './actor.js';
 import { createAckTracker } from './ack-tracker.js';
 import type { AmqpConnection } from './connection.js';
 import { ERROR_MESSAGE_MAX_CHARS, HEADERS, readAttempt, STACK_MAX_CHARS } from './message-headers.js';
 import type { Publisher } from './publisher.js';
+import { decodeMessage, messageIdOf, type DecodedMessage } from './message-decoder.js';
 import { decideFailure } from './retry-policy.js';
 import type { Topology } from './topology.js';
 
@@ -34,7 +33,7 @@ export type ActorHooks = {
 type Delivery = { msg: ConsumeMessage; channel: Channel; acks: AckTracker; receivedAt: number };
 type AckTracker = ReturnType<typeof createAckTracker>;
 
-type Decoded<T> = { delivery: Delivery; incoming: Incoming<T> } | { delivery: Delivery; error: Error; raw: unknown };
+type Decoded<T> = { delivery: Delivery } & DecodedMessage<T>;
 
 export type RunningActor = ReturnType<typeof startActor>;
 
@@ -65,6 +64,15 @@ export function startActor<T>(
 
   const wantsToConsume = () => !stopped && !(deps.pause?.isPaused() ?? false);
 
+  // Closed by the broker while the connection lives (e.g. a queue deleted under us), or failed
+  // while opening: open a new channel on the same connection; after a lost connection, onConnect does.
+  function reopenSoon(): void {
+    setTimeout(() => {
+      const model = deps.connection.current();
+      if (model) openOnce(model);
+    }, 1_000).unref();
+  }
+
   async function open(model: ChannelModel): Promise<void> {
     const ch = await model.createChannel();
     ch.on('error', (err: Error) => logger.warn({ err }, 'consumer channel error'));
@@ -72,12 +80,7 @@ export function startActor<T>(
       if (channel === ch) {
         channel = null;
         consumerTag = null;
-        // Closed by the broker while the connection lives (e.g. a queue deleted under us): open a
-        // new channel on it; after a lost connection, onConnect does it.
-        setTimeout(() => {
-          const model = deps.connection.current();
-          if (model) openOnce(model);
-        }, 1_000).unref();
+        reopenSoon();
       }
     });
     await ch.prefetch(options.prefetch);
@@ -146,68 +149,37 @@ export function startActor<T>(
       const batch = buffer.length <= options.batchSize ? buffer : buffer.slice(0, options.batchSize);
       buffer = buffer.length <= options.batchSize ? [] : buffer.slice(options.batchSize);
       inFlight += batch.length;
-      void processBatch(batch).finally(() => {
-        inFlight -= batch.length;
-        if (inFlight === 0 && buffer.length === 0) {
-          const waiters = idleWaiters;
-          idleWaiters = [];
-          for (const w of waiters) w();
-        }
-      });
+      void processBatch(batch)
+        .catch((err: unknown) => logger.error({ err }, 'a batch failed outside its handler; its messages are redelivered when the channel closes'))
+        .finally(() => {
+          inFlight -= batch.length;
+          if (inFlight === 0 && buffer.length === 0) {
+            const waiters = idleWaiters;
+            idleWaiters = [];
+            for (const w of waiters) w();
+          }
+        });
     }
   }
 
   function decode(delivery: Delivery): Decoded<T> {
-    const { msg } = delivery;
-    let raw: unknown;
-    const fail = (code: string, message: string) => ({ delivery, raw, error: new PermanentError(code, message) });
-    if (msg.content.length > options.maxMessageBytes) {
-      return fail('too_large', `Message of ${msg.content.length} bytes exceeds the ${options.maxMessageBytes}-byte limit`);
-    }
-    const { contentType, contentEncoding } = msg.properties as { contentType?: string; contentEncoding?: string };
-    if (contentType !== 'application/json' || contentEncoding) {
-      return fail('invalid_content_type', `Expected content-type application/json without encoding, got ${contentType ?? 'none'}${contentEncoding ? ` (${contentEncoding})` : ''}`);
-    }
+    return { delivery, ...decodeMessage(delivery.msg, actor, options, logger) };
+  }
+
+  /**
+   * Runs the handler; when a batch of several throws, each message is tried alone, so one message
+   * that always fails does not spend the attempts of the good ones sharing its batch.
+   */
+  async function handle(messages: Array<Incoming<T>>): Promise<Outcome[]> {
     try {
-      raw = JSON.parse(msg.content.toString('utf8'));
-    } catch {
-      return fail('invalid_json', 'Message body is not valid JSON');
+      const outcomes = await actor.handleBatch(messages);
+      if (outcomes.length !== messages.length) throw new Error(`handler returned ${outcomes.length} outcomes for ${messages.length} messages`);
+      return outcomes;
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (messages.length === 1) return [{ ok: false, error }];
+      return (await Promise.all(messages.map((m) => handle([m])))).flat();
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      return fail('invalid_message', 'Message body is not a JSON object');
-    }
-    const version = (raw as { version?: unknown }).version;
-    if (typeof version === 'number' && !actor.versions.includes(version)) {
-      return fail('unsupported_version', `Contract version ${version} is not one this actor understands (${actor.versions.join(', ')}); deploy a consumer that does, then replay`);
-    }
-    const parsed = actor.schema.safeParse(raw);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      return fail('invalid_message', `Message fails its contract: ${issues.join('; ')}`);
-    }
-    const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
-    const trace = continueTrace(headers[HEADERS.traceparent]);
-    const messageId =
-      (msg.properties.messageId as string | undefined) ?? createHash('sha256').update(msg.content).digest('hex');
-    const orderId = actor.orderIdOf(raw);
-    let log: Logger | undefined;
-    return {
-      delivery,
-      incoming: {
-        body: parsed.data,
-        messageId,
-        attempt: readAttempt(headers, options.maxAttempts),
-        redelivered: msg.fields.redelivered,
-        headers,
-        traceId: trace.traceId,
-        traceparent: trace.traceparent,
-        // Child loggers cost an allocation; most messages never log, so build it on first use.
-        get logger() {
-          log ??= logger.child({ messageId, orderId, traceId: trace.traceId });
-          return log;
-        },
-      },
-    };
   }
 
   async function processBatch(batch: Delivery[]): Promise<void> {
@@ -216,13 +188,8 @@ export function startActor<T>(
     let outcomes: Outcome[] = [];
     if (valid.length > 0) {
       const started = performance.now();
-      try {
-        outcomes = await actor.handleBatch(valid.map((v) => v.incoming));
-        deps.hooks?.onBatch?.(actor.name, valid.length, (performance.now() - started) / 1000);
-        if (outcomes.length !== valid.length) throw new Error(`handler returned ${outcomes.length} outcomes for ${valid.length} messages`);
-      } catch (err) {
-        outcomes = valid.map(() => ({ ok: false, error: err as Error }));
-      }
+      outcomes = await handle(valid.map((v) => v.incoming));
+      deps.hooks?.onBatch?.(actor.name, valid.length, (performance.now() - started) / 1000);
     }
     let next = 0;
     await Promise.all(
@@ -255,7 +222,7 @@ export function startActor<T>(
     });
   }
 
-  async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined): Promise<void> {
+  async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined, parkAttempt = 0): Promise<void> {
     const { msg } = delivery;
     const headers = { ...(msg.properties.headers) };
     const decision = decideFailure(error, readAttempt(headers, options.maxAttempts), actor.queues.retries, options.maxAttempts);
@@ -281,7 +248,7 @@ export function startActor<T>(
     const log = incoming?.logger ?? logger.child({ messageId: msg.properties.messageId as unknown, orderId });
     try {
       await publisher.publish(target, msg.content, {
-        messageId: (msg.properties.messageId as string | undefined) ?? incoming?.messageId ?? createHash('sha256').update(msg.content).digest('hex'),
+        messageId: incoming?.messageId ?? messageIdOf(msg),
         headers,
         ...(msg.properties.type ? { type: msg.properties.type as string } : {}),
         ...(msg.properties.timestamp ? { timestamp: msg.properties.timestamp as number } : {}),
@@ -292,11 +259,16 @@ export function startActor<T>(
         ...(msg.properties.correlationId ? { correlationId: msg.properties.correlationId as string } : {}),
       });
     } catch (err) {
-      // Neither done nor parked anywhere: give it back to the queue, after a pause so a broker in
-      // trouble is not hammered in a loop. The quorum delivery limit bounds how often this repeats.
-      log.warn({ err, cause: error }, 'could not park a failed message; returning it to the queue');
-      setTimeout(() => nack(delivery), 1_000);
-      return;
+      // Neither done nor parked anywhere (the broker blocks or lost our publishing connection): hold
+      // the message, unacked, and try parking it again later. Requeueing it would spend the queue's
+      // delivery limit on a broker problem and end good messages as dead letters; held messages
+      // fill the prefetch, which stops consumption until the broker takes messages again. If the
+      // channel closes meanwhile, the broker redelivers it.
+      const waitMs = Math.min(10_000, 1_000 * 2 ** parkAttempt);
+      log.warn({ err, cause: error, retryInMs: waitMs }, 'could not park a failed message; holding it and trying again');
+      await new Promise((r) => setTimeout(r, waitMs));
+      if (delivery.channel !== channel) return;
+      return settleFailure(delivery, error, orderId, incoming, parkAttempt + 1);
     }
     ack(delivery);
     if (decision.action === 'retry') {
@@ -312,21 +284,15 @@ export function startActor<T>(
     delivery.acks.ack(delivery.msg.fields.deliveryTag);
   }
 
-  function nack(delivery: Delivery): void {
-    try {
-      delivery.channel.nack(delivery.msg, false, true);
-    } catch {
-      // A closed channel already returned the message to the queue.
-    }
-    delivery.acks.done(delivery.msg.fields.deliveryTag);
-  }
-
   let opening = false;
   function openOnce(model: ChannelModel): void {
     if (stopped || opening || channel) return;
     opening = true;
     open(model)
-      .catch((err: unknown) => logger.error({ err }, 'could not start consuming; will retry on reconnect'))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'could not start consuming; retrying');
+        reopenSoon();
+      })
       .finally(() => (opening = false));
   }
   deps.connection.onConnect(openOnce);
@@ -347,6 +313,8 @@ export function startActor<T>(
       stopped = true;
       await syncConsumer().catch(() => undefined);
       await Promise.race([whenIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // Acks waiting for a run behind an unfinished message are sent now, not lost with the channel.
+      acks?.flush();
       const ch = channel;
       channel = null;
       if (ch) await ch.close().catch(() => undefined);

@@ -167,6 +167,8 @@ export function createPublisher(deps: {
     isReady: () => channel !== null,
     /** Publishes awaiting a confirm: intake refuses work past a limit instead of queueing in memory. */
     inFlight: () => inFlight,
+    /** True while the socket buffer is full and publishes wait for it to drain. */
+    isDraining: () => drained !== null,
     /** Resolves once a channel is open (at start, before the intake takes requests). */
     ready: () => opened.promise,
     async close(): Promise<void> {
