@@ -89,6 +89,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
     const publishConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-publish`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
     shutdown.add('publish connection', () => publishConnection.close());
+    // Driven by the connection, not by requests: a scrape shows an alarm, and its end, in every
+    // role, whether or not an order arrives to notice it. A new connection starts unblocked.
+    publishConnection.model.on('blocked', () => metrics.brokerBlocked.set(1));
+    publishConnection.model.on('unblocked', () => metrics.brokerBlocked.set(0));
+    publishConnection.onConnect(() => metrics.brokerBlocked.set(0));
     // Declared before anything publishes or consumes, and again after every reconnect (a broker
     // restarted from scratch comes back without our queues).
     const declare = async () => {
@@ -133,10 +138,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       depths.start();
       shutdown.add('queue depth sampler', () => depths.stop());
       const admit = createIntakeGuard({
-        isBrokerBlocked: () => {
-          metrics.brokerBlocked.set(publishConnection.isBlocked() ? 1 : 0);
-          return publishConnection.isBlocked();
-        },
+        isBrokerBlocked: () => publishConnection.isBlocked(),
         queueDepth: () => depths.depth(businessQueue),
         maxQueueDepth: config.INTAKE_MAX_QUEUE_DEPTH,
         publishesInFlight: () => publisher.inFlight(),

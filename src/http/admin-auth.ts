@@ -20,12 +20,10 @@ export function adminAuth(adminToken: string | undefined) {
       await reply.code(403).send({ error: 'forbidden', message: 'Seller API keys cannot use admin routes; use ADMIN_TOKEN' });
       return;
     }
-    {
-      await reply
-        .code(401)
-        .header('www-authenticate', 'Bearer')
-        .send({ error: 'unauthorized', message: expected ? 'Send Authorization: Bearer <ADMIN_TOKEN>' : 'Admin routes are disabled until ADMIN_TOKEN is set' });
-    }
+    await reply
+      .code(401)
+      .header('www-authenticate', 'Bearer')
+      .send({ error: 'unauthorized', message: expected ? 'Send Authorization: Bearer <ADMIN_TOKEN>' : 'Admin routes are disabled until ADMIN_TOKEN is set' });
   };
 }
 

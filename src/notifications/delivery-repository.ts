@@ -33,17 +33,6 @@ export function createDeliveryRepository() {
         .execute();
       return new Set(rows.map((r) => r.idempotency_key));
     },
-
-    async forOrder(q: Q, orderId: string): Promise<Delivery[]> {
-      const rows = await q.selectFrom('deliveries').selectAll().where('order_id', '=', orderId).orderBy('sent_at').execute();
-      return rows.map((r) => ({
-        idempotencyKey: r.idempotency_key,
-        orderId: r.order_id,
-        kind: r.kind,
-        template: r.template,
-        providerMessageId: r.provider_message_id,
-      }));
-    },
   };
 }
 

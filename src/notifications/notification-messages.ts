@@ -1,7 +1,7 @@
 // Message contract on the notification queue: what to tell which buyer, and the key that makes the
 // telling happen once however often the message is delivered.
 import { z } from 'zod';
-import { IdSchema } from '../orders/order-schema.js';
+import { IdSchema, PhoneSchema } from '../orders/order-schema.js';
 
 export const NOTIFICATION_KINDS = ['order-confirmed', 'delivery-delayed'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -11,7 +11,7 @@ export const NotificationRequestedSchema = z.strictObject({
   version: z.literal(1),
   orderId: IdSchema,
   kind: z.enum(NOTIFICATION_KINDS),
-  to: z.string().regex(/^\+[1-9][0-9]{6,14}$/),
+  to: PhoneSchema,
   params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
   idempotencyKey: z.string().min(1).max(200),
 });

@@ -14,6 +14,9 @@ export const safeText = (max: number) =>
     .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters (such as \\u0000)')
     .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
 
+/** An E.164 phone number, as the messaging API takes it. */
+export const PhoneSchema = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +821012345678');
+
 export const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1–64 characters of A–Z, a–z, 0–9, _ or -');
 
 /** A calendar day that exists, e.g. 2026-12-01 (not 2026-02-30). */
@@ -33,7 +36,7 @@ export const OrderSchema = z.strictObject({
   buyer: z.strictObject({
     id: IdSchema,
     name: safeText(100),
-    phone: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +821012345678'),
+    phone: PhoneSchema,
   }),
   items: z.array(OrderItemSchema).min(1).max(100),
   currency: z.literal('KRW', 'only KRW is supported'),

@@ -2,6 +2,7 @@
 // anything is written, audited with who and old → new), and each switch's history.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { RETRY_AFTER_S } from '../http/error-handler.js';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import { SWITCH_NAME_PATTERN } from '../platform/switches/switch-registry.js';
@@ -49,7 +50,7 @@ export function switchRoutes(deps: { admin: SwitchAdmin; adminToken: string | un
       } catch (err) {
         if (err instanceof SwitchesUnavailableError) {
           req.log.warn({ err, name }, 'could not flip a switch');
-          return reply.code(503).header('retry-after', '1').send({ error: err.code, message: err.message });
+          return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: err.code, message: err.message });
         }
         throw err;
       }

@@ -1,5 +1,5 @@
-// A switch store held in process memory: for unit tests, and for processes that run on fixed
-// values (the code defaults, or values given at construction).
+// A switch store held in process memory, with the ZooKeeper store's contract: the switch logic
+// (parsing, last good values, pause controls) is unit-tested against it without a server.
 import type { SwitchValue } from './switch-registry.js';
 import type { StoredSwitch, SwitchObservation, SwitchStore } from './switch-store.js';
 
