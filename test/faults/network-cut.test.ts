@@ -9,7 +9,7 @@ import { createFaultContext, type FaultContext } from './support/fault-context.j
 import { startOrderStream } from './support/order-stream.js';
 import { CLEAN, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
 import { startDeployment, type Deployment } from './support/service-process.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, throughProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 let brokerLink: TcpProxy;
 let databaseLink: TcpProxy;
@@ -22,14 +22,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The `error` of intake's 503 whose message reads "The order could not be queued; nothing was accepted." */
 const NOTHING_ACCEPTED = 'unavailable';
 
-/** The same URL, pointed at a proxy on this machine. */
-function through(url: string, proxy: TcpProxy): string {
-  const u = new URL(url);
-  u.hostname = '127.0.0.1';
-  u.port = String(proxy.port);
-  return u.toString();
-}
-
 beforeAll(async () => {
   const services = inject('services');
   const amqp = new URL(services.amqpUrl);
@@ -37,8 +29,8 @@ beforeAll(async () => {
   brokerLink = await startTcpProxy({ host: amqp.hostname, port: Number(amqp.port || 5672) });
   databaseLink = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
   ctx = await createFaultContext('net-cut', {
-    serviceAmqpUrl: through(services.amqpUrl, brokerLink),
-    serviceDatabaseUrl: through(services.databaseUrl, databaseLink),
+    serviceAmqpUrl: throughProxy(services.amqpUrl, brokerLink),
+    serviceDatabaseUrl: throughProxy(services.databaseUrl, databaseLink),
   });
   deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
   deployment = await startDeployment(ctx.env);

@@ -35,7 +35,8 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): Map<string, num
   return counts;
 }
 
-async function queueDepths(url: string, topology: Topology): Promise<Map<string, number>> {
+/** Messages ready in each of this file's queues, looked at on a connection of the test's own. */
+export async function queueDepths(url: string, topology: Topology): Promise<Map<string, number>> {
   const conn = await amqp.connect(url, { timeout: 5_000 });
   try {
     const ch = await conn.createChannel();

@@ -13,16 +13,25 @@ const TICK_MS = 50;
 /** Bytes queued in one direction before the proxy stops reading from the sender. */
 const HIGH_WATER = 1 << 20;
 
-type Direction = { from: Socket | null; to: Socket | null; queue: Buffer[]; queued: number; ended: boolean };
+type Direction = { toward: 'upstream' | 'client'; from: Socket | null; to: Socket | null; queue: Buffer[]; queued: number; ended: boolean };
 type Link = { client: Socket; upstream: Socket | null; upstreamClosed: boolean; up: Direction; down: Direction };
 
 export type TcpProxy = Awaited<ReturnType<typeof startTcpProxy>>;
+
+/** The same service URL (amqp://, postgres://), pointed at `proxy` on this machine instead. */
+export function throughProxy(url: string, proxy: { port: number }): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.port);
+  return u.toString();
+}
 
 export async function startTcpProxy(target: { host?: string; port: number }) {
   const host = target.host ?? '127.0.0.1';
   let mode: ProxyMode = { mode: 'pass' };
   const links = new Set<Link>();
   let budget = Infinity;
+  const forwarded = { upstream: 0, client: 0 };
 
   const ticker = setInterval(() => {
     if (mode.mode !== 'throttle') return;
@@ -58,6 +67,7 @@ export async function startTcpProxy(target: { host?: string; port: number }) {
         d.queue.shift();
       }
       d.queued -= chunk.length;
+      forwarded[d.toward] += chunk.length;
       d.to.write(chunk);
     }
     if (d.queued < HIGH_WATER && d.from.isPaused()) d.from.resume();
@@ -110,8 +120,8 @@ export async function startTcpProxy(target: { host?: string; port: number }) {
       client,
       upstream: null,
       upstreamClosed: false,
-      up: { from: null, to: null, queue: [], queued: 0, ended: false },
-      down: { from: null, to: client, queue: [], queued: 0, ended: false },
+      up: { toward: 'upstream', from: null, to: null, queue: [], queued: 0, ended: false },
+      down: { toward: 'client', from: null, to: client, queue: [], queued: 0, ended: false },
     };
     links.add(link);
     wire(link, link.up, client);
@@ -133,6 +143,8 @@ export async function startTcpProxy(target: { host?: string; port: number }) {
       return mode;
     },
     connections: () => links.size,
+    /** Bytes passed on so far, toward the dependency and toward its clients: what really crossed the link. */
+    bytesForwarded: () => ({ ...forwarded }),
     setMode(next: ProxyMode): void {
       mode = next;
       budget = next.mode === 'throttle' ? Math.max(1, Math.floor((next.bytesPerSecond * TICK_MS) / 1000)) : Infinity;
