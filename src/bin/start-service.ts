@@ -134,7 +134,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
     if (roles.has('intake')) {
       const businessQueue = topology.actors.business!.work;
-      const depths = createQueueDepthSampler({ connection: publishConnection, queues: [businessQueue, topology.actors.notification!.work, topology.deadLetters], logger, metrics });
+      // Its own connection: a connection that publishes is blocked whole during a broker alarm, and
+      // the depths must stay current exactly then.
+      const monitorConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-monitor`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
+      shutdown.add('monitor connection', () => monitorConnection.close());
+      const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [businessQueue, topology.actors.notification!.work, topology.deadLetters], logger, metrics });
       depths.start();
       shutdown.add('queue depth sampler', () => depths.stop());
       const admit = createIntakeGuard({

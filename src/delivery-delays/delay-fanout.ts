@@ -27,9 +27,9 @@ export function createDelayFanout(deps: {
   let stopped = false;
 
   async function publishSlice(delayId: string, traceparent: string): Promise<number> {
-    return deps.db.transaction().execute(async (trx) => {
+    const { marked, failure } = await deps.db.transaction().execute(async (trx) => {
       const rows = await deps.delays.claimUnpublished(trx, delayId, sliceSize);
-      await Promise.all(
+      const results = await Promise.allSettled(
         rows.map((r) => {
           const message: DeliveryDelayed = {
             type: 'delivery.delayed',
@@ -47,9 +47,15 @@ export function createDelayFanout(deps: {
           });
         }),
       );
-      await deps.delays.markPublished(trx, delayId, rows.map((r) => r.order_id));
-      return rows.length;
+      // What was confirmed is marked even when the rest of the slice failed, so a slow or flaky
+      // link makes progress instead of sending the whole slice again on every retry.
+      const confirmed = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.order_id);
+      await deps.delays.markPublished(trx, delayId, confirmed);
+      const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      return { marked: confirmed.length, failure: rejected?.reason as unknown };
     });
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error('A fan-out publish failed', { cause: failure });
+    return marked;
   }
 
   async function fanOut(delayId: string): Promise<void> {

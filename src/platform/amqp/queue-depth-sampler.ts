@@ -47,7 +47,7 @@ export function createQueueDepthSampler(deps: {
   return {
     depth: (queue: string): number | undefined => depths.get(queue),
     start(): void {
-      void sample();
+      deps.connection.onConnect(() => void sample());
       timer = setInterval(() => void sample(), deps.intervalMs ?? 1_000);
       timer.unref();
     },
