@@ -1,41 +1,26 @@
 // A seller delays a harvest day: every affected buyer is told once with the right dates, a repeated
 // request tells nobody twice, and bulk intake judges each order on its own.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../support/test-context.js';
-import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
+import { describe, expect, it } from 'vitest';
+import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
 import { waitFor } from '../support/wait-for.js';
 
-let ctx: TestContext;
-let sandbox: Sandbox;
-let service: TestService;
-
-beforeAll(async () => {
-  ctx = await createTestContext('delivery-delays');
-  sandbox = await startSandbox();
-  service = await startTestService(ctx, sandbox);
-});
-
-afterAll(async () => {
-  await service?.stop();
-  await sandbox?.close();
-  await ctx?.cleanup();
-});
+const file = serviceForThisFile('delivery-delays');
 
 async function submitAndWait(orders: ReturnType<typeof makeOrder>[]) {
   for (let i = 0; i < orders.length; i += 500) {
-    const res = await postJson(service.baseUrl, '/orders/batch', { orders: orders.slice(i, i + 500) });
+    const res = await postJson(file.service.baseUrl, '/orders/batch', { orders: orders.slice(i, i + 500) });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ accepted: Math.min(500, orders.length - i), rejected: 0 });
   }
   const ids = orders.map((o) => o.orderId);
   await waitFor(async () => {
-    const rows = await ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', ids).where('status', '=', 'notified').execute();
+    const rows = await file.ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', ids).where('status', '=', 'notified').execute();
     return rows.length === ids.length;
   }, { what: 'all orders to be confirmed', timeoutMs: 60_000 });
 }
 
-const delayed = (orderId: string) => sandbox.messages().filter((m) => m.template === 'delivery-delayed' && m.params.orderId === orderId);
+const delayed = (orderId: string) => file.sandbox.messages().filter((m) => m.template === 'delivery-delayed' && m.params.orderId === orderId);
 
 describe('POST /delivery-delays', () => {
   it('tells every buyer of the seller\'s orders due that day, once, with the old and new dates', async () => {
@@ -46,13 +31,13 @@ describe('POST /delivery-delays', () => {
     await submitAndWait([...affected, otherDay, otherSeller]);
 
     const request = { sellerId, requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-03', reason: 'heavy rain' };
-    const res = await postJson(service.baseUrl, '/delivery-delays', request);
+    const res = await postJson(file.service.baseUrl, '/delivery-delays', request);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ orders: 300, status: 'accepted' });
     const delayId = res.body!.delayId as string;
 
     const progress = await waitFor(async () => {
-      const p = await getJson(service.baseUrl, `/delivery-delays/${delayId}`);
+      const p = await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`);
       return p.body?.notified === 300 && p.body.finishedAt ? p.body : undefined;
     }, { what: 'every buyer to be told', timeoutMs: 60_000 });
     expect(progress).toMatchObject({ total: 300, published: 300, processed: 300, notified: 300, sellerId, newDeliveryDate: '2026-12-03' });
@@ -69,12 +54,12 @@ describe('POST /delivery-delays', () => {
     expect(delayed(otherDay.orderId)).toHaveLength(0);
     expect(delayed(otherSeller.orderId)).toHaveLength(0);
 
-    const one = await getJson(service.baseUrl, `/orders/${affected[0]!.orderId}`);
+    const one = await getJson(file.service.baseUrl, `/orders/${affected[0]!.orderId}`);
     expect(one.body).toMatchObject({ deliveryDate: '2026-12-03', requestedDeliveryDate: '2026-12-01' });
     expect((one.body!.journal as Array<{ event: string }>).map((j) => j.event)).toContain('delivery.delayed');
 
     // The same request again: same delay, nobody told twice.
-    const again = await postJson(service.baseUrl, '/delivery-delays', request);
+    const again = await postJson(file.service.baseUrl, '/delivery-delays', request);
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ delayId, orders: 300, status: 'already_accepted' });
     await new Promise((r) => setTimeout(r, 500));
@@ -86,7 +71,7 @@ describe('POST /delivery-delays', () => {
     const mine = [makeOrder({ sellerId }), makeOrder({ sellerId })];
     const someoneElses = makeOrder({ sellerId: `${sellerId}-other` });
     await submitAndWait([...mine, someoneElses]);
-    const res = await postJson(service.baseUrl, '/delivery-delays', {
+    const res = await postJson(file.service.baseUrl, '/delivery-delays', {
       sellerId,
       orderIds: [mine[0]!.orderId, someoneElses.orderId, 'no-such-order'],
       newDeliveryDate: '2026-12-05',
@@ -100,10 +85,10 @@ describe('POST /delivery-delays', () => {
   });
 
   it('answers 202 with orders: 0 when nothing matches', async () => {
-    const res = await postJson(service.baseUrl, '/delivery-delays', { sellerId: 'nobody', requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-02', reason: 'rain' });
+    const res = await postJson(file.service.baseUrl, '/delivery-delays', { sellerId: 'nobody', requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-02', reason: 'rain' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ orders: 0 });
-    const progress = await getJson(service.baseUrl, `/delivery-delays/${res.body!.delayId as string}`);
+    const progress = await getJson(file.service.baseUrl, `/delivery-delays/${res.body!.delayId as string}`);
     expect(progress.body).toMatchObject({ total: 0, notified: 0 });
   });
 
@@ -113,13 +98,13 @@ describe('POST /delivery-delays', () => {
     ['neither a date nor order ids', { newDeliveryDate: '2026-12-03' }, 'requestedDeliveryDate'],
     ['more than 10,000 order ids', { orderIds: Array.from({ length: 10_001 }, (_, i) => `o-${i}`), newDeliveryDate: '2026-12-03' }, 'orderIds'],
   ])('%s → 400', async (_case, fields, path) => {
-    const res = await postJson(service.baseUrl, '/delivery-delays', { sellerId: 'farm-7', reason: 'rain', ...fields });
+    const res = await postJson(file.service.baseUrl, '/delivery-delays', { sellerId: 'farm-7', reason: 'rain', ...fields });
     expect(res.status).toBe(400);
     expect((res.body!.issues as Array<{ path: string }>).map((i) => i.path)).toContain(path);
   });
 
   it('GET of an unknown delay → 404', async () => {
-    expect((await getJson(service.baseUrl, '/delivery-delays/dly_unknown')).status).toBe(404);
+    expect((await getJson(file.service.baseUrl, '/delivery-delays/dly_unknown')).status).toBe(404);
   });
 });
 
@@ -127,19 +112,19 @@ describe('POST /orders/batch', () => {
   it('accepts the valid orders and names each invalid one with its issues', async () => {
     const good = [makeOrder(), makeOrder()];
     const bad = { ...makeOrder(), items: [] };
-    const res = await postJson(service.baseUrl, '/orders/batch', { orders: [good[0], bad, 'not an order', good[1]] });
+    const res = await postJson(file.service.baseUrl, '/orders/batch', { orders: [good[0], bad, 'not an order', good[1]] });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ accepted: 2, rejected: 2, unavailable: 0 });
     const results = res.body!.results as Array<{ index: number; status: string; orderId?: string; issues?: Array<{ path: string }> }>;
     expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'rejected', 'accepted']);
     expect(results[1]).toMatchObject({ orderId: bad.orderId });
     expect(results[1]!.issues!.map((i) => i.path)).toContain('items');
-    await waitFor(async () => (await ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', good.map((g) => g.orderId)).execute()).length === 2);
-    expect(await ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', bad.orderId).executeTakeFirst()).toBeUndefined();
+    await waitFor(async () => (await file.ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', good.map((g) => g.orderId)).execute()).length === 2);
+    expect(await file.ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', bad.orderId).executeTakeFirst()).toBeUndefined();
   });
 
   it('refuses an empty batch or one over 1,000 orders', async () => {
-    expect((await postJson(service.baseUrl, '/orders/batch', { orders: [] })).status).toBe(400);
-    expect((await postJson(service.baseUrl, '/orders/batch', { orders: Array.from({ length: 1_001 }, () => ({})) })).status).toBe(400);
+    expect((await postJson(file.service.baseUrl, '/orders/batch', { orders: [] })).status).toBe(400);
+    expect((await postJson(file.service.baseUrl, '/orders/batch', { orders: Array.from({ length: 1_001 }, () => ({})) })).status).toBe(400);
   });
 });

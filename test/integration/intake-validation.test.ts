@@ -1,37 +1,22 @@
 // Bad orders get a precise 4xx naming the field and the reason, and nothing reaches the broker.
 // The service runs the intake role only, so anything published would stay on the business queue.
 import amqp from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../support/test-context.js';
-import { postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
+import { describe, expect, it } from 'vitest';
+import { postJson, serviceForThisFile } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
 
-let ctx: TestContext;
-let sandbox: Sandbox;
-let service: TestService;
+const file = serviceForThisFile('intake-validation', { ROLE: 'intake' });
 
 async function businessQueueDepth(): Promise<number> {
-  const conn = await amqp.connect(ctx.config.AMQP_URL);
+  const conn = await amqp.connect(file.ctx.config.AMQP_URL);
   try {
     const ch = await conn.createChannel();
-    const { messageCount } = await ch.checkQueue(`${ctx.config.QUEUE_PREFIX}.business`);
+    const { messageCount } = await ch.checkQueue(`${file.ctx.config.QUEUE_PREFIX}.business`);
     return messageCount;
   } finally {
     await conn.close();
   }
 }
-
-beforeAll(async () => {
-  ctx = await createTestContext('intake-validation');
-  sandbox = await startSandbox();
-  service = await startTestService(ctx, sandbox, { ROLE: 'intake' });
-});
-
-afterAll(async () => {
-  await service?.stop();
-  await sandbox?.close();
-  await ctx?.cleanup();
-});
 
 const valid = makeOrder();
 const item = valid.items[0]!;
@@ -67,7 +52,7 @@ const invalidOrders: Array<[string, string, unknown]> = [
 
 describe('POST /orders with an invalid order', () => {
   it.each(invalidOrders)('%s → 400 naming %s', async (_case, path, body) => {
-    const res = await postJson(service.baseUrl, '/orders', body);
+    const res = await postJson(file.service.baseUrl, '/orders', body);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: 'validation_failed' });
     const issues = res.body!.issues as Array<{ path: string; message: string }>;
@@ -76,20 +61,20 @@ describe('POST /orders with an invalid order', () => {
   });
 
   it('lists every bad field at once', async () => {
-    const res = await postJson(service.baseUrl, '/orders', { ...valid, orderId: '', items: [{ ...item, quantity: 0, unitPrice: -1 }] });
+    const res = await postJson(file.service.baseUrl, '/orders', { ...valid, orderId: '', items: [{ ...item, quantity: 0, unitPrice: -1 }] });
     const paths = (res.body!.issues as Array<{ path: string }>).map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['orderId', 'items.0.quantity', 'items.0.unitPrice']));
   });
 
   it('names the unknown fields', async () => {
-    const res = await postJson(service.baseUrl, '/orders', { ...valid, discountOverride: 100 });
+    const res = await postJson(file.service.baseUrl, '/orders', { ...valid, discountOverride: 100 });
     expect((res.body!.issues as Array<{ message: string }>)[0]!.message).toContain('discountOverride');
   });
 });
 
 describe('POST /orders with a body that is not an order at all', () => {
   async function send(body: string, headers: Record<string, string>) {
-    const res = await fetch(`${service.baseUrl}/orders`, { method: 'POST', headers, body });
+    const res = await fetch(`${file.service.baseUrl}/orders`, { method: 'POST', headers, body });
     return { status: res.status, body: (await res.json()) as { error: string; message: string } };
   }
 
@@ -113,14 +98,14 @@ describe('POST /orders with a body that is not an order at all', () => {
     const deep = '['.repeat(10_000) + ']'.repeat(10_000);
     const res = await send(deep, { 'content-type': 'application/json' });
     expect(res.status).toBe(400);
-    expect((await fetch(`${service.baseUrl}/health/live`)).status).toBe(200);
+    expect((await fetch(`${file.service.baseUrl}/health/live`)).status).toBe(200);
   });
 
   it('an unknown route or method answers 404 in the same envelope', async () => {
-    const wrongMethod = await fetch(`${service.baseUrl}/orders`);
+    const wrongMethod = await fetch(`${file.service.baseUrl}/orders`);
     expect(wrongMethod.status).toBe(404);
     expect(await wrongMethod.json()).toMatchObject({ error: 'not_found' });
-    const wrongPath = await postJson(service.baseUrl, '/order', valid);
+    const wrongPath = await postJson(file.service.baseUrl, '/order', valid);
     expect(wrongPath.status).toBe(404);
   });
 });
@@ -128,7 +113,7 @@ describe('POST /orders with a body that is not an order at all', () => {
 describe('what reaches the broker', () => {
   it('none of the rejected orders was published; a valid one is', async () => {
     expect(await businessQueueDepth()).toBe(0);
-    expect((await postJson(service.baseUrl, '/orders', makeOrder())).status).toBe(202);
+    expect((await postJson(file.service.baseUrl, '/orders', makeOrder())).status).toBe(202);
     expect(await businessQueueDepth()).toBe(1);
   });
 });

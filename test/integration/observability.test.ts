@@ -1,37 +1,22 @@
 // What an operator sees: the hops of one order in time order under one trace id, Prometheus
 // metrics, and intake refusing work (503 + Retry-After) once the business queue is too deep.
 import amqp from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../support/test-context.js';
-import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
+import { describe, expect, it } from 'vitest';
+import { getJson, postJson, serviceForThisFile, startTestService } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
 import { waitFor } from '../support/wait-for.js';
 
-let ctx: TestContext;
-let sandbox: Sandbox;
-let service: TestService;
-
-beforeAll(async () => {
-  ctx = await createTestContext('observability');
-  sandbox = await startSandbox();
-  service = await startTestService(ctx, sandbox);
-});
-
-afterAll(async () => {
-  await service?.stop();
-  await sandbox?.close();
-  await ctx?.cleanup();
-});
+const file = serviceForThisFile('observability');
 
 describe('GET /orders/:orderId/trace', () => {
   it('shows intake, business, a retry and the notification in time order, under the client\'s trace id', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    sandbox.setMode({ mode: 'fail', count: 1 });
+    file.sandbox.setMode({ mode: 'fail', count: 1 });
     const order = makeOrder();
-    const res = await postJson(service.baseUrl, '/orders', order, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const res = await postJson(file.service.baseUrl, '/orders', order, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
     expect(res.body).toMatchObject({ traceId });
     const trace = await waitFor(async () => {
-      const t = await getJson(service.baseUrl, `/orders/${order.orderId}/trace`);
+      const t = await getJson(file.service.baseUrl, `/orders/${order.orderId}/trace`);
       return t.body?.status === 'notified' ? t.body : undefined;
     }, { what: 'the order to be notified' });
     expect(trace.traceId).toBe(traceId);
@@ -47,7 +32,7 @@ describe('GET /orders/:orderId/trace', () => {
   });
 
   it('starts a new trace when the client sends a malformed traceparent', async () => {
-    const res = await postJson(service.baseUrl, '/orders', makeOrder(), { traceparent: 'garbage' });
+    const res = await postJson(file.service.baseUrl, '/orders', makeOrder(), { traceparent: 'garbage' });
     expect(res.status).toBe(202);
     expect(res.body!.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
@@ -56,9 +41,9 @@ describe('GET /orders/:orderId/trace', () => {
 describe('GET /metrics', () => {
   it('counts handled messages per actor and intake answers', async () => {
     const order = makeOrder();
-    await postJson(service.baseUrl, '/orders', order);
-    await waitFor(async () => (await getJson(service.baseUrl, `/orders/${order.orderId}`)).body?.status === 'notified');
-    const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    await postJson(file.service.baseUrl, '/orders', order);
+    await waitFor(async () => (await getJson(file.service.baseUrl, `/orders/${order.orderId}`)).body?.status === 'notified');
+    const text = await (await fetch(`${file.service.baseUrl}/metrics`)).text();
     expect(text).toMatch(/order_actors_actor_messages_total\{actor="business",result="done"\} [1-9]/);
     expect(text).toMatch(/order_actors_actor_messages_total\{actor="notification",result="done"\} [1-9]/);
     expect(text).toMatch(/order_actors_intake_requests_total\{route="\/orders",outcome="202"\} [1-9]/);
@@ -70,8 +55,8 @@ describe('GET /metrics', () => {
 describe('backpressure', () => {
   it('refuses orders with 503 and Retry-After once the business queue is deeper than the limit, publishing nothing more', async () => {
     // Intake only: nothing consumes, so the queue only grows.
-    const intake = await startTestService(ctx, sandbox, { ROLE: 'intake', INTAKE_MAX_QUEUE_DEPTH: '3', QUEUE_PREFIX: `${ctx.config.QUEUE_PREFIX}-bp` });
-    const conn = await amqp.connect(ctx.config.AMQP_URL);
+    const intake = await startTestService(file.ctx, file.sandbox, { ROLE: 'intake', INTAKE_MAX_QUEUE_DEPTH: '3', QUEUE_PREFIX: `${file.ctx.config.QUEUE_PREFIX}-bp` });
+    const conn = await amqp.connect(file.ctx.config.AMQP_URL);
     try {
       let accepted = 0;
       const refused = await waitFor(async () => {
@@ -85,13 +70,13 @@ describe('backpressure', () => {
       expect(refused.body).toMatchObject({ error: 'overloaded' });
       expect((await postJson(intake.baseUrl, '/orders', makeOrder())).status).toBe(503);
       const ch = await conn.createChannel();
-      const { messageCount } = await ch.checkQueue(`${ctx.config.QUEUE_PREFIX}-bp.business`);
+      const { messageCount } = await ch.checkQueue(`${file.ctx.config.QUEUE_PREFIX}-bp.business`);
       // Every 202 is on the queue; no refused order is.
       expect(messageCount).toBe(accepted);
       for (const q of ['business', 'notification', 'dead-letters', 'business.retry-100ms', 'business.retry-200ms', 'notification.retry-100ms', 'notification.retry-200ms']) {
-        await ch.deleteQueue(`${ctx.config.QUEUE_PREFIX}-bp.${q}`);
+        await ch.deleteQueue(`${file.ctx.config.QUEUE_PREFIX}-bp.${q}`);
       }
-      await ch.deleteExchange(`${ctx.config.QUEUE_PREFIX}-bp`);
+      await ch.deleteExchange(`${file.ctx.config.QUEUE_PREFIX}-bp`);
     } finally {
       await conn.close();
       await intake.stop();
@@ -101,7 +86,7 @@ describe('backpressure', () => {
 
 describe('GET /docs/json', () => {
   it('serves the shop API as OpenAPI 3.1, generated from the schemas that validate requests', async () => {
-    const res = await getJson(service.baseUrl, '/docs/json');
+    const res = await getJson(file.service.baseUrl, '/docs/json');
     expect(res.status).toBe(200);
     const doc = res.body as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { required?: string[]; additionalProperties?: unknown; properties?: Record<string, unknown> }> } };
     expect(doc.openapi).toBe('3.1.0');

@@ -2,7 +2,8 @@
 // the test controls, plus small clients to look at it the way a user would.
 import { startService, type RunningService } from '../../src/bin/start-service.js';
 import { buildMessagingSandbox, type SandboxMessage, type SandboxMode } from '../../src/sandbox/messaging-sandbox.js';
-import type { TestContext } from './test-context.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestContext, type TestContext } from './test-context.js';
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -41,4 +42,23 @@ export async function getJson(baseUrl: string, path: string, headers: Record<str
   const res = await fetch(`${baseUrl}${path}`, { headers });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+/**
+ * The usual shape of a test file: its own context, a sandbox and the whole service, started before
+ * its tests and removed after them. Read the fields inside tests (they are set in beforeAll).
+ */
+export function serviceForThisFile(label: string, env: Record<string, string> = {}) {
+  const file = {} as { ctx: TestContext; sandbox: Sandbox; service: TestService };
+  beforeAll(async () => {
+    file.ctx = await createTestContext(label);
+    file.sandbox = await startSandbox();
+    file.service = await startTestService(file.ctx, file.sandbox, env);
+  });
+  afterAll(async () => {
+    await file.service?.stop();
+    await file.sandbox?.close();
+    await file.ctx?.cleanup();
+  });
+  return file;
 }
