@@ -1,0 +1,91 @@
+// The actor runtime on the real broker, with an actor of the test's own: a message that makes its
+// whole batch throw is retried alone, so the good messages sharing its batch go through on their
+// first attempt while it alone spends its attempts and is dead-lettered.
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineActor, type Incoming } from '../../src/platform/amqp/actor.js';
+import { startActor, type RunningActor } from '../../src/platform/amqp/actor-runtime.js';
+import { createAmqpConnection, type AmqpConnection } from '../../src/platform/amqp/connection.js';
+import { HEADERS } from '../../src/platform/amqp/message-headers.js';
+import { createPublisher, type Publisher } from '../../src/platform/amqp/publisher.js';
+import { declareTopology, describeTopology, type Topology } from '../../src/platform/amqp/topology.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
+import { waitFor } from '../support/wait-for.js';
+
+const MAX_ATTEMPTS = 3;
+const MessageSchema = z.strictObject({ version: z.literal(1), id: z.string() });
+type Message = z.infer<typeof MessageSchema>;
+
+let ctx: TestContext;
+let topology: Topology;
+let connections: AmqpConnection[] = [];
+let publisher: Publisher;
+let running: RunningActor | undefined;
+
+beforeAll(async () => {
+  ctx = await createTestContext('actor-runtime', { MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
+  const { config, logger } = ctx;
+  topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
+  const publishing = await createAmqpConnection({ url: config.AMQP_URL, name: 'test-publish', heartbeatS: 5, logger });
+  const consuming = await createAmqpConnection({ url: config.AMQP_URL, name: 'test-consume', heartbeatS: 5, logger });
+  connections = [publishing, consuming];
+  const ch = await publishing.model.createChannel();
+  await declareTopology(ch, topology);
+  await ch.close();
+  publisher = createPublisher({ connection: publishing, exchange: topology.exchange, confirmTimeoutMs: 5_000, logger });
+  await publisher.ready();
+});
+
+afterAll(async () => {
+  await running?.stop();
+  await publisher?.close();
+  for (const c of connections) await c.close();
+  await ctx?.cleanup();
+});
+
+describe('a batch whose handler throws', () => {
+  it('is retried message by message: the good ones pass on their first attempt, the poison one alone is dead-lettered', async () => {
+    const ids = ['poison', ...Array.from({ length: 20 }, (_, i) => `good-${i}`)];
+    // Published before the actor starts, so they arrive together and share a batch.
+    for (const id of ids) {
+      await publisher.publish(topology.actors.business!.work, Buffer.from(JSON.stringify({ version: 1, id })));
+    }
+    const handled: Array<{ id: string; attempt: number }> = [];
+    const batchSizes: number[] = [];
+    const actor = defineActor<Message>({
+      name: 'business',
+      queues: topology.actors.business!,
+      versions: [1],
+      schema: MessageSchema,
+      orderIdOf: () => undefined,
+      async handleBatch(messages: ReadonlyArray<Incoming<Message>>) {
+        batchSizes.push(messages.length);
+        // Like a database statement failing for the whole batch because of one row.
+        if (messages.some((m) => m.body.id === 'poison')) throw new Error('this batch holds a message the handler cannot take');
+        for (const m of messages) handled.push({ id: m.body.id, attempt: m.attempt });
+        return messages.map(() => ({ ok: true as const }));
+      },
+    });
+    running = startActor(
+      { connection: connections[1]!, publisher, topology, logger: ctx.logger, options: { prefetch: 100, batchSize: 50, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 } },
+      actor,
+    );
+
+    const conn = await amqp.connect(ctx.config.AMQP_URL);
+    try {
+      const ch = await conn.createChannel();
+      const deadLetter = await waitFor(async () => (await ch.get(topology.deadLetters, { noAck: false })) || undefined, { what: 'the poison message to be dead-lettered' });
+      expect(JSON.parse(deadLetter.content.toString())).toEqual({ version: 1, id: 'poison' });
+      expect(deadLetter.properties.headers).toMatchObject({ [HEADERS.attempt]: MAX_ATTEMPTS, [HEADERS.deadLetterReason]: 'retries_exhausted', [HEADERS.actor]: 'business' });
+      ch.ack(deadLetter);
+    } finally {
+      await conn.close();
+    }
+    await waitFor(() => handled.length >= 20, { what: 'the good messages' });
+    // The poison message did share a batch with good ones, and none of them paid for it.
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    expect(handled.map((h) => h.id).sort()).toEqual(ids.filter((id) => id !== 'poison').sort());
+    expect(handled.every((h) => h.attempt === 0)).toBe(true);
+  });
+});
