@@ -2,6 +2,7 @@
 // metrics, and intake refusing work (503 + Retry-After) once the business queue is too deep.
 import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
+import { allQueues, describeTopology } from '../../src/platform/amqp/topology.js';
 import { getJson, postJson, serviceForThisFile, startTestService } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
 import { waitFor } from '../support/wait-for.js';
@@ -55,7 +56,8 @@ describe('GET /metrics', () => {
 describe('backpressure', () => {
   it('refuses orders with 503 and Retry-After once the business queue is deeper than the limit, publishing nothing more', async () => {
     // Intake only: nothing consumes, so the queue only grows.
-    const intake = await startTestService(file.ctx, file.sandbox, { ROLE: 'intake', INTAKE_MAX_QUEUE_DEPTH: '3', QUEUE_PREFIX: `${file.ctx.config.QUEUE_PREFIX}-bp` });
+    const prefix = `${file.ctx.config.QUEUE_PREFIX}-bp`;
+    const intake = await startTestService(file.ctx, file.sandbox, { ROLE: 'intake', INTAKE_MAX_QUEUE_DEPTH: '3', QUEUE_PREFIX: prefix });
     const conn = await amqp.connect(file.ctx.config.AMQP_URL);
     try {
       let accepted = 0;
@@ -70,16 +72,17 @@ describe('backpressure', () => {
       expect(refused.body).toMatchObject({ error: 'overloaded' });
       expect((await postJson(intake.baseUrl, '/orders', makeOrder())).status).toBe(503);
       const ch = await conn.createChannel();
-      const { messageCount } = await ch.checkQueue(`${file.ctx.config.QUEUE_PREFIX}-bp.business`);
-      // Every 202 is on the queue; no refused order is.
-      expect(messageCount).toBe(accepted);
-      for (const q of ['business', 'notification', 'dead-letters', 'business.retry-100ms', 'business.retry-200ms', 'notification.retry-100ms', 'notification.retry-200ms']) {
-        await ch.deleteQueue(`${file.ctx.config.QUEUE_PREFIX}-bp.${q}`);
-      }
-      await ch.deleteExchange(`${file.ctx.config.QUEUE_PREFIX}-bp`);
+      // Every 202 is on the queue; no refused order is. (Quorum queue counts settle a moment later.)
+      await waitFor(async () => (await ch.checkQueue(`${prefix}.business`)).messageCount === accepted, { what: `${accepted} messages on the queue` });
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await ch.checkQueue(`${prefix}.business`)).messageCount).toBe(accepted);
     } finally {
-      await conn.close();
       await intake.stop();
+      const ch = await conn.createChannel();
+      const bp = describeTopology({ prefix, retryDelaysMs: file.ctx.config.RETRY_DELAYS_MS, deliveryLimit: file.ctx.config.QUEUE_DELIVERY_LIMIT });
+      for (const q of allQueues(bp)) await ch.deleteQueue(q);
+      await ch.deleteExchange(bp.exchange);
+      await conn.close();
     }
   });
 });
