@@ -2,9 +2,9 @@
 // metrics, and intake refusing work (503 + Retry-After) once the business queue is too deep.
 import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { allQueues, describeTopology } from '../../src/platform/amqp/topology.js';
 import { getJson, postJson, serviceForThisFile, startTestService } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
+import { deleteTopology, topologyOf } from '../support/topology-cleanup.js';
 import { waitFor } from '../support/wait-for.js';
 
 const file = serviceForThisFile('observability');
@@ -78,11 +78,8 @@ describe('backpressure', () => {
       expect((await ch.checkQueue(`${prefix}.business`)).messageCount).toBe(accepted);
     } finally {
       await intake.stop();
-      const ch = await conn.createChannel();
-      const bp = describeTopology({ prefix, retryDelaysMs: file.ctx.config.RETRY_DELAYS_MS, deliveryLimit: file.ctx.config.QUEUE_DELIVERY_LIMIT });
-      for (const q of allQueues(bp)) await ch.deleteQueue(q);
-      await ch.deleteExchange(bp.exchange);
       await conn.close();
+      await deleteTopology(file.ctx.config.AMQP_URL, topologyOf(file.ctx.config, prefix));
     }
   });
 });

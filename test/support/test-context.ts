@@ -1,13 +1,12 @@
 // Per-file isolation on shared services: every test file gets its own queue prefix, database schema
 // and ZooKeeper root, and removes them afterwards, so files run in parallel and twice in a row.
 import { randomBytes } from 'node:crypto';
-import amqp from 'amqplib';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { allQueues, describeTopology } from '../../src/platform/amqp/topology.js';
 import { createDb, type Db } from '../../src/platform/db.js';
 import { createLogger, type Logger } from '../../src/platform/logger.js';
+import { deleteTopology, topologyOf } from './topology-cleanup.js';
 import { removeTree } from './zookeeper.js';
 
 export type TestContext = {
@@ -54,22 +53,9 @@ export async function createTestContext(label: string, env: Record<string, strin
     async cleanup() {
       await sql`drop schema if exists ${sql.id(config.DATABASE_SCHEMA)} cascade`.execute(db).catch(() => undefined);
       await db.destroy();
-      await deleteQueues(config);
+      await deleteTopology(config.AMQP_URL, topologyOf(config));
       // Services create their switches under the root at start.
       await removeTree(config.ZK_CONNECT, config.ZK_ROOT, config.ZK_AUTH).catch(() => undefined);
     },
   };
-}
-
-async function deleteQueues(config: Config): Promise<void> {
-  const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
-  const conn = await amqp.connect(config.AMQP_URL);
-  try {
-    const ch = await conn.createChannel();
-    for (const q of allQueues(topology)) await ch.deleteQueue(q);
-    await ch.deleteExchange(topology.exchange);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
 }

@@ -3,15 +3,15 @@
 // in the test process, and a database handle for the reconciliation. Broker and database may be the
 // shared ones or private instances (or a proxy in front of either).
 import { randomBytes } from 'node:crypto';
-import amqp from 'amqplib';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config.js';
-import { allQueues, describeTopology, type Topology } from '../../../src/platform/amqp/topology.js';
+import { describeTopology, type Topology } from '../../../src/platform/amqp/topology.js';
 import { createDb, type Db } from '../../../src/platform/db.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { migrateToLatest } from '../../../src/platform/migrate.js';
 import { startSandbox, type Sandbox } from '../../support/service-harness.js';
+import { deleteTopology } from '../../support/topology-cleanup.js';
 import { removeTree } from '../../support/zookeeper.js';
 
 export type FaultContext = {
@@ -90,21 +90,9 @@ export async function createFaultContext(
       await sandbox.close().catch(() => undefined);
       await sql`drop schema if exists ${sql.id(config.DATABASE_SCHEMA)} cascade`.execute(db).catch(() => undefined);
       await db.destroy().catch(() => undefined);
-      await deleteQueues(amqpUrl, topology).catch(() => undefined);
+      await deleteTopology(amqpUrl, topology).catch(() => undefined);
       // The services create their switches under the root when they start.
       await removeTree(config.ZK_CONNECT, config.ZK_ROOT, config.ZK_AUTH).catch(() => undefined);
     },
   };
-}
-
-async function deleteQueues(url: string, topology: Topology): Promise<void> {
-  const conn = await amqp.connect(url, { timeout: 5_000 });
-  try {
-    const ch = await conn.createChannel();
-    for (const q of allQueues(topology)) await ch.deleteQueue(q);
-    await ch.deleteExchange(topology.exchange);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
 }

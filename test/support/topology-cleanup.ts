@@ -1,0 +1,21 @@
+// Removes every queue and the exchange of one topology: how test files leave the shared broker as
+// they found it.
+import amqp from 'amqplib';
+import type { Config } from '../../src/config.js';
+import { allQueues, describeTopology, type Topology } from '../../src/platform/amqp/topology.js';
+
+export function topologyOf(config: Pick<Config, 'QUEUE_PREFIX' | 'RETRY_DELAYS_MS' | 'QUEUE_DELIVERY_LIMIT'>, prefix = config.QUEUE_PREFIX): Topology {
+  return describeTopology({ prefix, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
+}
+
+export async function deleteTopology(url: string, topology: Topology): Promise<void> {
+  const conn = await amqp.connect(url, { timeout: 5_000 });
+  try {
+    const ch = await conn.createChannel();
+    for (const q of allQueues(topology)) await ch.deleteQueue(q);
+    await ch.deleteExchange(topology.exchange);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
