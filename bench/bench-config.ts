@@ -26,6 +26,11 @@ const BenchEnvSchema = z.object({
   BENCH_STALL_TIMEOUT_MS: count(60_000),
   /** `dist` runs the compiled service (what `npm run bench` builds); `tsx` runs src/ directly. */
   BENCH_SERVICE_RUNNER: z.enum(['auto', 'dist', 'tsx']).default('auto'),
+  /** Extra node flags for the service processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+  BENCH_SERVICE_NODE_ARGS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/\s+/).filter(Boolean)),
 });
 
 export type BenchConfig = Readonly<z.infer<typeof BenchEnvSchema>> & {

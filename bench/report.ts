@@ -38,6 +38,16 @@ function cpuText(cpu: CpuReport): string {
   return `${parts.join(', ')}, others ${Math.round(cpu.others)} (machine ${Math.round(cpu.machine)} of 200)`;
 }
 
+/**
+ * CPU each process spent per unit of work, in µs: steadier than throughput on a shared machine,
+ * where another tenant's load changes the rate but not the work a message costs.
+ */
+function cpuPerUnitText(cpu: CpuReport, units: number, unit: string): string {
+  const us = (pct: number) => int(((pct / 100) * cpu.seconds * 1e6) / Math.max(1, units));
+  const parts = Object.entries(cpu.byProcess).map(([name, pct]) => `${name} ${us(pct)}`);
+  return `${parts.join(', ')} (µs of CPU per ${unit})`;
+}
+
 function ordersRows(n: string, label: string, r: OrdersResult, ceiling: number | undefined, target: number | undefined, baseline?: OrdersResult): Row[] {
   const ratio = ceiling ? r.ordersPerSecond / ceiling : undefined;
   const vsOne = baseline ? `, ${times(r.ordersPerSecond / baseline.ordersPerSecond)} the one-process run` : '';
@@ -51,6 +61,7 @@ function ordersRows(n: string, label: string, r: OrdersResult, ceiling: number |
     { scenario: n, measure: 'intake → delivery p50 / p99', value: `${int(r.intakeToDeliveryMs.p50)} / ${int(r.intakeToDeliveryMs.p99)} ms`, ratio: '', target: '', met: '' },
     { scenario: n, measure: 'peak RSS per process', value: r.processes.map((p) => `${p.name} ${p.peakRssMb ?? '?'} MB`).join(', '), ratio: '', target: `< ${RSS_LIMIT_MB} MB`, met: check(maxRss < RSS_LIMIT_MB) },
     { scenario: n, measure: 'CPU, % of one core', value: cpuText(r.cpu), ratio: '', target: '', met: '' },
+    { scenario: n, measure: 'CPU per order', value: cpuPerUnitText(r.cpu, r.told, 'order'), ratio: '', target: '', met: '' },
     { scenario: n, measure: 'verified', value: v.ok ? `${int(r.accepted)} accepted orders stored once, buyers told once` : v.problems.join('; '), ratio: '', target: 'all', met: check(v.ok) },
   ];
 }
@@ -70,7 +81,11 @@ export function buildRows(results: BenchResults): Row[] {
   if (results.ceilingClassic) {
     rows.push(relay('broker ceiling, classic queues', results.ceilingClassic, times(ceiling ? results.ceilingClassic.perSecond / ceiling : undefined)));
   }
-  if (results.ceilingQuorum) rows.push({ scenario: '1', measure: 'CPU, % of one core (quorum)', value: cpuText(results.ceilingQuorum.cpu), ratio: '', target: '', met: '' });
+  if (results.ceilingQuorum) {
+    const q = results.ceilingQuorum;
+    rows.push({ scenario: '1', measure: 'CPU, % of one core (quorum)', value: cpuText(q.cpu), ratio: '', target: '', met: '' });
+    rows.push({ scenario: '1', measure: 'CPU per message (quorum)', value: cpuPerUnitText(q.cpu, q.messages, 'message'), ratio: '', target: '', met: '' });
+  }
   if (results.orders) rows.push(...ordersRows('2', 'orders, one process', results.orders, ceiling, 0.5));
   if (results.delay) {
     const d = results.delay;
@@ -81,6 +96,7 @@ export function buildRows(results: BenchResults): Row[] {
         { scenario: '3', measure: 'delivery delay, last buyer told', value: `${d.seconds.toFixed(1)} s for ${int(d.told)} notices = ${int(d.noticesPerSecond)} notices/s (POST answered in ${d.answerMs} ms)`, ratio: times(ratio), target: '≥ 0.7×', met: check(ratio !== undefined && ratio >= 0.7) },
         { scenario: '3', measure: 'peak RSS', value: `delay-all ${d.peakRssMb ?? '?'} MB`, ratio: '', target: `< ${RSS_LIMIT_MB} MB`, met: check((d.peakRssMb ?? 0) < RSS_LIMIT_MB) },
         { scenario: '3', measure: 'CPU, % of one core', value: cpuText(d.cpu), ratio: '', target: '', met: '' },
+        { scenario: '3', measure: 'CPU per notice', value: cpuPerUnitText(d.cpu, d.told, 'notice'), ratio: '', target: '', met: '' },
         { scenario: '3', measure: 'verified', value: d.verification.ok ? `${int(d.orders)} buyers told once, dates moved` : d.verification.problems.join('; '), ratio: '', target: 'all', met: check(d.verification.ok) },
       );
     }
@@ -90,6 +106,7 @@ export function buildRows(results: BenchResults): Row[] {
     const ratio = ceiling ? results.runtime.perSecond / ceiling : undefined;
     rows.push(relay('runtime relay, two forwarding actors', results.runtime, times(ratio), '≥ 0.9×', check(ratio !== undefined && ratio >= 0.9)));
     rows.push({ scenario: '5', measure: 'CPU, % of one core', value: cpuText(results.runtime.cpu), ratio: '', target: '', met: '' });
+    rows.push({ scenario: '5', measure: 'CPU per message', value: cpuPerUnitText(results.runtime.cpu, results.runtime.messages, 'message'), ratio: '', target: '', met: '' });
   }
   for (const [label, reason] of Object.entries(results.failures)) {
     rows.push({ scenario: label.replace(/\D+/g, ''), measure: label, value: `FAILED: ${reason}`, ratio: '', target: '', met: '✗' });

@@ -108,7 +108,7 @@ export async function startServiceProcess(options: {
   const logFile = path.join(LOG_DIR, `${name}.log`);
   const log = openSync(logFile, 'w');
   // The child writes its log straight to the file, so the bench spends no CPU relaying it.
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...config.BENCH_SERVICE_NODE_ARGS, ...args], {
     cwd: ROOT,
     // Seller API keys are off: the bench measures the pipeline, not key management (its cost per
     // request is a cached lookup; measure it separately if it ever matters).

@@ -1,6 +1,7 @@
 // All SQL about delivery delays: creating one with its affected orders, the fan-out's bookkeeping,
 // the business step's idempotent application, and progress.
 import { sql, type Kysely } from 'kysely';
+import { anyText } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
 import type { DeliveryDelayRequest } from './delay-schema.js';
 
@@ -50,7 +51,7 @@ export function createDelayRepository() {
         .select([sql.lit(delayId).as('delay_id'), 'order_id', 'delivery_date as previous_delivery_date'])
         .where('seller_id', '=', request.sellerId);
       select = request.orderIds
-        ? select.where('order_id', 'in', request.orderIds)
+        ? select.where('order_id', '=', anyText(request.orderIds))
         : select.where('delivery_date', '=', request.requestedDeliveryDate!);
       const result = await q
         .insertInto('delivery_delay_orders')
@@ -83,7 +84,7 @@ export function createDelayRepository() {
         .updateTable('delivery_delay_orders')
         .set({ published_at: new Date().toISOString() })
         .where('delay_id', '=', delayId)
-        .where('order_id', 'in', orderIds)
+        .where('order_id', '=', anyText(orderIds))
         .execute();
     },
 
@@ -118,7 +119,7 @@ export function createDelayRepository() {
           .updateTable('delivery_delay_orders')
           .set({ processed_at: new Date().toISOString() })
           .where('delay_id', '=', delayId)
-          .where('order_id', 'in', group.map((g) => g.orderId))
+          .where('order_id', '=', anyText(group.map((g) => g.orderId)))
           .where('processed_at', 'is', null)
           .returning('order_id')
           .execute();
@@ -127,7 +128,7 @@ export function createDelayRepository() {
           await q
             .updateTable('orders')
             .set({ delivery_date: group[0]!.newDeliveryDate, updated_at: new Date().toISOString() })
-            .where('order_id', 'in', fresh)
+            .where('order_id', '=', anyText(fresh))
             .execute();
         }
         for (const id of fresh) applied.add(`${delayId}:${id}`);
@@ -144,7 +145,7 @@ export function createDelayRepository() {
       const rows = await q
         .selectFrom('delivery_delay_orders')
         .select(['delay_id', 'order_id'])
-        .where((eb) => eb(eb.refTuple('delay_id', 'order_id'), 'in', items.map((i) => eb.tuple(i.delayId, i.orderId))))
+        .where(sql<boolean>`(delay_id, order_id) in (select * from unnest(${items.map((i) => i.delayId)}::text[], ${items.map((i) => i.orderId)}::text[]))`)
         .execute();
       return new Set(rows.map((r) => `${r.delay_id}:${r.order_id}`));
     },
@@ -155,7 +156,7 @@ export function createDelayRepository() {
       const rows = await q
         .selectFrom('orders')
         .select(['order_id', sql<string>`payload->'buyer'->>'phone'`.as('phone'), sql<string>`payload->'buyer'->>'name'`.as('name')])
-        .where('order_id', 'in', orderIds)
+        .where('order_id', '=', anyText(orderIds))
         .execute();
       return new Map(rows.map((r) => [r.order_id, { phone: r.phone, name: r.name }]));
     },

@@ -1,6 +1,7 @@
 // All SQL about orders and their journal. Functions take `db` or a transaction, so use cases decide
 // what commits together.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
 import type { Order } from './order-schema.js';
 import type { OrderStatus } from './order-table.js';
@@ -35,36 +36,37 @@ export function createOrderRepository() {
     /** Inserts the orders that do not exist yet; returns the ids it inserted. */
     async insertNew(q: Q, orders: readonly NewOrder[]): Promise<Set<string>> {
       if (orders.length === 0) return new Set();
-      const rows = await q
+      const rows = orders.map(({ order, pricing, payloadHash, traceId }) => ({
+        order_id: order.orderId,
+        seller_id: order.sellerId,
+        buyer_id: order.buyer.id,
+        currency: order.currency,
+        due: order.requestedDeliveryDate,
+        goods_total: pricing.goodsTotal,
+        shipping_fee: pricing.shippingFee,
+        total: pricing.total,
+        rule_version: pricing.ruleVersion,
+        payload: order,
+        payload_hash: payloadHash,
+        trace_id: traceId,
+      }));
+      const inserted = await q
         .insertInto('orders')
-        .values(
-          orders.map(({ order, pricing, payloadHash, traceId }) => ({
-            order_id: order.orderId,
-            seller_id: order.sellerId,
-            buyer_id: order.buyer.id,
-            currency: order.currency,
-            requested_delivery_date: order.requestedDeliveryDate,
-            delivery_date: order.requestedDeliveryDate,
-            goods_total: pricing.goodsTotal,
-            shipping_fee: pricing.shippingFee,
-            total: pricing.total,
-            rule_version: pricing.ruleVersion,
-            status: 'processed' as const,
-            payload: JSON.stringify(order),
-            payload_hash: payloadHash,
-            trace_id: traceId,
-          })),
+        .columns(['order_id', 'seller_id', 'buyer_id', 'currency', 'requested_delivery_date', 'delivery_date', 'goods_total', 'shipping_fee', 'total', 'rule_version', 'status', 'payload', 'payload_hash', 'trace_id'])
+        .expression(
+          sql`select order_id, seller_id, buyer_id, currency, due, due, goods_total, shipping_fee, total, rule_version, 'processed', payload, payload_hash, trace_id
+              from ${jsonRecordset(rows, 'order_id text, seller_id text, buyer_id text, currency text, due date, goods_total bigint, shipping_fee bigint, total bigint, rule_version int, payload jsonb, payload_hash text, trace_id text')}`,
         )
         .onConflict((oc) => oc.column('order_id').doNothing())
         .returning('order_id')
         .execute();
-      return new Set(rows.map((r) => r.order_id));
+      return new Set(inserted.map((r) => r.order_id));
     },
 
     /** What is stored of orders that already exist: their content's fingerprint and their total. */
     async stored(q: Q, orderIds: readonly string[]): Promise<Map<string, { payloadHash: string; total: number }>> {
       if (orderIds.length === 0) return new Map();
-      const rows = await q.selectFrom('orders').select(['order_id', 'payload_hash', 'total']).where('order_id', 'in', orderIds).execute();
+      const rows = await q.selectFrom('orders').select(['order_id', 'payload_hash', 'total']).where('order_id', '=', anyText(orderIds)).execute();
       return new Map(rows.map((r) => [r.order_id, { payloadHash: r.payload_hash, total: r.total }]));
     },
 
@@ -73,24 +75,18 @@ export function createOrderRepository() {
       await q
         .updateTable('orders')
         .set({ status, updated_at: new Date().toISOString() })
-        .where('order_id', 'in', orderIds)
+        .where('order_id', '=', anyText(orderIds))
         .where('status', '<>', status)
         .execute();
     },
 
     async appendJournal(q: Q, entries: readonly JournalEntry[]): Promise<void> {
       if (entries.length === 0) return;
+      const rows = entries.map((e) => ({ order_id: e.orderId, actor: e.actor, event: e.event, detail: e.detail ?? {}, trace_id: e.traceId ?? null }));
       await q
         .insertInto('order_journal')
-        .values(
-          entries.map((e) => ({
-            order_id: e.orderId,
-            actor: e.actor,
-            event: e.event,
-            detail: JSON.stringify(e.detail ?? {}),
-            trace_id: e.traceId ?? null,
-          })),
-        )
+        .columns(['order_id', 'actor', 'event', 'detail', 'trace_id'])
+        .expression(sql`select order_id, actor, event, detail, trace_id from ${jsonRecordset(rows, 'order_id text, actor text, event text, detail jsonb, trace_id text')}`)
         .execute();
     },
 

@@ -1,6 +1,7 @@
 // The actor runtime on the real broker, with an actor of the test's own: a message that makes its
 // whole batch throw is retried alone, so the good messages sharing its batch go through on their
 // first attempt while it alone spends its attempts and is dead-lettered.
+import type { Socket } from 'node:net';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -87,5 +88,40 @@ describe('a batch whose handler throws', () => {
     expect(Math.max(...batchSizes)).toBeGreaterThan(1);
     expect(handled.map((h) => h.id).sort()).toEqual(ids.filter((id) => id !== 'poison').sort());
     expect(handled.every((h) => h.attempt === 0)).toBe(true);
+  });
+});
+
+describe('messages published in one turn of the event loop', () => {
+  it('leave in a handful of socket writes instead of one per message, and every one arrives', async () => {
+    const queue = topology.actors.notification!.work;
+    const socket = (connections[0]!.current() as unknown as { connection: { stream: Socket } }).connection.stream;
+    let writes = 0;
+    const write = socket._write.bind(socket);
+    const writev = socket._writev!.bind(socket);
+    socket._write = (...args: Parameters<Socket['_write']>) => {
+      writes++;
+      write(...args);
+    };
+    socket._writev = (...args: Parameters<NonNullable<Socket['_writev']>>) => {
+      writes++;
+      writev(...args);
+    };
+    try {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => publisher.publish(queue, Buffer.from(JSON.stringify({ version: 1, id: `together-${i}` })))));
+    } finally {
+      // Own properties shadowing the prototype's methods: deleting them restores the originals.
+      delete (socket as Partial<Socket>)._write;
+      delete (socket as Partial<Socket>)._writev;
+    }
+    // 200 publish frames of ~200 bytes: a few writes of the socket's 16 KiB buffer, not 200.
+    expect(writes).toBeLessThan(20);
+    const conn = await amqp.connect(ctx.config.AMQP_URL);
+    try {
+      const ch = await conn.createChannel();
+      expect((await ch.checkQueue(queue)).messageCount).toBe(200);
+      await ch.purgeQueue(queue);
+    } finally {
+      await conn.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 // broker alarm blocking publishers never stops consumers from draining the queues.
 import amqp, { type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logger.js';
+import { coalesceFrameWrites } from './frame-coalescing.js';
 
 export type AmqpConnection = {
   readonly name: string;
@@ -37,6 +38,7 @@ export async function createAmqpConnection(options: {
     recovery: { initialDelay: 200, maxDelay: 5_000, waitForConnect: false },
   });
   model.on('connect', (m: ChannelModel) => {
+    coalesceFrameWrites(m, logger);
     current = m;
     blocked = false;
     logger.info('connected to RabbitMQ');
