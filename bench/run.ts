@@ -4,7 +4,6 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { loadBenchConfig, type BenchConfig, type ScenarioNumber } from './bench-config.js';
@@ -14,9 +13,9 @@ import { runDeliveryDelayScenario } from './delivery-delay-scenario.js';
 import { runOrdersScenario } from './orders-scenario.js';
 import { appendResultsMd, buildRows, renderFindings, renderTable, writeJson, type BenchResults, type RunInfo } from './report.js';
 import { runRuntimeOverhead } from './runtime-overhead.js';
+import { BENCH_DIR } from './paths.js';
 import { killServiceProcesses, serviceRunner } from './service-processes.js';
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 function git(args: string[]): string {
   try {

@@ -4,14 +4,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Role } from '../src/config.js';
 import type { BenchConfig } from './bench-config.js';
+import { BENCH_DIR, ROOT } from './paths.js';
 import { peakRssMb } from './process-stats.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST_CLI = path.join(ROOT, 'dist/src/bin/order-actors.js');
-export const LOG_DIR = path.join(ROOT, 'bench/logs');
+export const LOG_DIR = path.join(BENCH_DIR, 'logs');
 
 /** Children still running, killed if the bench itself dies so no service outlives it. */
 const live = new Set<ChildProcess>();

@@ -25,7 +25,7 @@ import { createQueueDepthSampler } from '../platform/amqp/queue-depth-sampler.js
 import { createIntakeGuard } from '../http/intake-guard.js';
 import { metricsRoutes } from '../http/metrics-routes.js';
 import { openApiRoutes } from '../http/openapi-routes.js';
-import { createMetrics } from '../platform/metrics.js';
+import { actorMetricHooks, createMetrics } from '../platform/metrics.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
 import { declareTopology, describeTopology } from '../platform/amqp/topology.js';
 import { createDb } from '../platform/db.js';
@@ -115,6 +115,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     });
     const publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger, metrics });
     shutdown.add('publisher channel', () => publisher.close());
+    metrics.sources.publishesInFlight = () => publisher.inFlight();
     await publisher.ready();
     health.push({ name: 'broker', check: () => publishConnection.isConnected() && publisher.isReady() });
 
@@ -175,13 +176,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         maxAttempts: config.MAX_ATTEMPTS,
         maxMessageBytes: config.MESSAGE_MAX_BYTES,
       });
-      const hooks = {
-        onSettled: (actor: string, result: string, receivedAt: number) => {
-          metrics.actorMessages.inc({ actor, result });
-          metrics.actorMessageSeconds.observe({ actor }, (Date.now() - receivedAt) / 1000);
-        },
-        onBatch: (actor: string, _size: number, seconds: number) => metrics.actorBatchSeconds.observe({ actor }, seconds),
-      };
+      const hooks = actorMetricHooks(metrics);
       const runtimeDeps = { connection: consumeConnection, publisher, topology, logger, hooks };
 
       if (roles.has('business')) {

@@ -41,8 +41,11 @@ export function createMessagingClient(options: { baseUrl: string; timeoutMs: num
     connectTimeout: options.timeoutMs,
   });
 
-  /** Sends one message; resolves with the provider's message id. */
-  async function send(request: SendRequest, idempotencyKey: string): Promise<{ id: string }> {
+  /**
+   * Sends one message; resolves with the provider's message id. `deadline` bounds the whole call
+   * (see below); callers sending many at once share one (a timer per message costs CPU).
+   */
+  async function send(request: SendRequest, idempotencyKey: string, deadline: AbortSignal = callDeadline()): Promise<{ id: string }> {
     let res;
     try {
       res = await pool.request({
@@ -52,9 +55,7 @@ export function createMessagingClient(options: { baseUrl: string; timeoutMs: num
         body: JSON.stringify(request),
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
-        // bodyTimeout is idle time between chunks: a provider trickling its answer would hold the
-        // whole batch. This bounds the call as a whole.
-        signal: AbortSignal.timeout(options.timeoutMs * 2),
+        signal: deadline,
       });
     } catch (err) {
       const timedOut =
@@ -93,5 +94,11 @@ export function createMessagingClient(options: { baseUrl: string; timeoutMs: num
     throw new PermanentError('provider_rejected', `Messaging API rejected the message (${status}): ${detail}`);
   }
 
-  return { send, close: () => pool.close() };
+  // bodyTimeout is idle time between chunks: a provider trickling its answer would hold the
+  // whole batch. This bounds a call (or calls started together) as a whole.
+  function callDeadline(): AbortSignal {
+    return AbortSignal.timeout(options.timeoutMs * 2);
+  }
+
+  return { send, callDeadline, close: () => pool.close() };
 }

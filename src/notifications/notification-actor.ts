@@ -35,6 +35,7 @@ export function createNotificationActor(deps: {
     // redelivered after a lost confirm): the first is sent and journaled, the others are done with it.
     // If the first fails, it is retried and carries the notification for all of them.
     const inBatch = new Set<string>();
+    const deadline = deps.messaging.callDeadline();
 
     const attempts = await Promise.all(
       messages.map(async (m) => {
@@ -43,7 +44,7 @@ export function createNotificationActor(deps: {
         inBatch.add(request.idempotencyKey);
         const { template, path } = chooseTemplate(request, deps.switches);
         try {
-          const { id } = await deps.messaging.send({ to: request.to, template, params: request.params }, request.idempotencyKey);
+          const { id } = await deps.messaging.send({ to: request.to, template, params: request.params }, request.idempotencyKey, deadline);
           return { m, template, path, providerMessageId: id, error: undefined };
         } catch (error) {
           return { m, template, path, providerMessageId: undefined, error: error as Error };

@@ -1,6 +1,7 @@
 // Prometheus metrics for every role, on one registry per process (no module-level singleton, so
 // tests can run several services in one process). Components get the instruments they update.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ActorHooks } from './amqp/actor-runtime.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -8,8 +9,12 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // Values read when Prometheus scrapes, instead of set on every message; the composition root
+  // points them at their components.
+  const sources = { publishesInFlight: (): number => 0 };
   return {
     registry,
+    sources,
     intakeRequests: new Counter({
       name: 'order_actors_intake_requests_total',
       help: 'POST requests by route and outcome (HTTP status, or refused_<reason> for admission control)',
@@ -22,7 +27,14 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    publishesInFlight: new Gauge({ name: 'order_actors_publishes_in_flight', help: 'Publishes awaiting a confirm', registers }),
+    publishesInFlight: new Gauge({
+      name: 'order_actors_publishes_in_flight',
+      help: 'Publishes awaiting a confirm',
+      registers,
+      collect() {
+        this.set(sources.publishesInFlight());
+      },
+    }),
     actorMessages: new Counter({
       name: 'order_actors_actor_messages_total',
       help: 'Messages settled per actor: done, retried or dead-lettered',
@@ -50,5 +62,35 @@ export function createMetrics() {
     switchStale: new Gauge({ name: 'order_actors_switch_stale', help: '1 while switches are served from the last known values (ZooKeeper unreachable)', registers }),
     deadLetterRuns: new Counter({ name: 'order_actors_dead_letter_runs_total', help: 'Failure batch job runs by outcome', labelNames: ['outcome'] as const, registers }),
     deadLettersStored: new Counter({ name: 'order_actors_dead_letters_stored_total', help: 'Dead letters moved into PostgreSQL', labelNames: ['actor', 'error_code'] as const, registers }),
+  };
+}
+
+/**
+ * The actor runtime's hooks, feeding the actor metrics. Label children are looked up once per
+ * actor and result, not hashed again for every message.
+ */
+export function actorMetricHooks(metrics: Pick<Metrics, 'actorMessages' | 'actorMessageSeconds' | 'actorBatchSeconds'>): Required<ActorHooks> {
+  const memo = <T>(make: (key: string) => T) => {
+    const cache = new Map<string, T>();
+    return (key: string): T => {
+      let value = cache.get(key);
+      if (value === undefined) cache.set(key, (value = make(key)));
+      return value;
+    };
+  };
+  const settled = memo((key) => {
+    const [actor = '', result = ''] = key.split('\0');
+    return { count: metrics.actorMessages.labels({ actor, result }), seconds: metrics.actorMessageSeconds.labels({ actor }) };
+  });
+  const batches = memo((actor) => metrics.actorBatchSeconds.labels({ actor }));
+  return {
+    onSettled(actor, result, receivedAt) {
+      const m = settled(`${actor}\0${result}`);
+      m.count.inc();
+      m.seconds.observe((Date.now() - receivedAt) / 1000);
+    },
+    onBatch(actor, _size, seconds) {
+      batches(actor).observe(seconds);
+    },
   };
 }

@@ -8,7 +8,7 @@ import type { ActorDefinition, Emit, Incoming, Outcome } from './actor.js';
 import { createAckTracker } from './ack-tracker.js';
 import type { AmqpConnection } from './connection.js';
 import { ERROR_MESSAGE_MAX_CHARS, HEADERS, readAttempt, STACK_MAX_CHARS } from './message-headers.js';
-import type { Publisher } from './publisher.js';
+import type { PublishOptions, Publisher } from './publisher.js';
 import { decodeMessage, messageIdOf, type DecodedMessage } from './message-decoder.js';
 import { decideFailure } from './retry-policy.js';
 import type { Topology } from './topology.js';
@@ -192,34 +192,43 @@ export function startActor<T>(
       deps.hooks?.onBatch?.(actor.name, valid.length, (performance.now() - started) / 1000);
     }
     let next = 0;
-    await Promise.all(
-      decoded.map((d) => {
-        if ('error' in d) return settleFailure(d.delivery, d.error, actor.orderIdOf(d.raw), undefined);
+    // Settling is synchronous for messages that emit nothing: no promise per message unless it waits for confirms.
+    const waiting: Array<Promise<void>> = [];
+    for (const d of decoded) {
+      let settled: Promise<void> | void;
+      if ('error' in d) settled = settleFailure(d.delivery, d.error, actor.orderIdOf(d.raw), undefined);
+      else {
         const outcome = outcomes[next++]!;
-        return outcome.ok
+        settled = outcome.ok
           ? settleSuccess(d.delivery, d.incoming, outcome.emit ?? [])
           : settleFailure(d.delivery, outcome.error, actor.orderIdOf(d.incoming.body), d.incoming);
-      }),
+      }
+      if (settled) waiting.push(settled);
+    }
+    if (waiting.length > 0) await Promise.all(waiting);
+  }
+
+  function settleSuccess(delivery: Delivery, incoming: Incoming<T>, emits: Emit[]): Promise<void> | void {
+    if (emits.length === 0) return done(delivery);
+    const confirmed = emits.length === 1 ? publishEmit(emits[0]!, incoming) : Promise.all(emits.map((e) => publishEmit(e, incoming)));
+    return confirmed.then(
+      () => done(delivery),
+      // Not every caused message was confirmed: the work is retried; handlers are idempotent.
+      (err: unknown) => settleFailure(delivery, err instanceof Error ? err : new Error(String(err)), actor.orderIdOf(incoming.body), incoming),
     );
   }
 
-  async function settleSuccess(delivery: Delivery, incoming: Incoming<T>, emits: Emit[]): Promise<void> {
-    try {
-      await Promise.all(emits.map((e) => publishEmit(e, incoming)));
-    } catch (err) {
-      // Not every caused message was confirmed: the work is retried; handlers are idempotent.
-      return settleFailure(delivery, err as Error, actor.orderIdOf(incoming.body), incoming);
-    }
+  function done(delivery: Delivery): void {
     ack(delivery);
     deps.hooks?.onSettled?.(actor.name, 'done', delivery.receivedAt);
   }
 
   function publishEmit(emit: Emit, cause: Incoming<T>): Promise<void> {
-    return publisher.publish(emit.routingKey, Buffer.from(JSON.stringify(emit.body)), {
-      ...(emit.messageId === undefined ? {} : { messageId: emit.messageId }),
-      ...(emit.type === undefined ? {} : { type: emit.type }),
-      headers: { [HEADERS.traceparent]: cause.traceparent, ...emit.headers },
-    });
+    const headers = emit.headers === undefined ? { [HEADERS.traceparent]: cause.traceparent } : { [HEADERS.traceparent]: cause.traceparent, ...emit.headers };
+    const options: PublishOptions = { headers };
+    if (emit.messageId !== undefined) options.messageId = emit.messageId;
+    if (emit.type !== undefined) options.type = emit.type;
+    return publisher.publish(emit.routingKey, Buffer.from(JSON.stringify(emit.body)), options);
   }
 
   async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined, parkAttempt = 0): Promise<void> {
