@@ -184,7 +184,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         const actor = createBusinessActor({
           queues: topology.actors.business!,
           handleSubmitted: createSubmissionHandler({ db, orders, switches, notificationQueue }),
-          handleDelayed: createDelayHandler({ db, delays, orders, notificationQueue }),
+          handleDelayed: createDelayHandler({ db, delays, notificationQueue }),
         });
         actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH), pause: switches.pauseControl('business-actor-paused') }, actor));
       }

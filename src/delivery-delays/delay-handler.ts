@@ -4,38 +4,31 @@ import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
 import { PermanentError, RetryableError } from '../platform/errors.js';
 import { notificationRequested } from '../notifications/notification-messages.js';
-import type { OrderRepository } from '../orders/order-repository.js';
 import type { DelayRepository } from './delay-repository.js';
 import type { DeliveryDelayed } from './delay-schema.js';
 
-export function createDelayHandler(deps: { db: Db; delays: DelayRepository; orders: OrderRepository; notificationQueue: string }) {
+export function createDelayHandler(deps: { db: Db; delays: DelayRepository; notificationQueue: string }) {
   return async function handleDelayed(messages: ReadonlyArray<Incoming<DeliveryDelayed>>): Promise<Outcome[]> {
-    const { known, contacts } = await deps.db.transaction().execute(async (trx) => {
-      const known = await deps.delays.knownPairs(trx, messages.map((m) => m.body));
-      const applied = await deps.delays.applyToOrders(trx, messages.map((m) => m.body));
-      await deps.orders.appendJournal(
-        trx,
-        messages
-          .filter((m) => applied.has(`${m.body.delayId}:${m.body.orderId}`))
-          .map((m) => ({
-            orderId: m.body.orderId,
-            actor: 'business',
-            event: 'delivery.delayed',
-            detail: { delayId: m.body.delayId, from: m.body.previousDeliveryDate, to: m.body.newDeliveryDate, reason: m.body.reason },
-            traceId: m.traceId,
-          })),
-      );
-      return { known, contacts: await deps.delays.contacts(trx, messages.map((m) => m.body.orderId)) };
-    });
+    const pairs = await deps.delays.applyDelays(
+      deps.db,
+      messages.map((m) => ({
+        delayId: m.body.delayId,
+        orderId: m.body.orderId,
+        newDeliveryDate: m.body.newDeliveryDate,
+        journalDetail: { delayId: m.body.delayId, from: m.body.previousDeliveryDate, to: m.body.newDeliveryDate, reason: m.body.reason },
+        traceId: m.traceId,
+      })),
+    );
 
     return messages.map((m): Outcome => {
       const { delayId, orderId } = m.body;
       // Not a pair any delay request created (forged, or sent to the wrong deployment): telling the
       // buyer of a delay that moved no date would be a lie, and no retry can make it true.
-      if (!known.has(`${delayId}:${orderId}`)) {
+      const pair = pairs.get(`${delayId}:${orderId}`);
+      if (!pair) {
         return { ok: false, error: new PermanentError('unknown_delay', `Delay ${delayId} does not concern order ${orderId}; no delivery date was moved`) };
       }
-      const contact = contacts.get(orderId);
+      const { contact } = pair;
       // The fan-out only names stored orders; a missing one is a replica lag or a restore in
       // progress, worth another try rather than a dead letter.
       if (!contact) return { ok: false, error: new RetryableError('order_not_found', `Order ${orderId} of delay ${delayId} is not in the database yet`) };

@@ -1,11 +1,13 @@
 // All SQL about delivery delays: creating one with its affected orders, the fan-out's bookkeeping,
 // the business step's idempotent application, and progress.
 import { sql, type Kysely } from 'kysely';
-import { anyText } from '../platform/batch-sql.js';
+import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
 import type { DeliveryDelayRequest } from './delay-schema.js';
 
 type Q = Kysely<Database>;
+
+export type AppliedDelayInput = { delayId: string; orderId: string; newDeliveryDate: string; journalDetail: Record<string, unknown>; traceId: string };
 
 export type DelayProgress = {
   delayId: string;
@@ -107,58 +109,50 @@ export function createDelayRepository() {
     },
 
     /**
-     * Moves each order's delivery date, once per (delay, order); returns the pairs applied now
-     * (a redelivered message finds its pair already processed and changes nothing).
+     * Applies delay messages in one statement (atomic without a transaction): moves each order's
+     * delivery date and journals it, once per (delay, order) pair. Returns, per pair the delay's
+     * creation recorded (`delayId:orderId`; no other pair may move a date), whom to tell, from the
+     * stored order. A redelivered message finds its pair processed and changes nothing.
+     * An order in two delays of one batch ends with the newer delay's date.
      */
-    async applyToOrders(q: Q, items: ReadonlyArray<{ delayId: string; orderId: string; newDeliveryDate: string }>): Promise<Set<string>> {
-      const applied = new Set<string>();
-      const byDelay = new Map<string, Array<(typeof items)[number]>>();
-      for (const item of items) byDelay.set(item.delayId, [...(byDelay.get(item.delayId) ?? []), item]);
-      for (const [delayId, group] of byDelay) {
-        const rows = await q
-          .updateTable('delivery_delay_orders')
-          .set({ processed_at: new Date().toISOString() })
-          .where('delay_id', '=', delayId)
-          .where('order_id', '=', anyText(group.map((g) => g.orderId)))
-          .where('processed_at', 'is', null)
-          .returning('order_id')
-          .execute();
-        const fresh = rows.map((r) => r.order_id);
-        if (fresh.length > 0) {
-          await q
-            .updateTable('orders')
-            .set({ delivery_date: group[0]!.newDeliveryDate, updated_at: new Date().toISOString() })
-            .where('order_id', '=', anyText(fresh))
-            .execute();
-        }
-        for (const id of fresh) applied.add(`${delayId}:${id}`);
-      }
-      return applied;
-    },
-
-    /**
-     * The (delay, order) pairs the delay's creation recorded, as `delayId:orderId`: the only pairs a
-     * delay message may name, since they are committed before the fan-out publishes anything.
-     */
-    async knownPairs(q: Q, items: ReadonlyArray<{ delayId: string; orderId: string }>): Promise<Set<string>> {
-      if (items.length === 0) return new Set();
-      const rows = await q
-        .selectFrom('delivery_delay_orders')
-        .select(['delay_id', 'order_id'])
-        .where(sql<boolean>`(delay_id, order_id) in (select * from unnest(${items.map((i) => i.delayId)}::text[], ${items.map((i) => i.orderId)}::text[]))`)
-        .execute();
-      return new Set(rows.map((r) => `${r.delay_id}:${r.order_id}`));
-    },
-
-    /** Whom to tell, per order: the buyer's phone and name from the stored order. */
-    async contacts(q: Q, orderIds: readonly string[]): Promise<Map<string, { phone: string; name: string }>> {
-      if (orderIds.length === 0) return new Map();
-      const rows = await q
-        .selectFrom('orders')
-        .select(['order_id', sql<string>`payload->'buyer'->>'phone'`.as('phone'), sql<string>`payload->'buyer'->>'name'`.as('name')])
-        .where('order_id', '=', anyText(orderIds))
-        .execute();
-      return new Map(rows.map((r) => [r.order_id, { phone: r.phone, name: r.name }]));
+    async applyDelays(q: Q, items: readonly AppliedDelayInput[]): Promise<Map<string, { contact?: { phone: string; name: string } }>> {
+      if (items.length === 0) return new Map();
+      const input = jsonRecordset(
+        items.map((i) => ({ delay_id: i.delayId, order_id: i.orderId, new_date: i.newDeliveryDate, detail: i.journalDetail, trace_id: i.traceId })),
+        'delay_id text, order_id text, new_date date, detail jsonb, trace_id text',
+      );
+      const { rows } = await sql<{ delay_id: string; order_id: string; phone: string | null; name: string | null }>`
+        with input as (select distinct on (delay_id, order_id) * from ${input}),
+        known as (
+          select d.delay_id, d.order_id from delivery_delay_orders d join input i using (delay_id, order_id)
+        ),
+        applied as (
+          update delivery_delay_orders d set processed_at = now()
+          from input i
+          where d.delay_id = i.delay_id and d.order_id = i.order_id and d.processed_at is null
+          returning d.delay_id, d.order_id
+        ),
+        moved as (
+          update orders o set delivery_date = newest.new_date, updated_at = now()
+          from (
+            select distinct on (a.order_id) a.order_id, i.new_date
+            from applied a join input i using (delay_id, order_id) join delivery_delays x using (delay_id)
+            order by a.order_id, x.created_at desc
+          ) newest
+          where o.order_id = newest.order_id
+        ),
+        journal as (
+          insert into order_journal (order_id, actor, event, detail, trace_id)
+          select i.order_id, 'business', 'delivery.delayed', i.detail, i.trace_id from applied a join input i using (delay_id, order_id)
+        )
+        select k.delay_id, k.order_id, o.payload->'buyer'->>'phone' as phone, o.payload->'buyer'->>'name' as name
+        from known k left join orders o on o.order_id = k.order_id`.execute(q);
+      return new Map(
+        rows.map((r) => [
+          `${r.delay_id}:${r.order_id}`,
+          r.phone === null || r.name === null ? {} : { contact: { phone: r.phone, name: r.name } },
+        ]),
+      );
     },
 
     async progress(q: Q, delayId: string): Promise<DelayProgress | undefined> {

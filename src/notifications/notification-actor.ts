@@ -78,13 +78,7 @@ export function createNotificationActor(deps: {
       }
     }
 
-    await db.transaction().execute(async (trx) => {
-      const fresh = await deps.deliveries.record(trx, sent.map((s) => s.delivery));
-      const recorded = sent.filter((s) => fresh.has(s.delivery.idempotencyKey));
-      await deps.orders.setStatus(trx, recorded.filter((s) => s.delivery.kind === 'order-confirmed').map((s) => s.delivery.orderId), 'notified');
-      // A delivery a concurrent duplicate already recorded is not journaled twice.
-      await deps.orders.appendJournal(trx, [...failed, ...recorded.map((s) => s.entry)]);
-    });
+    await deps.deliveries.recordOutcomes(db, sent, failed);
 
     return attempts.map((a): Outcome => (!('skipped' in a) && a.error ? { ok: false, error: a.error } : { ok: true }));
   }

@@ -1,0 +1,54 @@
+// Applying delay messages straight against PostgreSQL, for what the whole service cannot arrange
+// on demand: several delays of one order in one batch, a forged pair and a duplicate side by side.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDelayRepository } from '../../src/delivery-delays/delay-repository.js';
+import { migrateToLatest } from '../../src/platform/migrate.js';
+import { storeOrders } from '../support/stored-orders.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
+
+let ctx: TestContext;
+const delays = createDelayRepository();
+
+beforeAll(async () => {
+  ctx = await createTestContext('delay-repository');
+  await migrateToLatest(ctx.db, ctx.config.DATABASE_SCHEMA);
+});
+
+afterAll(async () => {
+  await ctx?.cleanup();
+});
+
+it('moves each date once per delay, journals each applied pair once, ignores forged pairs, and lets the newer delay win within a batch', async () => {
+  const [first, second] = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-o`, count: 2 });
+  const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', first!).executeTakeFirstOrThrow()).seller_id;
+  const rain = { sellerId, orderIds: [first!, second!], newDeliveryDate: '2026-12-03', reason: 'heavy rain' };
+  const storm = { sellerId, orderIds: [first!], newDeliveryDate: '2026-12-05', reason: 'storm' };
+  await delays.create(ctx.db, 'dly_rain', rain);
+  await delays.create(ctx.db, 'dly_storm', storm);
+
+  const item = (delayId: string, orderId: string, newDeliveryDate: string) => ({ delayId, orderId, newDeliveryDate, journalDetail: { delayId }, traceId: 't' });
+  const batch = [
+    item('dly_storm', first!, '2026-12-05'),
+    item('dly_rain', first!, '2026-12-03'),
+    item('dly_rain', second!, '2026-12-03'),
+    item('dly_rain', second!, '2026-12-03'),
+    item('dly_forged', second!, '2027-01-01'),
+  ];
+  const pairs = await delays.applyDelays(ctx.db, batch);
+
+  expect([...pairs.keys()].sort()).toEqual([`dly_rain:${first}`, `dly_rain:${second}`, `dly_storm:${first}`].sort());
+  expect(pairs.get(`dly_rain:${second}`)?.contact).toEqual({ phone: expect.stringMatching(/^\+8210/) as unknown, name: 'Kim Minji' });
+  const dates = async () =>
+    Object.fromEntries((await ctx.db.selectFrom('orders').select(['order_id', 'delivery_date']).execute()).map((r) => [r.order_id, r.delivery_date]));
+  expect(await dates()).toEqual({ [first!]: '2026-12-05', [second!]: '2026-12-03' });
+  const journal = async () =>
+    (await ctx.db.selectFrom('order_journal').select(['order_id', 'detail']).where('event', '=', 'delivery.delayed').execute())
+      .map((r) => `${(r.detail as { delayId: string }).delayId}:${r.order_id}`)
+      .sort();
+  expect(await journal()).toEqual([`dly_rain:${first}`, `dly_rain:${second}`, `dly_storm:${first}`].sort());
+
+  // Redelivered: the same answer, nothing moved or journaled again.
+  expect([...(await delays.applyDelays(ctx.db, batch)).keys()].sort()).toEqual([...pairs.keys()].sort());
+  expect(await dates()).toEqual({ [first!]: '2026-12-05', [second!]: '2026-12-03' });
+  expect(await journal()).toHaveLength(3);
+});
