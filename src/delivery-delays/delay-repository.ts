@@ -112,8 +112,8 @@ export function createDelayRepository() {
      * Applies delay messages in one statement (atomic without a transaction): moves each order's
      * delivery date and journals it, once per (delay, order) pair. Returns, per pair the delay's
      * creation recorded (`delayId:orderId`; no other pair may move a date), whom to tell, from the
-     * stored order. A redelivered message finds its pair processed and changes nothing.
-     * An order in two delays of one batch ends with the newer delay's date.
+     * stored order. A redelivered message finds its pair processed and changes nothing. An order
+     * ends with the date of its newest delay, whatever order the messages are applied in.
      */
     async applyDelays(q: Q, items: readonly AppliedDelayInput[]): Promise<Map<string, { contact?: { phone: string; name: string } }>> {
       if (items.length === 0) return new Map();
@@ -130,16 +130,23 @@ export function createDelayRepository() {
           update delivery_delay_orders d set processed_at = now()
           from input i
           where d.delay_id = i.delay_id and d.order_id = i.order_id and d.processed_at is null
+            -- An order missing now (a restore in progress) is retried, not marked done unmoved.
+            and exists (select 1 from orders o where o.order_id = d.order_id)
           returning d.delay_id, d.order_id
         ),
         moved as (
           update orders o set delivery_date = newest.new_date, updated_at = now()
           from (
-            select distinct on (a.order_id) a.order_id, i.new_date
+            select distinct on (a.order_id) a.order_id, i.new_date, x.created_at
             from applied a join input i using (delay_id, order_id) join delivery_delays x using (delay_id)
             order by a.order_id, x.created_at desc
           ) newest
           where o.order_id = newest.order_id
+            -- A message retried late never undoes a newer delay of the same order applied meanwhile.
+            and not exists (
+              select 1 from delivery_delay_orders d2 join delivery_delays x2 using (delay_id)
+              where d2.order_id = newest.order_id and d2.processed_at is not null and x2.created_at > newest.created_at
+            )
         ),
         journal as (
           insert into order_journal (order_id, actor, event, detail, trace_id)

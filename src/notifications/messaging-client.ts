@@ -1,5 +1,6 @@
 // The third-party messaging API, over a keep-alive undici pool with explicit timeouts (undici's
 // defaults wait 300 s). Its answers are classified once, here: 429/5xx/timeouts retry, other 4xx do not.
+import { setMaxListeners } from 'node:events';
 import { Pool, errors as undiciErrors } from 'undici';
 import { PermanentError, RetryableError } from '../platform/errors.js';
 
@@ -97,7 +98,10 @@ export function createMessagingClient(options: { baseUrl: string; timeoutMs: num
   // bodyTimeout is idle time between chunks: a provider trickling its answer would hold the
   // whole batch. This bounds a call (or calls started together) as a whole.
   function callDeadline(): AbortSignal {
-    return AbortSignal.timeout(options.timeoutMs * 2);
+    const signal = AbortSignal.timeout(options.timeoutMs * 2);
+    // Each call of a batch listens on it; past ten Node warns of a leak that is none.
+    setMaxListeners(0, signal);
+    return signal;
   }
 
   return { send, callDeadline, close: () => pool.close() };

@@ -10,7 +10,18 @@ import { sql, type RawBuilder } from 'kysely';
  * as the source of an `insert … select`, or join it.
  */
 export function jsonRecordset(rows: readonly object[], columns: string): RawBuilder<unknown> {
-  return sql`json_to_recordset(${JSON.stringify(rows)}::json) as r(${sql.raw(columns)})`;
+  return sql`json_to_recordset(${jsonText(rows)}::json) as r(${sql.raw(columns)})`;
+}
+
+// JSON.stringify writes a lone UTF-16 surrogate (which a JSON body or a forged message can carry) as
+// a \udXXX escape that PostgreSQL refuses, failing the whole batch. As a text parameter it used to
+// arrive as U+FFFD; that is kept. Surrogate pairs are written as characters, so only lone ones show
+// up as escapes, and the check costs one scan of the text.
+const LONE_SURROGATE = /\\ud[89a-f][0-9a-f]{2}/i;
+function jsonText(rows: readonly object[]): string {
+  const text = JSON.stringify(rows);
+  if (!LONE_SURROGATE.test(text)) return text;
+  return JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? value.toWellFormed() : value));
 }
 
 /** `= any($1::text[])`: membership in a list of text values, as one parameter. */

@@ -6,6 +6,7 @@ import * as failedMessages from '../../migrations/2026-11-27T0940-failed-message
 import * as deliveryDelays from '../../migrations/2026-11-27T0950-delivery-delays.js';
 import * as switchChanges from '../../migrations/2026-11-27T0930-switch-changes.js';
 import * as sellerKeys from '../../migrations/2026-11-27T1000-seller-keys.js';
+import * as delayOrdersByOrder from '../../migrations/2026-11-27T1300-delay-orders-by-order.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0950-delivery-delays': deliveryDelays,
   '2026-11-27T0930-switch-changes': switchChanges,
   '2026-11-27T1000-seller-keys': sellerKeys,
+  '2026-11-27T1300-delay-orders-by-order': delayOrdersByOrder,
 };

@@ -125,3 +125,49 @@ describe('messages published in one turn of the event loop', () => {
     }
   });
 });
+
+describe('a handler whose emit cannot be serialized', () => {
+  it('fails that message like any other (retried, then dead-lettered) and settles the rest of its batch', async () => {
+    const hop = topology.actors.notification!;
+    const ids = ['unserializable', 'fine-1', 'fine-2', 'fine-3'];
+    for (const id of ids) await publisher.publish(hop.work, Buffer.from(JSON.stringify({ version: 1, id })));
+    const done: string[] = [];
+    const actor = startActor(
+      { connection: connections[1]!, publisher, topology, logger: ctx.logger, options: { prefetch: 100, batchSize: 50, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 } },
+      defineActor<Message>({
+        name: 'notification',
+        queues: hop,
+        versions: [1],
+        schema: MessageSchema,
+        orderIdOf: () => undefined,
+        async handleBatch(messages) {
+          return messages.map((m) => {
+            if (m.body.id !== 'unserializable') done.push(m.body.id);
+            // JSON.stringify throws on a BigInt.
+            return { ok: true as const, emit: m.body.id === 'unserializable' ? [{ routingKey: topology.actors.business!.work, body: { n: 1n } }] : [] };
+          });
+        },
+      }),
+    );
+    const conn = await amqp.connect(ctx.config.AMQP_URL);
+    try {
+      const ch = await conn.createChannel();
+      // Earlier tests of this file dead-letter messages of their own into the same queue.
+      const deadLetter = await waitFor(
+        async () => {
+          const msg = await ch.get(topology.deadLetters, { noAck: false });
+          if (!msg) return undefined;
+          ch.ack(msg);
+          return (JSON.parse(msg.content.toString()) as Message).id === 'unserializable' ? msg : undefined;
+        },
+        { what: 'the unserializable emit to be dead-lettered' },
+      );
+      expect(deadLetter.properties.headers).toMatchObject({ [HEADERS.attempt]: MAX_ATTEMPTS, [HEADERS.actor]: 'notification' });
+      await waitFor(async () => (await ch.checkQueue(hop.work)).messageCount === 0 && done.length >= 3, { what: 'the rest of the batch to be acked' });
+      expect(done.filter((id) => id.startsWith('fine')).sort()).toEqual(['fine-1', 'fine-2', 'fine-3']);
+    } finally {
+      await actor.stop();
+      await conn.close();
+    }
+  });
+});

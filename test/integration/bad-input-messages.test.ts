@@ -116,6 +116,8 @@ describe('an x-attempt header that is not a count the runtime wrote', () => {
     expect(await broker.depth(queues.deadLetters)).toBe(deadBefore);
     for (const { request } of requests) {
       expect(sentTo(request.idempotencyKey)).toHaveLength(1);
+      // The journal is written once the batch's calls are back, a moment after the sandbox saw the call.
+      await waitFor(async () => (await journal(request.orderId)).some((j) => j.event === 'notification.sent'), { what: `the delivery of ${request.orderId} in its journal` });
       const events = (await journal(request.orderId)).map((j) => [j.event, j.detail.attempt]);
       expect(events[0]).toEqual(['notification.failed', 1]);
       expect(events.at(-1)).toEqual(['notification.sent', events.length]);

@@ -18,7 +18,7 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-it('moves each date once per delay, journals each applied pair once, ignores forged pairs, and lets the newer delay win within a batch', async () => {
+it('moves each date once per delay, journals each applied pair once, ignores forged pairs (even malformed text), and lets the newer delay win within a batch', async () => {
   const [first, second] = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-o`, count: 2 });
   const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', first!).executeTakeFirstOrThrow()).seller_id;
   const rain = { sellerId, orderIds: [first!, second!], newDeliveryDate: '2026-12-03', reason: 'heavy rain' };
@@ -33,6 +33,8 @@ it('moves each date once per delay, journals each applied pair once, ignores for
     item('dly_rain', second!, '2026-12-03'),
     item('dly_rain', second!, '2026-12-03'),
     item('dly_forged', second!, '2027-01-01'),
+    // A lone UTF-16 surrogate (JSON can carry one) must not fail the batch's statement.
+    item('dly_\ud800forged', second!, '2027-01-01'),
   ];
   const pairs = await delays.applyDelays(ctx.db, batch);
 
@@ -51,4 +53,29 @@ it('moves each date once per delay, journals each applied pair once, ignores for
   expect([...(await delays.applyDelays(ctx.db, batch)).keys()].sort()).toEqual([...pairs.keys()].sort());
   expect(await dates()).toEqual({ [first!]: '2026-12-05', [second!]: '2026-12-03' });
   expect(await journal()).toHaveLength(3);
+});
+
+it('never lets a message retried late undo a newer delay, and leaves a pair whose order is missing for its retry', async () => {
+  const [first, second] = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-late`, count: 2 });
+  const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', first!).executeTakeFirstOrThrow()).seller_id;
+  await delays.create(ctx.db, 'dly_older', { sellerId, orderIds: [first!, second!], newDeliveryDate: '2026-12-03', reason: 'rain' });
+  await delays.create(ctx.db, 'dly_newer', { sellerId, orderIds: [first!], newDeliveryDate: '2026-12-09', reason: 'flood' });
+  const item = (delayId: string, orderId: string, newDeliveryDate: string) => ({ delayId, orderId, newDeliveryDate, journalDetail: { delayId }, traceId: 't' });
+  const dateOf = async (orderId: string) =>
+    (await ctx.db.selectFrom('orders').select('delivery_date').where('order_id', '=', orderId).executeTakeFirst())?.delivery_date;
+
+  await delays.applyDelays(ctx.db, [item('dly_newer', first!, '2026-12-09')]);
+  // The older delay's message for the same order fails once and is applied afterwards.
+  await delays.applyDelays(ctx.db, [item('dly_older', first!, '2026-12-03')]);
+  expect(await dateOf(first!)).toBe('2026-12-09');
+
+  // The second order is gone for a while (a restore in progress): nothing is marked done.
+  const away = `${second!}-away`;
+  await ctx.db.updateTable('orders').set({ order_id: away }).where('order_id', '=', second!).execute();
+  const missing = await delays.applyDelays(ctx.db, [item('dly_older', second!, '2026-12-03')]);
+  expect(missing.get(`dly_older:${second}`)).toEqual({});
+  await ctx.db.updateTable('orders').set({ order_id: second! }).where('order_id', '=', away).execute();
+  const retried = await delays.applyDelays(ctx.db, [item('dly_older', second!, '2026-12-03')]);
+  expect(retried.get(`dly_older:${second}`)?.contact).toBeDefined();
+  expect(await dateOf(second!)).toBe('2026-12-03');
 });

@@ -210,7 +210,14 @@ export function startActor<T>(
 
   function settleSuccess(delivery: Delivery, incoming: Incoming<T>, emits: Emit[]): Promise<void> | void {
     if (emits.length === 0) return done(delivery);
-    const confirmed = emits.length === 1 ? publishEmit(emits[0]!, incoming) : Promise.all(emits.map((e) => publishEmit(e, incoming)));
+    let confirmed: Promise<unknown>;
+    try {
+      confirmed = emits.length === 1 ? publishEmit(emits[0]!, incoming) : Promise.all(emits.map((e) => publishEmit(e, incoming)));
+    } catch (err) {
+      // An emit that cannot even be serialized (a handler bug): this message fails like any other,
+      // instead of the throw leaving it and the rest of its batch unsettled.
+      return settleFailure(delivery, err instanceof Error ? err : new Error(String(err)), actor.orderIdOf(incoming.body), incoming);
+    }
     return confirmed.then(
       () => done(delivery),
       // Not every caused message was confirmed: the work is retried; handlers are idempotent.

@@ -104,14 +104,15 @@ export function createPublisher(deps: {
 
   // Confirm deadlines: every publish waits the same time, so they expire in publishing order and
   // one timer over a FIFO serves them all (a timer per message was a measurable share of the
-  // runtime's CPU at thousands of messages per second).
+  // runtime's CPU at thousands of messages per second). Monotonic time: a wall-clock step must not
+  // expire every publish in flight at once, or hold them past their deadline.
   type Waiting = { deadline: number; settled: boolean; fail: (err: Error) => void };
   let waiting: Waiting[] = [];
   let head = 0;
   let sweeper: NodeJS.Timeout | null = null;
   function sweep(): void {
     sweeper = null;
-    const now = Date.now();
+    const now = performance.now();
     while (head < waiting.length && (waiting[head]!.settled || waiting[head]!.deadline <= now)) {
       const w = waiting[head++]!;
       // Once written, a message whose confirm does not come in time may still reach the queue: its
@@ -167,7 +168,7 @@ export function createPublisher(deps: {
     if (options.correlationId !== undefined) props.correlationId = options.correlationId;
     const started = performance.now();
     return new Promise<void>((resolve, reject) => {
-      const entry: Waiting = { deadline: Date.now() + deps.confirmTimeoutMs, settled: false, fail: finish };
+      const entry: Waiting = { deadline: performance.now() + deps.confirmTimeoutMs, settled: false, fail: finish };
       function finish(err?: Error): void {
         if (entry.settled) return;
         entry.settled = true;

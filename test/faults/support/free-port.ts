@@ -1,16 +1,27 @@
 // Free loopback ports for the processes and private instances a fault test starts, so that several
 // test files (and other suites) can run beside each other without fixed port numbers.
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 
-export async function freePort(): Promise<number> {
+// Below the kernel's ephemeral range (32768–60999 on Linux): a port the system hands out for
+// `listen(0)` can be taken a moment later as the local end of some outgoing connection (to the
+// broker, the database), and a service restarted on its old port would then fail with EADDRINUSE.
+const RANGE = { from: 20_000, to: 32_000 };
+
+function tryListen(port: number): Promise<boolean> {
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+}
+
+/** A loopback port nothing listens on now, outside the range outgoing connections take ports from. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = RANGE.from + Math.floor(Math.random() * (RANGE.to - RANGE.from));
+    if (await tryListen(port)) return port;
+  }
+  throw new Error(`no free port between ${RANGE.from} and ${RANGE.to} after 200 tries`);
 }
 
 /** Resolves once something accepts TCP connections on host:port, or rejects after `timeoutMs`. */
