@@ -19,6 +19,11 @@ export type DelayProgress = {
   published: number;
   processed: number;
   notified: number;
+  /**
+   * Orders not told whose delay message or notice was dead-lettered and not replayed (counted once
+   * the failure batch job has moved the dead letter into PostgreSQL).
+   */
+  failed: number;
   startedAt: string;
   publishedAt: string | null;
   finishedAt: string | null;
@@ -172,13 +177,22 @@ export function createDelayRepository() {
           sql<number>`count(d.published_at)::int`.as('published'),
           sql<number>`count(d.processed_at)::int`.as('processed'),
           sql<number>`count(n.idempotency_key)::int`.as('notified'),
+          // The business message's id is delayId:orderId, the notice's its idempotency key.
+          sql<number>`count(*) filter (
+            where n.idempotency_key is null and exists (
+              select 1 from failed_messages f
+              where f.order_id = d.order_id and f.status <> 'replayed'
+                and f.message_id in (d.delay_id || ':' || d.order_id, 'delivery-delayed:' || d.order_id || ':' || d.delay_id)
+            )
+          )::int`.as('failed'),
           sql<Date | null>`max(n.sent_at)`.as('lastSentAt'),
         ])
         .where('d.delay_id', '=', delayId)
         .executeTakeFirstOrThrow();
       let finishedAt = delay.finished_at;
-      if (!finishedAt && counts.notified >= delay.total && delay.total >= 0 && delay.published_at) {
-        finishedAt = counts.lastSentAt ?? new Date();
+      // Finished once every order is told or has failed for good (an operator can still replay it).
+      if (!finishedAt && counts.notified + counts.failed >= delay.total && delay.published_at) {
+        finishedAt = counts.failed > 0 ? new Date() : (counts.lastSentAt ?? new Date());
         await q.updateTable('delivery_delays').set({ finished_at: finishedAt.toISOString() }).where('delay_id', '=', delayId).execute();
       }
       return {
@@ -191,6 +205,7 @@ export function createDelayRepository() {
         published: counts.published,
         processed: counts.processed,
         notified: counts.notified,
+        failed: counts.failed,
         startedAt: delay.created_at.toISOString(),
         publishedAt: delay.published_at?.toISOString() ?? null,
         finishedAt: finishedAt?.toISOString() ?? null,

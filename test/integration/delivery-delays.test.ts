@@ -1,11 +1,12 @@
 // A seller delays a harvest day: every affected buyer is told once with the right dates, a repeated
 // request tells nobody twice, and bulk intake judges each order on its own.
 import { describe, expect, it } from 'vitest';
+import { ADMIN, ADMIN_TOKEN } from '../support/dead-letters.js';
 import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
 import { waitFor } from '../support/wait-for.js';
 
-const file = serviceForThisFile('delivery-delays');
+const file = serviceForThisFile('delivery-delays', { ADMIN_TOKEN });
 
 async function submitAndWait(orders: ReturnType<typeof makeOrder>[]) {
   for (let i = 0; i < orders.length; i += 500) {
@@ -40,7 +41,7 @@ describe('POST /delivery-delays', () => {
       const p = await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`);
       return p.body?.notified === 300 && p.body.finishedAt ? p.body : undefined;
     }, { what: 'every buyer to be told', timeoutMs: 60_000 });
-    expect(progress).toMatchObject({ total: 300, published: 300, processed: 300, notified: 300, sellerId, newDeliveryDate: '2026-12-03' });
+    expect(progress).toMatchObject({ total: 300, published: 300, processed: 300, notified: 300, failed: 0, sellerId, newDeliveryDate: '2026-12-03' });
 
     for (const order of affected) {
       const sent = delayed(order.orderId);
@@ -64,6 +65,25 @@ describe('POST /delivery-delays', () => {
     expect(again.body).toMatchObject({ delayId, orders: 300, status: 'already_accepted' });
     await new Promise((r) => setTimeout(r, 500));
     expect(affected.every((o) => delayed(o.orderId).length === 1)).toBe(true);
+  });
+
+  it('counts buyers the messaging API refused as failed, once their dead letters are stored, and then finishes', async () => {
+    const sellerId = `farm-${uniqueOrderId('f')}`;
+    const orders = Array.from({ length: 20 }, () => makeOrder({ sellerId, requestedDeliveryDate: '2026-12-01' }));
+    await submitAndWait(orders);
+    // The provider refuses (400) the first three notices: permanent, dead-lettered at once.
+    file.sandbox.setMode({ mode: 'reject', count: 3 });
+    const res = await postJson(file.service.baseUrl, '/delivery-delays', { sellerId, requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-04', reason: 'hail' });
+    const delayId = res.body!.delayId as string;
+    await waitFor(async () => (await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`)).body?.notified === 17, { what: 'the other 17 buyers to be told' });
+    const drained = await postJson(file.service.baseUrl, '/admin/dead-letters/drain', {}, ADMIN);
+    expect(drained.status).toBe(200);
+    const progress = await waitFor(async () => {
+      const p = await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`);
+      return p.body?.failed === 3 ? p.body : undefined;
+    }, { what: 'three failed buyers' });
+    expect(progress).toMatchObject({ total: 20, published: 20, processed: 20, notified: 17, failed: 3 });
+    expect(progress.finishedAt).toEqual(expect.any(String));
   });
 
   it('takes explicit order ids, limited to the seller\'s own orders', async () => {
