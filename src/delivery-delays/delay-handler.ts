@@ -11,13 +11,7 @@ export function createDelayHandler(deps: { db: Db; delays: DelayRepository; noti
   return async function handleDelayed(messages: ReadonlyArray<Incoming<DeliveryDelayed>>): Promise<Outcome[]> {
     const pairs = await deps.delays.applyDelays(
       deps.db,
-      messages.map((m) => ({
-        delayId: m.body.delayId,
-        orderId: m.body.orderId,
-        newDeliveryDate: m.body.newDeliveryDate,
-        journalDetail: { delayId: m.body.delayId, from: m.body.previousDeliveryDate, to: m.body.newDeliveryDate, reason: m.body.reason },
-        traceId: m.traceId,
-      })),
+      messages.map((m) => ({ delayId: m.body.delayId, orderId: m.body.orderId, traceId: m.traceId })),
     );
 
     return messages.map((m): Outcome => {
@@ -37,7 +31,9 @@ export function createDelayHandler(deps: { db: Db; delays: DelayRepository; noti
         kind: 'delivery-delayed',
         occasion: delayId,
         to: contact.phone,
-        params: { orderId, buyerName: contact.name, previousDeliveryDate: m.body.previousDeliveryDate, newDeliveryDate: m.body.newDeliveryDate, reason: m.body.reason },
+        // What the delay's creation stored, not what the message says: a message cannot tell a buyer
+        // a date no delay set.
+        params: { orderId, buyerName: contact.name, previousDeliveryDate: pair.previousDeliveryDate, newDeliveryDate: pair.newDeliveryDate, reason: pair.reason },
       });
       return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
     });

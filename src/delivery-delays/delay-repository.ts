@@ -7,7 +7,8 @@ import type { DeliveryDelayRequest } from './delay-schema.js';
 
 type Q = Kysely<Database>;
 
-export type AppliedDelayInput = { delayId: string; orderId: string; newDeliveryDate: string; journalDetail: Record<string, unknown>; traceId: string };
+/** A (delay, order) pair as stored: what to tell the buyer, and whom (absent while the order is missing). */
+export type AppliedDelay = { previousDeliveryDate: string; newDeliveryDate: string; reason: string; contact?: { phone: string; name: string } };
 
 export type DelayProgress = {
   delayId: string;
@@ -115,21 +116,26 @@ export function createDelayRepository() {
 
     /**
      * Applies delay messages in one statement (atomic without a transaction): moves each order's
-     * delivery date and journals it, once per (delay, order) pair. Returns, per pair the delay's
-     * creation recorded (`delayId:orderId`; no other pair may move a date), whom to tell, from the
-     * stored order. A redelivered message finds its pair processed and changes nothing. An order
-     * ends with the date of its newest delay, whatever order the messages are applied in.
+     * delivery date and journals it, once per (delay, order) pair. Dates and reason come from the
+     * stored delay, never from the message. Returns, per pair the delay's creation recorded
+     * (`delayId:orderId`; no other pair may move a date), what to tell the buyer and whom. A
+     * redelivered message finds its pair processed and changes nothing. An order ends with the date
+     * of its newest delay, whatever order the messages are applied in, by any number of processes:
+     * the guard is on the order row, which PostgreSQL re-checks after waiting for its lock.
      */
-    async applyDelays(q: Q, items: readonly AppliedDelayInput[]): Promise<Map<string, { contact?: { phone: string; name: string } }>> {
+    async applyDelays(q: Q, items: ReadonlyArray<{ delayId: string; orderId: string; traceId: string }>): Promise<Map<string, AppliedDelay>> {
       if (items.length === 0) return new Map();
       const input = jsonRecordset(
-        items.map((i) => ({ delay_id: i.delayId, order_id: i.orderId, new_date: i.newDeliveryDate, detail: i.journalDetail, trace_id: i.traceId })),
-        'delay_id text, order_id text, new_date date, detail jsonb, trace_id text',
+        items.map((i) => ({ delay_id: i.delayId, order_id: i.orderId, trace_id: i.traceId })),
+        'delay_id text, order_id text, trace_id text',
       );
-      const { rows } = await sql<{ delay_id: string; order_id: string; phone: string | null; name: string | null }>`
+      const { rows } = await sql<{ delay_id: string; order_id: string; previous_date: string; new_date: string; reason: string; phone: string | null; name: string | null }>`
         with input as (select distinct on (delay_id, order_id) * from ${input}),
         known as (
-          select d.delay_id, d.order_id from delivery_delay_orders d join input i using (delay_id, order_id)
+          select d.delay_id, d.order_id, d.previous_delivery_date, x.new_delivery_date, x.reason, x.created_at, i.trace_id
+          from input i
+          join delivery_delay_orders d using (delay_id, order_id)
+          join delivery_delays x using (delay_id)
         ),
         applied as (
           update delivery_delay_orders d set processed_at = now()
@@ -140,29 +146,35 @@ export function createDelayRepository() {
           returning d.delay_id, d.order_id
         ),
         moved as (
-          update orders o set delivery_date = newest.new_date, updated_at = now()
+          update orders o set delivery_date = newest.new_delivery_date, last_delay_at = newest.created_at, updated_at = now()
           from (
-            select distinct on (a.order_id) a.order_id, i.new_date, x.created_at
-            from applied a join input i using (delay_id, order_id) join delivery_delays x using (delay_id)
-            order by a.order_id, x.created_at desc
+            select distinct on (k.order_id) k.order_id, k.new_delivery_date, k.created_at
+            from applied a join known k using (delay_id, order_id)
+            order by k.order_id, k.created_at desc
           ) newest
           where o.order_id = newest.order_id
-            -- A message retried late never undoes a newer delay of the same order applied meanwhile.
-            and not exists (
-              select 1 from delivery_delay_orders d2 join delivery_delays x2 using (delay_id)
-              where d2.order_id = newest.order_id and d2.processed_at is not null and x2.created_at > newest.created_at
-            )
+            -- A message retried late never undoes a newer delay of the same order.
+            and (o.last_delay_at is null or o.last_delay_at < newest.created_at)
         ),
         journal as (
           insert into order_journal (order_id, actor, event, detail, trace_id)
-          select i.order_id, 'business', 'delivery.delayed', i.detail, i.trace_id from applied a join input i using (delay_id, order_id)
+          select k.order_id, 'business', 'delivery.delayed',
+                 jsonb_build_object('delayId', k.delay_id, 'from', k.previous_delivery_date, 'to', k.new_delivery_date, 'reason', k.reason),
+                 k.trace_id
+          from applied a join known k using (delay_id, order_id)
         )
-        select k.delay_id, k.order_id, o.payload->'buyer'->>'phone' as phone, o.payload->'buyer'->>'name' as name
+        select k.delay_id, k.order_id, k.previous_delivery_date::text as previous_date, k.new_delivery_date::text as new_date, k.reason,
+               o.payload->'buyer'->>'phone' as phone, o.payload->'buyer'->>'name' as name
         from known k left join orders o on o.order_id = k.order_id`.execute(q);
       return new Map(
         rows.map((r) => [
           `${r.delay_id}:${r.order_id}`,
-          r.phone === null || r.name === null ? {} : { contact: { phone: r.phone, name: r.name } },
+          {
+            previousDeliveryDate: r.previous_date,
+            newDeliveryDate: r.new_date,
+            reason: r.reason,
+            ...(r.phone === null || r.name === null ? {} : { contact: { phone: r.phone, name: r.name } }),
+          },
         ]),
       );
     },
@@ -177,14 +189,20 @@ export function createDelayRepository() {
           sql<number>`count(d.published_at)::int`.as('published'),
           sql<number>`count(d.processed_at)::int`.as('processed'),
           sql<number>`count(n.idempotency_key)::int`.as('notified'),
-          // The business message's id is delayId:orderId, the notice's its idempotency key.
+          // The business message's id is delayId:orderId, the notice's its idempotency key. By id
+          // alone: a dead letter RabbitMQ made itself (delivery limit) may carry no order id.
           sql<number>`count(*) filter (
             where n.idempotency_key is null and exists (
               select 1 from failed_messages f
-              where f.order_id = d.order_id and f.status <> 'replayed'
+              where f.status <> 'replayed'
                 and f.message_id in (d.delay_id || ':' || d.order_id, 'delivery-delayed:' || d.order_id || ':' || d.delay_id)
             )
           )::int`.as('failed'),
+          sql<Date | null>`max((
+            select max(f.stored_at) from failed_messages f
+            where n.idempotency_key is null and f.status <> 'replayed'
+              and f.message_id in (d.delay_id || ':' || d.order_id, 'delivery-delayed:' || d.order_id || ':' || d.delay_id)
+          ))`.as('lastFailedAt'),
           sql<Date | null>`max(n.sent_at)`.as('lastSentAt'),
         ])
         .where('d.delay_id', '=', delayId)
@@ -192,7 +210,9 @@ export function createDelayRepository() {
       let finishedAt = delay.finished_at;
       // Finished once every order is told or has failed for good (an operator can still replay it).
       if (!finishedAt && counts.notified + counts.failed >= delay.total && delay.published_at) {
-        finishedAt = counts.failed > 0 ? new Date() : (counts.lastSentAt ?? new Date());
+        // The last buyer told or the last failure stored, whichever came later.
+        const ends = [counts.lastSentAt, counts.lastFailedAt].filter((t): t is Date => t !== null).map((t) => new Date(t).getTime());
+        finishedAt = ends.length > 0 ? new Date(Math.max(...ends)) : new Date();
         await q.updateTable('delivery_delays').set({ finished_at: finishedAt.toISOString() }).where('delay_id', '=', delayId).execute();
       }
       return {

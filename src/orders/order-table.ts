@@ -20,6 +20,8 @@ export type OrdersTable = {
   trace_id: string | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, string | undefined, string>;
+  /** When the newest delay applied to this order was created (null: never delayed). */
+  last_delay_at: ColumnType<Date | null, string | null | undefined, string | null>;
 };
 
 export type OrderJournalTable = {

@@ -7,6 +7,7 @@ import * as deliveryDelays from '../../migrations/2026-11-27T0950-delivery-delay
 import * as switchChanges from '../../migrations/2026-11-27T0930-switch-changes.js';
 import * as sellerKeys from '../../migrations/2026-11-27T1000-seller-keys.js';
 import * as delayOrdersByOrder from '../../migrations/2026-11-27T1300-delay-orders-by-order.js';
+import * as ordersLastDelay from '../../migrations/2026-11-27T1400-orders-last-delay.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0930-switch-changes': switchChanges,
   '2026-11-27T1000-seller-keys': sellerKeys,
   '2026-11-27T1300-delay-orders-by-order': delayOrdersByOrder,
+  '2026-11-27T1400-orders-last-delay': ordersLastDelay,
 };

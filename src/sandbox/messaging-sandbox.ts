@@ -89,7 +89,7 @@ export function buildMessagingSandbox(): MessagingSandbox {
   function route(req: IncomingMessage, body: unknown): Answer | Promise<Answer> | null {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/messages' && req.method === 'POST') return handleSend(req.headers['idempotency-key'], body);
-    if (path === '/messages' && req.method === 'GET') return { status: 200, body: { messages: [...state.messages.values()], requests: state.requests } };
+    if (path === '/messages' && (req.method === 'GET' || req.method === 'HEAD')) return { status: 200, body: { messages: [...state.messages.values()], requests: state.requests } };
     if (path === '/messages' && req.method === 'DELETE') {
       state.reset();
       return { status: 200, body: { ok: true } };
@@ -119,14 +119,24 @@ export function buildMessagingSandbox(): MessagingSandbox {
     req.on('end', () => {
       if (size > BODY_LIMIT_BYTES) return send(res, { status: 413, body: { error: 'too_large', message: `Bodies are limited to ${BODY_LIMIT_BYTES} bytes` } });
       let body: unknown;
-      if (size > 0) {
+      if (req.method === 'POST') {
+        // Like a real JSON API: the content type is checked and an empty body refused before the
+        // request counts, so a client that forgets either is caught here.
+        if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+          return send(res, { status: 415, body: { error: 'unsupported_media_type', message: 'Send Content-Type: application/json' } });
+        }
         try {
           body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch {
-          return send(res, { status: 400, body: { error: 'invalid_json', message: 'The body is not valid JSON' } });
+          return send(res, { status: 400, body: { error: 'invalid_json', message: 'The body is empty or not valid JSON' } });
         }
       }
-      const answer = route(req, body);
+      let answer: ReturnType<typeof route>;
+      try {
+        answer = route(req, body);
+      } catch (err) {
+        return send(res, { status: 500, body: { error: 'internal', message: err instanceof Error ? err.message : String(err) } });
+      }
       if (answer === null) return; // told to hang: never answer
       if (answer instanceof Promise) void answer.then((a) => send(res, a));
       else send(res, answer);

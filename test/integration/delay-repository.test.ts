@@ -26,12 +26,12 @@ it('moves each date once per delay, journals each applied pair once, ignores for
   await delays.create(ctx.db, 'dly_rain', rain);
   await delays.create(ctx.db, 'dly_storm', storm);
 
-  const item = (delayId: string, orderId: string, newDeliveryDate: string) => ({ delayId, orderId, newDeliveryDate, journalDetail: { delayId }, traceId: 't' });
+  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId, traceId: 't' });
   const batch = [
     item('dly_storm', first!, '2026-12-05'),
     item('dly_rain', first!, '2026-12-03'),
     item('dly_rain', second!, '2026-12-03'),
-    item('dly_rain', second!, '2026-12-03'),
+    item('dly_rain', second!, '2099-01-01'),
     item('dly_forged', second!, '2027-01-01'),
     // A lone UTF-16 surrogate (JSON can carry one) must not fail the batch's statement.
     item('dly_\ud800forged', second!, '2027-01-01'),
@@ -39,6 +39,8 @@ it('moves each date once per delay, journals each applied pair once, ignores for
   const pairs = await delays.applyDelays(ctx.db, batch);
 
   expect([...pairs.keys()].sort()).toEqual([`dly_rain:${first}`, `dly_rain:${second}`, `dly_storm:${first}`].sort());
+  // What the buyer is told comes from the stored delay, not from what a message claims.
+  expect(pairs.get(`dly_rain:${second}`)).toMatchObject({ newDeliveryDate: '2026-12-03', reason: 'heavy rain' });
   expect(pairs.get(`dly_rain:${second}`)?.contact).toEqual({ phone: expect.stringMatching(/^\+8210/) as unknown, name: 'Kim Minji' });
   const dates = async () =>
     Object.fromEntries((await ctx.db.selectFrom('orders').select(['order_id', 'delivery_date']).execute()).map((r) => [r.order_id, r.delivery_date]));
@@ -60,7 +62,7 @@ it('never lets a message retried late undo a newer delay, and leaves a pair whos
   const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', first!).executeTakeFirstOrThrow()).seller_id;
   await delays.create(ctx.db, 'dly_older', { sellerId, orderIds: [first!, second!], newDeliveryDate: '2026-12-03', reason: 'rain' });
   await delays.create(ctx.db, 'dly_newer', { sellerId, orderIds: [first!], newDeliveryDate: '2026-12-09', reason: 'flood' });
-  const item = (delayId: string, orderId: string, newDeliveryDate: string) => ({ delayId, orderId, newDeliveryDate, journalDetail: { delayId }, traceId: 't' });
+  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId, traceId: 't' });
   const dateOf = async (orderId: string) =>
     (await ctx.db.selectFrom('orders').select('delivery_date').where('order_id', '=', orderId).executeTakeFirst())?.delivery_date;
 
@@ -73,7 +75,7 @@ it('never lets a message retried late undo a newer delay, and leaves a pair whos
   const away = `${second!}-away`;
   await ctx.db.updateTable('orders').set({ order_id: away }).where('order_id', '=', second!).execute();
   const missing = await delays.applyDelays(ctx.db, [item('dly_older', second!, '2026-12-03')]);
-  expect(missing.get(`dly_older:${second}`)).toEqual({});
+  expect(missing.get(`dly_older:${second}`)?.contact).toBeUndefined();
   await ctx.db.updateTable('orders').set({ order_id: second! }).where('order_id', '=', away).execute();
   const retried = await delays.applyDelays(ctx.db, [item('dly_older', second!, '2026-12-03')]);
   expect(retried.get(`dly_older:${second}`)?.contact).toBeDefined();

@@ -3,10 +3,11 @@
 // shared one on 2181, which other test files use).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zookeeper from 'node-zookeeper-client';
+import { freePort } from './free-port.js';
 
 export const ZK_CLI = '/usr/share/zookeeper/bin/zkCli.sh';
 const ZK_CLASSPATH = '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar';
@@ -78,14 +79,6 @@ export function removeTree(connect: string, path: string, auth?: string): Promis
     };
     await remove(path);
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Whether a ZooKeeper on `port` serves requests (it accepts connections well before it does). */

@@ -210,14 +210,16 @@ export function startActor<T>(
 
   function settleSuccess(delivery: Delivery, incoming: Incoming<T>, emits: Emit[]): Promise<void> | void {
     if (emits.length === 0) return done(delivery);
-    let confirmed: Promise<unknown>;
+    let bodies: Buffer[];
     try {
-      confirmed = emits.length === 1 ? publishEmit(emits[0]!, incoming) : Promise.all(emits.map((e) => publishEmit(e, incoming)));
+      // Every body is serialized before any is published, so a failure here leaves nothing half sent.
+      bodies = emits.map((e) => Buffer.from(JSON.stringify(e.body)));
     } catch (err) {
       // An emit that cannot even be serialized (a handler bug): this message fails like any other,
       // instead of the throw leaving it and the rest of its batch unsettled.
       return settleFailure(delivery, err instanceof Error ? err : new Error(String(err)), actor.orderIdOf(incoming.body), incoming);
     }
+    const confirmed = emits.length === 1 ? publishEmit(emits[0]!, bodies[0]!, incoming) : Promise.all(emits.map((e, i) => publishEmit(e, bodies[i]!, incoming)));
     return confirmed.then(
       () => done(delivery),
       // Not every caused message was confirmed: the work is retried; handlers are idempotent.
@@ -230,12 +232,12 @@ export function startActor<T>(
     deps.hooks?.onSettled?.(actor.name, 'done', delivery.receivedAt);
   }
 
-  function publishEmit(emit: Emit, cause: Incoming<T>): Promise<void> {
+  function publishEmit(emit: Emit, body: Buffer, cause: Incoming<T>): Promise<void> {
     const headers = emit.headers === undefined ? { [HEADERS.traceparent]: cause.traceparent } : { [HEADERS.traceparent]: cause.traceparent, ...emit.headers };
     const options: PublishOptions = { headers };
     if (emit.messageId !== undefined) options.messageId = emit.messageId;
     if (emit.type !== undefined) options.type = emit.type;
-    return publisher.publish(emit.routingKey, Buffer.from(JSON.stringify(emit.body)), options);
+    return publisher.publish(emit.routingKey, body, options);
   }
 
   async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined, parkAttempt = 0): Promise<void> {

@@ -3,7 +3,7 @@
 // records how it ended, so a test can tell a kill it asked for from a crash it did not.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './free-port.js';
+import { freePort } from '../../support/free-port.js';
 import { forget, killOnExit } from './leftovers.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,5 +1,6 @@
-// Free loopback ports for the processes and private instances a fault test starts, so that several
-// test files (and other suites) can run beside each other without fixed port numbers.
+// Free loopback ports for the processes and private instances tests start (a private ZooKeeper, the
+// fault suite's services, broker and database), so test files run beside each other without fixed
+// port numbers.
 import net from 'node:net';
 
 // Below the kernel's ephemeral range (32768–60999 on Linux): a port the system hands out for
@@ -15,10 +16,16 @@ function tryListen(port: number): Promise<boolean> {
   });
 }
 
+// Ports handed out in this process are not handed out again (two asked for at once, one of them
+// not listening yet, would otherwise both pass the probe).
+const handedOut = new Set<number>();
+
 /** A loopback port nothing listens on now, outside the range outgoing connections take ports from. */
 export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 200; tries++) {
     const port = RANGE.from + Math.floor(Math.random() * (RANGE.to - RANGE.from));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
     if (await tryListen(port)) return port;
   }
   throw new Error(`no free port between ${RANGE.from} and ${RANGE.to} after 200 tries`);
