@@ -81,3 +81,22 @@ it('never lets a message retried late undo a newer delay, and leaves a pair whos
   expect(retried.get(`dly_older:${second}`)?.contact).toBeDefined();
   expect(await dateOf(second!)).toBe('2026-12-03');
 });
+
+it('keeps the newer date when an older delay is applied while the newer one holds the order (two processes at once)', async () => {
+  const [order] = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-race`, count: 1 });
+  const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', order!).executeTakeFirstOrThrow()).seller_id;
+  await delays.create(ctx.db, 'dly_race_old', { sellerId, orderIds: [order!], newDeliveryDate: '2026-12-03', reason: 'rain' });
+  await delays.create(ctx.db, 'dly_race_new', { sellerId, orderIds: [order!], newDeliveryDate: '2026-12-09', reason: 'flood' });
+
+  let older: Promise<unknown> | undefined;
+  await ctx.db.transaction().execute(async (trx) => {
+    // The newer delay's process has moved the order but not committed yet...
+    await delays.applyDelays(trx, [{ delayId: 'dly_race_new', orderId: order!, traceId: 't' }]);
+    // ...when another process applies the older delay: it waits for the row, then re-checks it.
+    older = delays.applyDelays(ctx.db, [{ delayId: 'dly_race_old', orderId: order!, traceId: 't' }]);
+    await new Promise((r) => setTimeout(r, 300));
+  });
+  await older;
+  const row = await ctx.db.selectFrom('orders').select('delivery_date').where('order_id', '=', order!).executeTakeFirstOrThrow();
+  expect(row.delivery_date).toBe('2026-12-09');
+});
