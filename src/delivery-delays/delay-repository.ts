@@ -182,37 +182,27 @@ export function createDelayRepository() {
     async progress(q: Q, delayId: string): Promise<DelayProgress | undefined> {
       const delay = await q.selectFrom('delivery_delays').selectAll().where('delay_id', '=', delayId).executeTakeFirst();
       if (!delay) return undefined;
-      const counts = await q
-        .selectFrom('delivery_delay_orders as d')
-        .leftJoin('deliveries as n', (j) => j.onRef('n.idempotency_key', '=', sql<string>`'delivery-delayed:' || d.order_id || ':' || d.delay_id`))
-        .select([
-          sql<number>`count(d.published_at)::int`.as('published'),
-          sql<number>`count(d.processed_at)::int`.as('processed'),
-          sql<number>`count(n.idempotency_key)::int`.as('notified'),
-          // The business message's id is delayId:orderId, the notice's its idempotency key. By id
-          // alone: a dead letter RabbitMQ made itself (delivery limit) may carry no order id.
-          sql<number>`count(*) filter (
-            where n.idempotency_key is null and exists (
-              select 1 from failed_messages f
-              where f.status <> 'replayed'
-                and f.message_id in (d.delay_id || ':' || d.order_id, 'delivery-delayed:' || d.order_id || ':' || d.delay_id)
-            )
-          )::int`.as('failed'),
-          sql<Date | null>`max((
-            select max(f.stored_at) from failed_messages f
-            where n.idempotency_key is null and f.status <> 'replayed'
-              and f.message_id in (d.delay_id || ':' || d.order_id, 'delivery-delayed:' || d.order_id || ':' || d.delay_id)
-          ))`.as('lastFailedAt'),
-          sql<Date | null>`max(n.sent_at)`.as('lastSentAt'),
-        ])
-        .where('d.delay_id', '=', delayId)
-        .executeTakeFirstOrThrow();
+      // One lookup of dead letters per order not told: the business message's id is
+      // delayId:orderId, the notice's its idempotency key. By id alone: a dead letter RabbitMQ made
+      // itself (delivery limit) may carry no order id.
+      const { rows } = await sql<{ published: number; processed: number; notified: number; failed: number; last_end: Date | null }>`
+        select count(d.published_at)::int as published, count(d.processed_at)::int as processed,
+               count(n.idempotency_key)::int as notified, count(f.stored_at)::int as failed,
+               greatest(max(n.sent_at), max(f.stored_at)) as last_end
+        from delivery_delay_orders d
+        left join deliveries n on n.idempotency_key = 'delivery-delayed:' || d.order_id || ':' || d.delay_id
+        left join lateral (
+          select max(stored_at) as stored_at from failed_messages
+          where n.idempotency_key is null and status <> 'replayed'
+            and message_id in (d.delay_id || ':' || d.order_id, 'delivery-delayed:' || d.order_id || ':' || d.delay_id)
+        ) f on true
+        where d.delay_id = ${delayId}`.execute(q);
+      const counts = rows[0]!;
       let finishedAt = delay.finished_at;
-      // Finished once every order is told or has failed for good (an operator can still replay it).
+      // Finished once every order is told or has failed for good (an operator can still replay it),
+      // at the last buyer told or the last failure stored, whichever came later.
       if (!finishedAt && counts.notified + counts.failed >= delay.total && delay.published_at) {
-        // The last buyer told or the last failure stored, whichever came later.
-        const ends = [counts.lastSentAt, counts.lastFailedAt].filter((t): t is Date => t !== null).map((t) => new Date(t).getTime());
-        finishedAt = ends.length > 0 ? new Date(Math.max(...ends)) : new Date();
+        finishedAt = counts.last_end ? new Date(counts.last_end) : new Date();
         await q.updateTable('delivery_delays').set({ finished_at: finishedAt.toISOString() }).where('delay_id', '=', delayId).execute();
       }
       return {

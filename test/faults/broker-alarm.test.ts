@@ -17,7 +17,7 @@ import { waitFor } from '../support/wait-for.js';
 import { createFaultContext, type FaultContext } from './support/fault-context.js';
 import { startOrderStream, type Answer } from './support/order-stream.js';
 import { startPrivateRabbitMq, type PrivateRabbitMq } from './support/private-rabbitmq.js';
-import { CLEAN, queueDepths, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
+import { expectReconciledClean, queueDepths, type ReconcileDeps } from './support/reconcile.js';
 import { startDeployment, type Deployment } from './support/service-process.js';
 
 type Resource = 'memory' | 'disk';
@@ -154,10 +154,8 @@ for (const alarm of ALARMS) {
     // A refusal that says nothing was queued must hold; `unconfirmed` admits the order may be queued.
     const refusedOutright = during.filter((a) => a.error === 'overloaded' || a.error === 'unavailable').map((a) => a.orderId);
     const indeterminate = during.filter((a) => a.error === 'unconfirmed').map((a) => a.orderId);
-    await waitForDrain(deps, accepted);
-    const r = await reconcile(deps, { accepted, refused: refusedOutright, indeterminate });
+    const r = await expectReconciledClean(deps, { accepted, refused: refusedOutright, indeterminate });
     expect(r).toMatchObject({ accepted: 60 });
-    expect(verdict(r)).toEqual(CLEAN);
     expect(deployment.unexpectedExits()).toEqual([]);
   });
 }

@@ -8,7 +8,7 @@ import { waitFor } from '../support/wait-for.js';
 import { createFaultContext, type FaultContext } from './support/fault-context.js';
 import { startOrderStream } from './support/order-stream.js';
 import { startPrivateRabbitMq, type PrivateRabbitMq } from './support/private-rabbitmq.js';
-import { CLEAN, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
+import { expectReconciledClean, type ReconcileDeps } from './support/reconcile.js';
 import { startDeployment, type Deployment } from './support/service-process.js';
 
 let rabbit: PrivateRabbitMq;
@@ -67,10 +67,8 @@ it('answers 503 with Retry-After, never 202, while the broker is down, and the r
   // Back up: orders are accepted again, and the ones refused during the outage were never queued.
   const after = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-a`, count: 20, ratePerSecond: 30 }).done;
   expect(after.refused).toEqual([]);
-  await waitForDrain(deps, after.accepted);
-  const r = await reconcile(deps, { accepted: after.accepted, refused: Array.from({ length: 30 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`) });
+  const r = await expectReconciledClean(deps, { accepted: after.accepted, refused: Array.from({ length: 30 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`) });
   expect(r).toMatchObject({ accepted: 20, refused: 30 });
-  expect(verdict(r)).toEqual(CLEAN);
   expect(deployment.unexpectedExits()).toEqual([]);
 });
 
@@ -91,9 +89,7 @@ it('RabbitMQ stopped (stop_app) and started again mid-stream: every process reco
   // Clients were refused while it was down, and sent the same orders again.
   expect(result.answers.some((a) => a.status === 503)).toBe(true);
   await deployment.waitUntilReady();
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(await consumerCounts()).toEqual({ business: 1, notification: 1 });
   expect(deployment.unexpectedExits()).toEqual([]);
 });
@@ -111,9 +107,7 @@ it('every broker connection force-closed three times mid-stream: publishers and 
   const result = await stream.done;
   expect(result.refused).toEqual([]);
   await deployment.waitUntilReady();
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(await consumerCounts()).toEqual({ business: 1, notification: 1 });
   expect(deployment.unexpectedExits()).toEqual([]);
 });
@@ -135,9 +129,7 @@ it('the broker crashes (kill -9 of its VM) with confirmed orders waiting in the 
   const result = await stream.done;
   expect(result.refused).toEqual([]);
   await deployment.waitUntilReady();
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(await consumerCounts()).toEqual({ business: 1, notification: 1 });
   expect(deployment.unexpectedExits()).toEqual([]);
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { createFaultContext, type FaultContext } from './support/fault-context.js';
 import { startOrderStream } from './support/order-stream.js';
 import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
-import { CLEAN, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
+import { expectReconciledClean, type ReconcileDeps } from './support/reconcile.js';
 import { startDeployment, type Deployment } from './support/service-process.js';
 
 let postgres: PrivatePostgres;
@@ -63,8 +63,6 @@ it('PostgreSQL crash-restarted twice mid-stream, once with transactions in fligh
   const result = await stream.done;
   expect(result.refused).toEqual([]);
   await deployment.waitUntilReady();
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(deployment.unexpectedExits()).toEqual([]);
 });

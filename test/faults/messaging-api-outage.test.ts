@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { createFaultContext, type FaultContext } from './support/fault-context.js';
 import { startOrderStream } from './support/order-stream.js';
-import { CLEAN, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
+import { expectReconciledClean, type ReconcileDeps } from './support/reconcile.js';
 import { startDeployment, type Deployment } from './support/service-process.js';
 
 let ctx: FaultContext;
@@ -46,9 +46,7 @@ it('the messaging API down for a minute mid-stream (failing, then hanging): once
   // A slow provider slows the notification actor, never the intake.
   expect(result.refused).toEqual([]);
   expect(result.answers.every((a) => a.status === 202)).toBe(true);
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  const r = await expectReconciledClean(deps, result);
   // Orders caught by the outage were sent again under the same key: one message each all the same.
   expect(r.resentKeys).toBeGreaterThan(0);
   expect(deployment.unexpectedExits()).toEqual([]);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, inject, it, onTestFailed } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { createFaultContext, type FaultContext } from './support/fault-context.js';
 import { startOrderStream } from './support/order-stream.js';
-import { CLEAN, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
+import { expectReconciledClean, type ReconcileDeps } from './support/reconcile.js';
 import { startDeployment, type Deployment } from './support/service-process.js';
 import { startTcpProxy, throughProxy, type TcpProxy } from './support/tcp-proxy.js';
 
@@ -64,10 +64,8 @@ it('answers 503 with Retry-After, never 202, while the broker cannot be reached,
 
   const after = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-a`, count: 20, ratePerSecond: 30 }).done;
   expect(after.refused).toEqual([]);
-  await waitForDrain(deps, after.accepted);
-  const r = await reconcile(deps, { accepted: after.accepted, refused: Array.from({ length: 20 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`) });
+  const r = await expectReconciledClean(deps, { accepted: after.accepted, refused: Array.from({ length: 20 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`) });
   expect(r).toMatchObject({ accepted: 20, refused: 20 });
-  expect(verdict(r)).toEqual(CLEAN);
   expect(deployment.unexpectedExits()).toEqual([]);
 });
 
@@ -85,9 +83,7 @@ it('the network to the broker cut for 4 s mid-stream and restored: every process
   expect(result.refused).toEqual([]);
   expect(result.answers.some((a) => a.status === 503)).toBe(true);
   await deployment.waitUntilReady();
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(deployment.unexpectedExits()).toEqual([]);
 });
 
@@ -109,9 +105,7 @@ it('the broker blackholed for 12 s mid-stream (a partition: no reset, no answer)
   expect(result.answers.some((a) => a.status === 503)).toBe(true);
   expect(result.answers.filter((a) => a.status === 'timeout')).toEqual([]);
   await deployment.waitUntilReady();
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(deployment.unexpectedExits()).toEqual([]);
 });
 
@@ -135,10 +129,8 @@ it('a 503 that says nothing was accepted is kept: orders refused while the broke
   // Those refused with the answer that says "nothing was accepted" hold the service to it. A refusal
   // that admits the outcome is unknown (another error code) may go either way, but never twice.
   const refusedAsNothingAccepted = result.refused.filter((id) => result.answers.some((a) => a.orderId === id && a.status === 503 && a.error === NOTHING_ACCEPTED));
-  await waitForDrain(deps, result.accepted);
   const indeterminate = result.refused.filter((id) => !refusedAsNothingAccepted.includes(id));
-  const r = await reconcile(deps, { accepted: result.accepted, refused: refusedAsNothingAccepted, indeterminate });
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, { accepted: result.accepted, refused: refusedAsNothingAccepted, indeterminate });
   expect(deployment.unexpectedExits()).toEqual([]);
 });
 
@@ -156,8 +148,6 @@ it('the network to the database cut for 4 s mid-stream and restored: no process 
   // Intake does not need the database to accept an order.
   expect(result.refused).toEqual([]);
   await deployment.waitUntilReady();
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(deployment.unexpectedExits()).toEqual([]);
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { createFaultContext, type FaultContext } from './support/fault-context.js';
 import { startOrderStream } from './support/order-stream.js';
-import { CLEAN, reconcile, verdict, waitForDrain, type ReconcileDeps } from './support/reconcile.js';
+import { expectReconciledClean, type ReconcileDeps } from './support/reconcile.js';
 import { startDeployment, type Deployment } from './support/service-process.js';
 
 let ctx: FaultContext;
@@ -56,9 +56,7 @@ it('a business process killed -9 twice mid-stream, once while frozen holding un-
 
   const result = await stream.done;
   expect(result.refused).toEqual([]);
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(deployment.unexpectedExits()).toEqual([]);
 });
 
@@ -86,9 +84,7 @@ it('a notification process killed -9 while its calls to the messaging API are in
   const result = await stream.done;
   ctx.sandbox.setMode({ mode: 'ok' });
   expect(result.refused).toEqual([]);
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  const r = await expectReconciledClean(deps, result);
   // The calls cut short were made again after the restart, with the key of the first call.
   expect(r.resentKeys).toBeGreaterThan(0);
   expect(deployment.unexpectedExits()).toEqual([]);
@@ -111,9 +107,7 @@ it('the intake process killed -9 mid-stream: clients retry the same orders, and 
   expect(result.refused).toEqual([]);
   // Some clients saw the connection drop and sent their order again.
   expect(result.answers.some((a) => a.status === 'error' || a.status === 'timeout')).toBe(true);
-  await waitForDrain(deps, result.accepted);
-  const r = await reconcile(deps, result);
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, result);
   expect(deployment.unexpectedExits()).toEqual([]);
 });
 
@@ -135,8 +129,6 @@ it('a notification process frozen while clients resubmit their orders: the dupli
     process.kill(pid, 'SIGCONT');
   }
 
-  await waitForDrain(deps, ids);
-  const r = await reconcile(deps, { accepted: ids, refused: [] });
-  expect(verdict(r)).toEqual(CLEAN);
+  await expectReconciledClean(deps, { accepted: ids, refused: [] });
   expect(deployment.unexpectedExits()).toEqual([]);
 });

@@ -2,6 +2,7 @@
 // (202 or refusal) and what the database and the messaging provider hold, count what was lost,
 // duplicated, processed without being accepted, and left behind in the broker.
 import amqp from 'amqplib';
+import { expect } from 'vitest';
 import type { Db } from '../../../src/platform/db.js';
 import { allQueues, type Topology } from '../../../src/platform/amqp/topology.js';
 import type { Sandbox } from '../../support/service-harness.js';
@@ -151,3 +152,14 @@ export function verdict(r: Reconciliation) {
 }
 
 export const CLEAN = { lost: [], duplicated: [], unexpected: [], deadLettered: 0, leftBehind: [] };
+
+/**
+ * How a fault test ends: wait until every accepted order is processed and told, reconcile, and
+ * expect the verdict clean. Returns the reconciliation for any further checks.
+ */
+export async function expectReconciledClean(deps: ReconcileDeps, outcome: Parameters<typeof reconcile>[1]): Promise<Reconciliation> {
+  await waitForDrain(deps, outcome.accepted);
+  const r = await reconcile(deps, outcome);
+  expect(verdict(r)).toEqual(CLEAN);
+  return r;
+}
