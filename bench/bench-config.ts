@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { loadConfig, type Config } from '../src/config.js';
 
-export const SCENARIOS = [1, 2, 3, 4, 5] as const;
+export const SCENARIOS = [1, 2, 3, 4, 5, 6] as const;
 export type ScenarioNumber = (typeof SCENARIOS)[number];
 
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -11,12 +11,12 @@ const count = (fallback: number) => z.coerce.number().int().min(1).default(fallb
 const BenchEnvSchema = z.object({
   /** Messages per relay run (scenarios 1 and 5). */
   BENCH_MESSAGES: count(50_000),
-  /** Orders per HTTP run (scenarios 2 and 4) and stored orders delayed at once (scenario 3). */
+  /** Orders per HTTP run (scenarios 2, 4 and 6) and stored orders delayed at once (scenario 3). */
   BENCH_ORDERS: count(50_000),
   BENCH_SCENARIOS: z
     .string()
-    .regex(/^[1-5](,[1-5])*$/, 'comma-separated scenario numbers 1–5, e.g. 1,2,5')
-    .default('1,2,3,4,5')
+    .regex(/^[1-6](,[1-6])*$/, 'comma-separated scenario numbers 1–6, e.g. 1,2,6')
+    .default('1,2,3,4,5,6')
     .transform((s) => [...new Set(s.split(',').map(Number))].sort((a, b) => a - b) as ScenarioNumber[]),
   /** HTTP connections autocannon keeps open against intake. */
   BENCH_CONNECTIONS: count(100),

@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import type { RelayResult } from './broker-ceiling.js';
 import type { DelayResult } from './delivery-delay-scenario.js';
 import type { OrdersResult } from './orders-scenario.js';
+import type { FloorResult } from './pipeline-floor.js';
 import type { CpuReport } from './process-stats.js';
 
 export type BenchResults = {
@@ -13,6 +14,7 @@ export type BenchResults = {
   delay?: DelayResult;
   scaleOut?: OrdersResult;
   runtime?: RelayResult;
+  floor?: FloorResult;
   /** Scenario label → why it could not finish. */
   failures: Record<string, string>;
 };
@@ -108,6 +110,18 @@ export function buildRows(results: BenchResults): Row[] {
     rows.push({ scenario: '5', measure: 'CPU, % of one core', value: cpuText(results.runtime.cpu), ratio: '', target: '', met: '' });
     rows.push({ scenario: '5', measure: 'CPU per message', value: cpuPerUnitText(results.runtime.cpu, results.runtime.messages, 'message'), ratio: '', target: '', met: '' });
   }
+  if (results.floor) {
+    const f = results.floor;
+    const ratio = ceiling ? f.ordersPerSecond / ceiling : undefined;
+    const vsFloor = results.orders ? ` · scenario 2 reached ${times(results.orders.ordersPerSecond / f.ordersPerSecond)} of this` : '';
+    rows.push(
+      { scenario: '6', measure: 'pipeline floor: scenario 2’s hops without the service’s work, end to end', value: `${int(f.ordersPerSecond)} orders/s (${int(f.told)} in ${f.seconds.toFixed(1)} s${vsFloor})`, ratio: times(ratio), target: '', met: '' },
+      { scenario: '6', measure: 'intake req/s, latency p50 / p99', value: `${int(f.intake.requestsPerSecond)} req/s, ${f.intake.latencyMs.p50} / ${f.intake.latencyMs.p99} ms`, ratio: '', target: '', met: '' },
+      { scenario: '6', measure: 'CPU, % of one core', value: cpuText(f.cpu), ratio: '', target: '', met: '' },
+      { scenario: '6', measure: 'CPU per order', value: cpuPerUnitText(f.cpu, f.told, 'order'), ratio: '', target: '', met: '' },
+      { scenario: '6', measure: 'verified', value: f.verification.ok ? `${int(f.accepted)} accepted orders reached the sandbox once` : f.verification.problems.join('; '), ratio: '', target: 'all', met: check(f.verification.ok) },
+    );
+  }
   for (const [label, reason] of Object.entries(results.failures)) {
     rows.push({ scenario: label.replace(/\D+/g, ''), measure: label, value: `FAILED: ${reason}`, ratio: '', target: '', met: '✗' });
   }
@@ -135,6 +149,7 @@ export function renderFindings(results: BenchResults): string[] {
   if (results.delay?.available) each('scenario 3', results.delay.verification, results.delay.cleanupProblems);
   each('scenario 4', results.scaleOut?.verification, results.scaleOut?.cleanupProblems);
   each('scenario 5', undefined, results.runtime?.cleanupProblems);
+  each('scenario 6', results.floor?.verification, results.floor?.cleanupProblems);
   return lines;
 }
 

@@ -1,4 +1,4 @@
-// `npm run bench`: runs the chosen scenarios on this machine (BENCH_SCENARIOS, default all five),
+// `npm run bench`: runs the chosen scenarios on this machine (BENCH_SCENARIOS, default all six),
 // verifies each, prints one table, writes bench/results.json and appends to bench/RESULTS.md.
 // Exits non-zero when a scenario fails or its verification finds an order lost or told twice.
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { removeActiveBenchResources } from './bench-isolation.js';
 import { runBrokerCeiling } from './broker-ceiling.js';
 import { runDeliveryDelayScenario } from './delivery-delay-scenario.js';
 import { runOrdersScenario } from './orders-scenario.js';
+import { runPipelineFloor } from './pipeline-floor.js';
 import { appendResultsMd, buildRows, renderFindings, renderTable, writeJson, type BenchResults, type RunInfo } from './report.js';
 import { runRuntimeOverhead } from './runtime-overhead.js';
 import { BENCH_DIR } from './paths.js';
@@ -58,8 +59,8 @@ async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
     parameters: [
       `scenarios ${config.BENCH_SCENARIOS.join(',')}`,
       ...(has(1, 5) ? [`${n(config.BENCH_MESSAGES)} relay messages (window ${n(config.BENCH_PUBLISH_WINDOW)})`] : []),
-      ...(has(2, 3, 4) ? [`${n(config.BENCH_ORDERS)} orders`, `service ${runner}`] : []),
-      ...(has(2, 4) ? [`${config.BENCH_CONNECTIONS} HTTP connections`] : []),
+      ...(has(2, 3, 4, 6) ? [`${n(config.BENCH_ORDERS)} orders`, `service ${runner}`] : []),
+      ...(has(2, 4, 6) ? [`${config.BENCH_CONNECTIONS} HTTP connections`] : []),
     ].join(' · '),
     environment: `${os.cpus().length} cores, load average ${load} at start (the machine is shared) · ${await versions(config)}`,
   };
@@ -85,13 +86,15 @@ async function main(): Promise<number> {
   };
   const rate = (n: number, unit: string) => `${Math.round(n).toLocaleString('en-US')} ${unit}`;
 
-  // Ceiling and runtime relay back to back, then the two order runs back to back: the ratios that
-  // matter most compare runs made under the same load from everyone else on this machine.
+  // Ceiling and runtime relay back to back, then the pipeline floor and the two order runs back to
+  // back: the ratios that matter most compare runs made under the same load from everyone else on
+  // this machine.
   if (wants(1)) {
     await step('scenario 1, broker ceiling (quorum)', async () => rate((results.ceilingQuorum = await runBrokerCeiling(config, 'quorum')).perSecond, 'msg/s'));
     await step('scenario 1, broker ceiling (classic)', async () => rate((results.ceilingClassic = await runBrokerCeiling(config, 'classic')).perSecond, 'msg/s'));
   }
   if (wants(5)) await step('scenario 5, runtime relay', async () => rate((results.runtime = await runRuntimeOverhead(config)).perSecond, 'msg/s'));
+  if (wants(6)) await step('scenario 6, pipeline floor', async () => rate((results.floor = await runPipelineFloor(config)).ordersPerSecond, 'orders/s'));
   if (wants(2)) await step('scenario 2, orders in one process', async () => rate((results.orders = await runOrdersScenario(config, 'one-process')).ordersPerSecond, 'orders/s'));
   if (wants(4)) await step('scenario 4, orders scaled out', async () => rate((results.scaleOut = await runOrdersScenario(config, 'scale-out')).ordersPerSecond, 'orders/s'));
   if (wants(3)) {
@@ -110,7 +113,7 @@ async function main(): Promise<number> {
   appendResultsMd(path.join(BENCH_DIR, 'RESULTS.md'), info, table, findings);
   console.log('\nwritten: bench/results.json, appended to bench/RESULTS.md');
 
-  const unverified = [results.orders, results.scaleOut, results.delay?.available ? results.delay : undefined].filter((r) => r && !r.verification.ok);
+  const unverified = [results.orders, results.scaleOut, results.floor, results.delay?.available ? results.delay : undefined].filter((r) => r && !r.verification.ok);
   const failed = Object.keys(results.failures).length > 0 || unverified.length > 0;
   if (failed) console.error('\n[bench] FAILED: a scenario did not finish or its verification found lost or repeated work (see above)');
   return failed ? 1 : 0;

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Role } from '../src/config.js';
 import type { BenchConfig } from './bench-config.js';
 import { BENCH_DIR, ROOT } from './paths.js';
@@ -59,7 +60,7 @@ export async function freePort(): Promise<number> {
 
 export type ServiceProcess = {
   name: string;
-  role: Role;
+  role: Role | 'pipeline-floor';
   pid: number;
   /** The HTTP port (intake and health). */
   port: number;
@@ -93,15 +94,25 @@ async function waitForReady(child: ChildProcess, name: string, port: number, log
   }
 }
 
-/** Starts one service process and resolves once its /health/ready answers 200. */
+/** The node arguments that run a sibling bench module, compiled or from source through tsx. */
+function benchModuleArgs(module: string): string[] {
+  const here = fileURLToPath(import.meta.url);
+  const file = path.join(path.dirname(here), `${module}${path.extname(here)}`);
+  return file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
+}
+
+/**
+ * Starts one service process and resolves once its /health/ready answers 200. The role
+ * `pipeline-floor` starts scenario 6's stand-in instead of the service, with the same environment.
+ */
 export async function startServiceProcess(options: {
   config: BenchConfig;
   name: string;
-  role: Role;
+  role: Role | 'pipeline-floor';
   env: Record<string, string>;
 }): Promise<ServiceProcess> {
   const { config, name, role } = options;
-  const { args } = serviceRunner(config);
+  const args = role === 'pipeline-floor' ? benchModuleArgs('pipeline-floor-process') : serviceRunner(config).args;
   const port = await freePort();
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
@@ -111,7 +122,7 @@ export async function startServiceProcess(options: {
     cwd: ROOT,
     // Seller API keys are off: the bench measures the pipeline, not key management (its cost per
     // request is a cached lookup; measure it separately if it ever matters).
-    env: { ...config.inheritedEnv, HOST: '127.0.0.1', PORT: String(port), ROLE: role, SELLER_AUTH: 'off', ...options.env },
+    env: { ...config.inheritedEnv, HOST: '127.0.0.1', PORT: String(port), ROLE: role === 'pipeline-floor' ? 'all' : role, SELLER_AUTH: 'off', ...options.env },
     stdio: ['ignore', log, log],
   });
   closeSync(log);

@@ -1,0 +1,85 @@
+// Scenario 6, the pipeline floor: scenario 2's load through the same hops (HTTP in, two quorum
+// queues with confirms and acks, an HTTP call to the messaging sandbox in its own process) with
+// none of the service's work. The broker ceiling leaves out both HTTP ends; this is the most any
+// implementation of the pipeline on these libraries can reach on this machine, so the service's
+// distance to it is the price of its own work: validation, storage, retries, journal, metrics.
+import { declareTopology } from '../src/platform/amqp/topology.js';
+import { idempotencyKey } from '../src/notifications/notification-messages.js';
+import type { BenchConfig } from './bench-config.js';
+import { benchNames, removeBenchResources } from './bench-isolation.js';
+import { connectRaw } from './broker-ceiling.js';
+import { fetchSandboxMessages } from './delivery-progress.js';
+import { sendOrders, type LoadResult } from './order-load.js';
+import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
+import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
+import { untilDoneOrStalled } from './stall-watch.js';
+import { newVerification, settle, type Verification } from './verify.js';
+
+export type FloorResult = {
+  accepted: number;
+  told: number;
+  seconds: number;
+  ordersPerSecond: number;
+  intake: Omit<LoadResult, 'accepted'>;
+  cpu: CpuReport;
+  verification: Verification;
+  cleanupProblems: string[];
+};
+
+async function toldSoFar(url: string): Promise<number> {
+  const res = await fetch(`${url}/told`);
+  if (!res.ok) throw new Error(`The pipeline floor answered ${res.status} to GET /told`);
+  return Number(await res.text());
+}
+
+export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult> {
+  const names = benchNames('floor', config);
+  const processes: ServiceProcess[] = [];
+  let result: Omit<FloorResult, 'cleanupProblems'>;
+  let cleanupProblems: string[] = [];
+  try {
+    const declaring = await connectRaw(config, 'bench-floor-declare');
+    try {
+      await declareTopology(await declaring.createChannel(), names.topology);
+    } finally {
+      await declaring.close();
+    }
+    const sandboxPort = await freePort();
+    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+    const start = async (name: string, role: 'sandbox' | 'pipeline-floor', env: Record<string, string>) => {
+      const p = await startServiceProcess({ config, name, role, env: { ...names.env, ...env } });
+      processes.push(p);
+      return p;
+    };
+    await start('floor-sandbox', 'sandbox', { SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' });
+    const floor = await start('floor', 'pipeline-floor', { NOTIFY_API_URL: sandboxUrl });
+    const floorUrl = `http://127.0.0.1:${floor.port}`;
+
+    const cpu = startCpuMeter([...sharedServiceTargets(), ...processes.map((p) => ({ name: p.name, pid: p.pid }))]);
+    const { accepted, ...intake } = await sendOrders({ url: floorUrl, runId: names.id, count: config.BENCH_ORDERS, connections: config.BENCH_CONNECTIONS });
+    let told = 0;
+    const allTold = (async () => {
+      while ((told = await toldSoFar(floorUrl)) < accepted.size) await new Promise((r) => setTimeout(r, 20));
+    })();
+    await untilDoneOrStalled(allTold, { progress: () => told, stallMs: config.BENCH_STALL_TIMEOUT_MS, what: 'the pipeline floor' });
+    const cpuReport = cpu.stop();
+
+    // What the buyers got, from the sandbox: one message per accepted order, none twice.
+    const verification = newVerification();
+    const messages = (await fetchSandboxMessages(sandboxUrl)).filter((m) => m.idempotencyKey.startsWith('order-confirmed:'));
+    const byKey = new Map(messages.map((m) => [m.idempotencyKey, m]));
+    const missing = [...accepted.keys()].filter((id) => !byKey.has(idempotencyKey('order-confirmed', id)));
+    if (missing.length) verification.problems.push(`${missing.length} accepted orders never reached the sandbox (e.g. ${missing.slice(0, 3).join(', ')})`);
+    const repeated = messages.filter((m) => m.requests > 1).length;
+    if (repeated) verification.problems.push(`${repeated} messages reached the sandbox more than once`);
+    if (intake.non2xx + intake.errors > 0) verification.problems.push(`${intake.non2xx + intake.errors} requests were not accepted`);
+
+    const lastTold = messages.reduce((a, m) => Math.max(a, Date.parse(m.receivedAt)), intake.startedAt);
+    const seconds = (lastTold - intake.startedAt) / 1000;
+    result = { accepted: accepted.size, told: messages.length, seconds, ordersPerSecond: messages.length / seconds, intake, cpu: cpuReport, verification: settle(verification) };
+  } finally {
+    for (const p of processes.reverse()) await p.stop();
+    cleanupProblems = await removeBenchResources(names, config);
+  }
+  return { ...result, cleanupProblems };
+}
