@@ -86,7 +86,7 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     const count = config.BENCH_ORDERS;
     const orderIds = await seedOrders(db, names.id, sellerId, count);
 
-    const cpu = startCpuMeter([...sharedServiceTargets(), { name: service.name, pid: service.pid }]);
+    const cpu = startCpuMeter([...sharedServiceTargets(), { name: service.name, pid: service.pid }, { name: sandbox.name, pid: sandbox.pid }]);
     const startedAt = Date.now();
     const answer = await postJson(`${baseUrl}/delivery-delays`, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' });
     const answerMs = Date.now() - startedAt;
