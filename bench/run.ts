@@ -49,7 +49,8 @@ async function versions(config: BenchConfig): Promise<string> {
 
 async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
   const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
-  const dirty = git(['status', '--porcelain']) !== '';
+  // This file's own appended tables do not make a run's code uncommitted.
+  const dirty = git(['status', '--porcelain', '--', ':/', ':(top,exclude)bench/RESULTS.md']) !== '';
   const has = (...scenarios: ScenarioNumber[]) => scenarios.some((s) => config.BENCH_SCENARIOS.includes(s));
   const n = (v: number) => v.toLocaleString('en-US');
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
