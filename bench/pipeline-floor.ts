@@ -26,8 +26,14 @@ export type FloorResult = {
   cleanupProblems: string[];
 };
 
-async function toldSoFar(url: string): Promise<number> {
-  const res = await fetch(`${url}/told`);
+async function toldSoFar(floor: ServiceProcess): Promise<number> {
+  let res: Response;
+  try {
+    res = await fetch(`http://127.0.0.1:${floor.port}/told`);
+  } catch (err) {
+    // It exits on the first unexpected error (it has no retries); its log says which.
+    throw new Error(`The pipeline floor stopped answering; see ${floor.logFile}`, { cause: err });
+  }
   if (!res.ok) throw new Error(`The pipeline floor answered ${res.status} to GET /told`);
   return Number(await res.text());
 }
@@ -59,7 +65,7 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
     const { accepted, ...intake } = await sendOrders({ url: floorUrl, runId: names.id, count: config.BENCH_ORDERS, connections: config.BENCH_CONNECTIONS });
     let told = 0;
     const allTold = (async () => {
-      while ((told = await toldSoFar(floorUrl)) < accepted.size) await new Promise((r) => setTimeout(r, 20));
+      while ((told = await toldSoFar(floor)) < accepted.size) await new Promise((r) => setTimeout(r, 20));
     })();
     await untilDoneOrStalled(allTold, { progress: () => told, stallMs: config.BENCH_STALL_TIMEOUT_MS, what: 'the pipeline floor' });
     const cpuReport = cpu.stop();
