@@ -27,6 +27,8 @@ export type DelayResult =
       answerMs: number;
       /** From sending the POST to the last buyer told at the sandbox. */
       seconds: number;
+      /** From sending the POST to the last business message confirmed by RabbitMQ (the fan-out's end). */
+      fannedOutSeconds: number | undefined;
       noticesPerSecond: number;
       told: number;
       peakRssMb: number | undefined;
@@ -108,6 +110,8 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     if (Number(moved.n) !== count) verification.problems.push(`${count - Number(moved.n)} orders still have their old delivery date`);
     await checkQueues(config, names, verification);
 
+    const delayRow = await db.selectFrom('delivery_delays').select('published_at').where('delay_id', '=', delayId).executeTakeFirst();
+    const fannedOutSeconds = delayRow?.published_at ? (delayRow.published_at.getTime() - startedAt) / 1000 : undefined;
     const lastTold = messages.reduce((last, m) => Math.max(last, Date.parse(m.receivedAt)), startedAt);
     const seconds = (lastTold - startedAt) / 1000;
     result = {
@@ -115,6 +119,7 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
       orders: count,
       answerMs,
       seconds,
+      fannedOutSeconds,
       noticesPerSecond: messages.length / seconds,
       told: messages.length,
       peakRssMb,
