@@ -27,7 +27,7 @@ export type DelayResult =
       answerMs: number;
       /** From sending the POST to the last buyer told at the sandbox. */
       seconds: number;
-      /** From sending the POST to the last business message confirmed by RabbitMQ (the fan-out's end). */
+      /** From sending the POST to the fan-out recording itself finished (every business message confirmed before). */
       fannedOutSeconds: number | undefined;
       noticesPerSecond: number;
       told: number;

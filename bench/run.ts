@@ -11,7 +11,7 @@ import { removeActiveBenchResources } from './bench-isolation.js';
 import { runBrokerCeiling } from './broker-ceiling.js';
 import { runDeliveryDelayScenario } from './delivery-delay-scenario.js';
 import { runOrdersScenario } from './orders-scenario.js';
-import { runPipelineFloor } from './pipeline-floor.js';
+import { runPipelineFloor } from './pipeline-floor-scenario.js';
 import { appendResultsMd, buildRows, renderFindings, renderTable, writeJson, type BenchResults, type RunInfo } from './report.js';
 import { runRuntimeOverhead } from './runtime-overhead.js';
 import { BENCH_DIR } from './paths.js';
@@ -49,7 +49,7 @@ async function versions(config: BenchConfig): Promise<string> {
 
 async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
   const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
-  // This file's own appended tables do not make a run's code uncommitted.
+  // The tables earlier runs appended to bench/RESULTS.md do not make a run's code uncommitted.
   const dirty = git(['status', '--porcelain', '--', ':/', ':(top,exclude)bench/RESULTS.md']) !== '';
   const has = (...scenarios: ScenarioNumber[]) => scenarios.some((s) => config.BENCH_SCENARIOS.includes(s));
   const n = (v: number) => v.toLocaleString('en-US');

@@ -58,9 +58,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A service role, or scenario 6's stand-in for the whole service. */
+export type ProcessRole = Role | 'pipeline-floor';
+
 export type ServiceProcess = {
   name: string;
-  role: Role | 'pipeline-floor';
+  role: ProcessRole;
   pid: number;
   /** The HTTP port (intake and health). */
   port: number;
@@ -108,7 +111,7 @@ function benchModuleArgs(module: string): string[] {
 export async function startServiceProcess(options: {
   config: BenchConfig;
   name: string;
-  role: Role | 'pipeline-floor';
+  role: ProcessRole;
   env: Record<string, string>;
 }): Promise<ServiceProcess> {
   const { config, name, role } = options;
@@ -122,6 +125,7 @@ export async function startServiceProcess(options: {
     cwd: ROOT,
     // Seller API keys are off: the bench measures the pipeline, not key management (its cost per
     // request is a cached lookup; measure it separately if it ever matters).
+    // The floor reads the service's configuration, which needs a valid ROLE; it ignores the value.
     env: { ...config.inheritedEnv, HOST: '127.0.0.1', PORT: String(port), ROLE: role === 'pipeline-floor' ? 'all' : role, SELLER_AUTH: 'off', ...options.env },
     stdio: ['ignore', log, log],
   });

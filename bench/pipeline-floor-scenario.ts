@@ -1,8 +1,8 @@
 // Scenario 6, the pipeline floor: scenario 2's load through the same hops (HTTP in, two quorum
 // queues with confirms and acks, an HTTP call to the messaging sandbox in its own process) with
-// none of the service's work. The broker ceiling leaves out both HTTP ends; this is the most any
-// implementation of the pipeline on these libraries can reach on this machine, so the service's
-// distance to it is the price of its own work: validation, storage, retries, journal, metrics.
+// none of the service's work. The broker ceiling leaves out both HTTP ends; the floor shows what
+// the hops alone allow on this machine, so the service's distance to it is the price of its own
+// work: validation, storage, retries, journal, tracing, metrics.
 import { declareTopology } from '../src/platform/amqp/topology.js';
 import { idempotencyKey } from '../src/notifications/notification-messages.js';
 import type { BenchConfig } from './bench-config.js';
@@ -11,9 +11,9 @@ import { connectRaw } from './broker-ceiling.js';
 import { fetchSandboxMessages } from './delivery-progress.js';
 import { sendOrders, type LoadResult } from './order-load.js';
 import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
-import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
+import { freePort, startServiceProcess, type ProcessRole, type ServiceProcess } from './service-processes.js';
 import { untilDoneOrStalled } from './stall-watch.js';
-import { newVerification, settle, type Verification } from './verify.js';
+import { checkQueues, newVerification, settle, type Verification } from './verify.js';
 
 export type FloorResult = {
   accepted: number;
@@ -29,12 +29,12 @@ export type FloorResult = {
 async function toldSoFar(floor: ServiceProcess): Promise<number> {
   let res: Response;
   try {
-    res = await fetch(`http://127.0.0.1:${floor.port}/told`);
+    res = await fetch(`http://127.0.0.1:${floor.port}/told`, { signal: AbortSignal.timeout(2_000) });
   } catch (err) {
     // It exits on the first unexpected error (it has no retries); its log says which.
     throw new Error(`The pipeline floor stopped answering; see ${floor.logFile}`, { cause: err });
   }
-  if (!res.ok) throw new Error(`The pipeline floor answered ${res.status} to GET /told`);
+  if (!res.ok) throw new Error(`The pipeline floor answered ${res.status} to GET /told; see ${floor.logFile}`);
   return Number(await res.text());
 }
 
@@ -46,13 +46,16 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
   try {
     const declaring = await connectRaw(config, 'bench-floor-declare');
     try {
-      await declareTopology(await declaring.createChannel(), names.topology);
+      const ch = await declaring.createChannel();
+      // Unheard, a channel error would crash the bench past its cleanup; the failed call says why.
+      ch.on('error', () => undefined);
+      await declareTopology(ch, names.topology);
     } finally {
       await declaring.close();
     }
     const sandboxPort = await freePort();
     const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
-    const start = async (name: string, role: 'sandbox' | 'pipeline-floor', env: Record<string, string>) => {
+    const start = async (name: string, role: ProcessRole, env: Record<string, string>) => {
       const p = await startServiceProcess({ config, name, role, env: { ...names.env, ...env } });
       processes.push(p);
       return p;
@@ -64,10 +67,15 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
     const cpu = startCpuMeter([...sharedServiceTargets(), ...processes.map((p) => ({ name: p.name, pid: p.pid }))]);
     const { accepted, ...intake } = await sendOrders({ url: floorUrl, runId: names.id, count: config.BENCH_ORDERS, connections: config.BENCH_CONNECTIONS });
     let told = 0;
+    let polling = true;
     const allTold = (async () => {
-      while ((told = await toldSoFar(floor)) < accepted.size) await new Promise((r) => setTimeout(r, 20));
+      while (polling && (told = await toldSoFar(floor)) < accepted.size) await new Promise((r) => setTimeout(r, 20));
     })();
-    await untilDoneOrStalled(allTold, { progress: () => told, stallMs: config.BENCH_STALL_TIMEOUT_MS, what: 'the pipeline floor' });
+    try {
+      await untilDoneOrStalled(allTold, { progress: () => told, stallMs: config.BENCH_STALL_TIMEOUT_MS, what: `the pipeline floor (log: ${floor.logFile})` });
+    } finally {
+      polling = false;
+    }
     const cpuReport = cpu.stop();
 
     // What the buyers got, from the sandbox: one message per accepted order, none twice.
@@ -79,6 +87,7 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
     const repeated = messages.filter((m) => m.requests > 1).length;
     if (repeated) verification.problems.push(`${repeated} messages reached the sandbox more than once`);
     if (intake.non2xx + intake.errors > 0) verification.problems.push(`${intake.non2xx + intake.errors} requests were not accepted`);
+    await checkQueues(config, names, verification);
 
     const lastTold = messages.reduce((a, m) => Math.max(a, Date.parse(m.receivedAt)), intake.startedAt);
     const seconds = (lastTold - intake.startedAt) / 1000;
