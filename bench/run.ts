@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
 import pg from 'pg';
+import { loadConfig } from '../src/config.js';
 import { loadBenchConfig, type BenchConfig, type ScenarioNumber } from './bench-config.js';
 import { removeActiveBenchResources } from './bench-isolation.js';
 import { runBrokerCeiling } from './broker-ceiling.js';
@@ -47,6 +48,19 @@ async function versions(config: BenchConfig): Promise<string> {
   return `RabbitMQ ${rabbit}, PostgreSQL ${postgres}, Node ${process.version}`;
 }
 
+/**
+ * Service settings this run changed from their defaults (ACTOR_BATCH_SIZE=25, say) and extra node
+ * flags, so a table in bench/RESULTS.md says what it measured. Addresses and credentials are left out.
+ */
+function settingsChanged(config: BenchConfig): string[] {
+  const defaults: Record<string, unknown> = loadConfig({});
+  const changed = Object.entries(config.service as Record<string, unknown>)
+    .filter(([key, value]) => !/URL|AUTH|CONNECT|SECRET|PASSWORD/.test(key) && JSON.stringify(value) !== JSON.stringify(defaults[key]))
+    .map(([key]) => `${key}=${config.inheritedEnv[key] ?? '?'}`);
+  if (config.BENCH_SERVICE_NODE_ARGS.length > 0) changed.push(`node ${config.BENCH_SERVICE_NODE_ARGS.join(' ')}`);
+  return changed;
+}
+
 async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
   const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
   // The tables earlier runs appended to bench/RESULTS.md do not make a run's code uncommitted.
@@ -62,6 +76,7 @@ async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
       ...(has(1, 5) ? [`${n(config.BENCH_MESSAGES)} relay messages (window ${n(config.BENCH_PUBLISH_WINDOW)})`] : []),
       ...(has(2, 3, 4, 6) ? [`${n(config.BENCH_ORDERS)} orders`, `service ${runner}`] : []),
       ...(has(2, 4, 6) ? [`${config.BENCH_CONNECTIONS} HTTP connections`] : []),
+      ...settingsChanged(config).map((setting) => `service ${setting}`),
     ].join(' · '),
     environment: `${os.cpus().length} cores, load average ${load} at start (the machine is shared) · ${await versions(config)}`,
   };
