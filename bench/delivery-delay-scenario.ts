@@ -27,6 +27,9 @@ export type DelayResult =
       answerMs: number;
       /** From sending the POST to the last buyer told at the sandbox. */
       seconds: number;
+      /** From sending the POST to the first buyer told, and to half of them told. */
+      firstToldSeconds: number | undefined;
+      halfToldSeconds: number | undefined;
       /** From sending the POST to the fan-out recording itself finished (every business message confirmed before). */
       fannedOutSeconds: number | undefined;
       noticesPerSecond: number;
@@ -112,13 +115,16 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
 
     const delayRow = await db.selectFrom('delivery_delays').select('published_at').where('delay_id', '=', delayId).executeTakeFirst();
     const fannedOutSeconds = delayRow?.published_at ? (delayRow.published_at.getTime() - startedAt) / 1000 : undefined;
-    const lastTold = messages.reduce((last, m) => Math.max(last, Date.parse(m.receivedAt)), startedAt);
-    const seconds = (lastTold - startedAt) / 1000;
+    const toldAt = messages.map((m) => Date.parse(m.receivedAt)).sort((a, b) => a - b);
+    const after = (at: number | undefined) => (at === undefined ? undefined : (at - startedAt) / 1000);
+    const seconds = after(toldAt.at(-1)) ?? 0;
     result = {
       available: true,
       orders: count,
       answerMs,
       seconds,
+      firstToldSeconds: after(toldAt[0]),
+      halfToldSeconds: after(toldAt[Math.floor((toldAt.length - 1) / 2)]),
       fannedOutSeconds,
       noticesPerSecond: messages.length / seconds,
       told: messages.length,
