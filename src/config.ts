@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   INTAKE_MAX_QUEUE_DEPTH: positive(500_000),
   INTAKE_MAX_PUBLISHES_IN_FLIGHT: positive(10_000),
   INTAKE_MAX_EVENT_LOOP_DELAY_MS: positive(1_000),
+  // A delivery delay's fan-out slows to a slice a second while more than this waits for the actors.
+  DELAY_FANOUT_MAX_BACKLOG: positive(10_000),
   MESSAGE_MAX_BYTES: positive(65_536),
   QUEUE_DELIVERY_LIMIT: positive(20),
 

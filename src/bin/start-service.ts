@@ -135,11 +135,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
     if (roles.has('intake')) {
       const businessQueue = topology.actors.business!.work;
+      const notificationQueue = topology.actors.notification!.work;
       // Its own connection: a connection that publishes is blocked whole during a broker alarm, and
       // the depths must stay current exactly then.
       const monitorConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-monitor`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
       shutdown.add('monitor connection', () => monitorConnection.close());
-      const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [businessQueue, topology.actors.notification!.work, topology.deadLetters], logger, metrics });
+      const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [businessQueue, notificationQueue, topology.deadLetters], logger, metrics });
       depths.start();
       shutdown.add('queue depth sampler', () => depths.stop());
       const admit = createIntakeGuard({
@@ -153,7 +154,22 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       });
       const auth = createSellerAuth({ mode: config.SELLER_AUTH, keys: createSellerKeys({ db, cacheTtlMs: config.SELLER_KEY_CACHE_TTL_MS }) });
       routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth }));
-      const fanout = createDelayFanout({ db, delays, publisher, businessQueue: topology.actors.business!.work, logger });
+      const fanout = createDelayFanout({
+        db,
+        delays,
+        publisher,
+        businessQueue,
+        logger,
+        // Both queues: the business step is quick, so a delay's backlog builds up in the notification queue.
+        backlog: {
+          depth: () => {
+            const business = depths.depth(businessQueue);
+            const notification = depths.depth(notificationQueue);
+            return business === undefined || notification === undefined ? undefined : business + notification;
+          },
+          max: config.DELAY_FANOUT_MAX_BACKLOG,
+        },
+      });
       fanout.start();
       shutdown.add('delivery-delay fan-out', () => fanout.stop());
       routes.push(delayRoutes({ db, delays, fanout, admit, auth }));

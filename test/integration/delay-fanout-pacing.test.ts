@@ -1,0 +1,99 @@
+// A delay's fan-out against the real broker and database, with the queue depth it paces itself by
+// set by the test: while more waits for the actors than it allows, it publishes a slice a second
+// instead of all at once; once the queues have room, the rest goes out at full speed, each order
+// once. The depth is the one input the service samples from RabbitMQ once a second; setting it here
+// is what lets a test hold it above the limit for as long as it needs.
+import amqp from 'amqplib';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDelayFanout, type DelayFanout } from '../../src/delivery-delays/delay-fanout.js';
+import { createDelayRepository } from '../../src/delivery-delays/delay-repository.js';
+import { createAmqpConnection, type AmqpConnection } from '../../src/platform/amqp/connection.js';
+import { createPublisher, type Publisher } from '../../src/platform/amqp/publisher.js';
+import { declareTopology, describeTopology, type Topology } from '../../src/platform/amqp/topology.js';
+import { migrateToLatest } from '../../src/platform/migrate.js';
+import { storeOrders } from '../support/stored-orders.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
+import { waitFor } from '../support/wait-for.js';
+
+const ORDERS = 300;
+const SLICE = 50;
+const MAX_BACKLOG = 100;
+const DUE = '2026-12-01';
+
+let ctx: TestContext;
+let topology: Topology;
+let connection: AmqpConnection;
+let publisher: Publisher;
+let fanout: DelayFanout | undefined;
+const delays = createDelayRepository();
+
+beforeAll(async () => {
+  ctx = await createTestContext('delay-fanout-pacing');
+  const { config, logger } = ctx;
+  await migrateToLatest(ctx.db, config.DATABASE_SCHEMA);
+  topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
+  connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'test-fanout', heartbeatS: 5, logger });
+  const ch = await connection.model.createChannel();
+  await declareTopology(ch, topology);
+  await ch.close();
+  publisher = createPublisher({ connection, exchange: topology.exchange, confirmTimeoutMs: 5_000, logger });
+  await publisher.ready();
+});
+
+afterAll(async () => {
+  await fanout?.stop();
+  await publisher?.close();
+  await connection?.close();
+  await ctx?.cleanup();
+});
+
+async function businessQueueDepth(): Promise<number> {
+  const conn = await amqp.connect(ctx.config.AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    const { messageCount } = await ch.checkQueue(topology.actors.business!.work);
+    await ch.close();
+    return messageCount;
+  } finally {
+    await conn.close();
+  }
+}
+
+it('slows to a slice a second while the queues hold more than the backlog allows, never stops, and sends the rest at once when there is room', async () => {
+  const sellerId = `farm-${ctx.id}`;
+  await storeOrders(ctx.db, { idPrefix: `${ctx.id}-o`, count: ORDERS, overrides: { sellerId, requestedDeliveryDate: DUE } });
+  const delayId = `dly_${ctx.id.replace(/-/g, '_')}`;
+  expect(await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: '2026-12-03', reason: 'heavy rain' })).toEqual({ created: true, total: ORDERS });
+  const published = async () =>
+    (await ctx.db.selectFrom('delivery_delay_orders').select(sql<number>`count(published_at)::int`.as('n')).where('delay_id', '=', delayId).executeTakeFirstOrThrow()).n;
+
+  let queued: number | undefined = 10 * MAX_BACKLOG;
+  fanout = createDelayFanout({
+    db: ctx.db,
+    delays,
+    publisher,
+    businessQueue: topology.actors.business!.work,
+    logger: ctx.logger,
+    sliceSize: SLICE,
+    backlog: { depth: () => queued, max: MAX_BACKLOG },
+  });
+  const running = fanout.run(delayId);
+
+  // Over the limit for 2.5 s (a rate needs a window, so this one waits a fixed time): one slice a
+  // second, the first after a second's wait, not all six at once.
+  await new Promise((r) => setTimeout(r, 2_500));
+  const whilePaced = await published();
+  expect(whilePaced).toBeGreaterThanOrEqual(SLICE);
+  expect(whilePaced).toBeLessThanOrEqual(3 * SLICE);
+
+  // Room again (a depth not known yet counts as room): the rest at full speed, every order once.
+  queued = undefined;
+  const started = Date.now();
+  await running;
+  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(await published()).toBe(ORDERS);
+  const delay = await ctx.db.selectFrom('delivery_delays').select('published_at').where('delay_id', '=', delayId).executeTakeFirstOrThrow();
+  expect(delay.published_at).toBeInstanceOf(Date);
+  await waitFor(async () => ((await businessQueueDepth()) === ORDERS ? true : undefined), { what: `${ORDERS} delay messages in the business queue`, timeoutMs: 5_000 });
+});
