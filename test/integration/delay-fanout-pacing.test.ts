@@ -60,15 +60,17 @@ async function businessQueueDepth(): Promise<number> {
   }
 }
 
-it('slows to a slice a second while the queues hold more than the backlog allows, never stops, and sends the rest at once when there is room', async () => {
-  const sellerId = `farm-${ctx.id}`;
-  await storeOrders(ctx.db, { idPrefix: `${ctx.id}-o`, count: ORDERS, overrides: { sellerId, requestedDeliveryDate: DUE } });
-  const delayId = `dly_${ctx.id.replace(/-/g, '_')}`;
+async function storeDelay(label: string): Promise<{ delayId: string; published: () => Promise<number> }> {
+  const sellerId = `farm-${label}-${ctx.id}`;
+  await storeOrders(ctx.db, { idPrefix: `${ctx.id}-${label}-o`, count: ORDERS, overrides: { sellerId, requestedDeliveryDate: DUE } });
+  const delayId = `dly_${label}_${ctx.id.replace(/-/g, '_')}`;
   expect(await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: '2026-12-03', reason: 'heavy rain' })).toEqual({ created: true, total: ORDERS });
   const published = async () =>
     (await ctx.db.selectFrom('delivery_delay_orders').select(sql<number>`count(published_at)::int`.as('n')).where('delay_id', '=', delayId).executeTakeFirstOrThrow()).n;
+  return { delayId, published };
+}
 
-  let queued: number | undefined = 10 * MAX_BACKLOG;
+function startFanout(depth: () => number | undefined): DelayFanout {
   fanout = createDelayFanout({
     db: ctx.db,
     delays,
@@ -76,9 +78,21 @@ it('slows to a slice a second while the queues hold more than the backlog allows
     businessQueue: topology.actors.business!.work,
     logger: ctx.logger,
     sliceSize: SLICE,
-    backlog: { depth: () => queued, max: MAX_BACKLOG },
+    backlog: { depth, max: MAX_BACKLOG },
   });
-  const running = fanout.run(delayId);
+  return fanout;
+}
+
+async function expectFannedOut(delayId: string, published: () => Promise<number>): Promise<void> {
+  expect(await published()).toBe(ORDERS);
+  const delay = await ctx.db.selectFrom('delivery_delays').select('published_at').where('delay_id', '=', delayId).executeTakeFirstOrThrow();
+  expect(delay.published_at).toBeInstanceOf(Date);
+}
+
+it('slows to a slice a second while the queues hold more than the backlog allows, never stops, and sends the rest at once when there is room', async () => {
+  const { delayId, published } = await storeDelay('paced');
+  let queued = 10 * MAX_BACKLOG;
+  const running = startFanout(() => queued).run(delayId);
 
   // Over the limit for 2.5 s (a rate needs a window, so this one waits a fixed time): one slice a
   // second, the first after a second's wait, not all six at once.
@@ -87,13 +101,24 @@ it('slows to a slice a second while the queues hold more than the backlog allows
   expect(whilePaced).toBeGreaterThanOrEqual(SLICE);
   expect(whilePaced).toBeLessThanOrEqual(3 * SLICE);
 
-  // Room again (a depth not known yet counts as room): the rest at full speed, every order once.
-  queued = undefined;
+  // The actors caught up: the rest goes out without pausing. Paced, the slices left would take at
+  // least a second each; the bound allows a slow machine everything short of that.
+  queued = MAX_BACKLOG - 1;
+  const slicesLeft = (ORDERS - whilePaced) / SLICE;
   const started = Date.now();
   await running;
-  expect(Date.now() - started).toBeLessThan(2_000);
-  expect(await published()).toBe(ORDERS);
-  const delay = await ctx.db.selectFrom('delivery_delays').select('published_at').where('delay_id', '=', delayId).executeTakeFirstOrThrow();
-  expect(delay.published_at).toBeInstanceOf(Date);
+  expect(Date.now() - started).toBeLessThan(slicesLeft * 1_000);
+  await expectFannedOut(delayId, published);
   await waitFor(async () => ((await businessQueueDepth()) === ORDERS ? true : undefined), { what: `${ORDERS} delay messages in the business queue`, timeoutMs: 5_000 });
+  await fanout!.stop();
+  fanout = undefined;
+});
+
+it('does not pace on a depth it does not know (never sampled, or not lately): the delay goes out at full speed', async () => {
+  const { delayId, published } = await storeDelay('unknown');
+  const started = Date.now();
+  await startFanout(() => undefined).run(delayId);
+  // Paced, six slices would take six seconds.
+  expect(Date.now() - started).toBeLessThan((ORDERS / SLICE) * 1_000);
+  await expectFannedOut(delayId, published);
 });

@@ -1,5 +1,8 @@
 // Samples queue depths once a second on its own channel, so intake can refuse work when the
 // business queue is already deep, and /metrics can show depths, without a broker call per request.
+// A depth not sampled for three intervals is reported as unknown, not as its last value: a sampler
+// cut off from the broker must not keep intake refusing orders, or a delay's fan-out slowed, on a
+// depth that has long since drained.
 import type { Channel } from 'amqplib';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -14,7 +17,10 @@ export function createQueueDepthSampler(deps: {
   logger: Logger;
   metrics?: Pick<Metrics, 'queueDepth'>;
 }) {
-  const depths = new Map<string, number>();
+  const intervalMs = deps.intervalMs ?? 1_000;
+  const staleAfterMs = 3 * intervalMs;
+  // Monotonic sampling times: a wall-clock step must not make every depth stale, or fresh again.
+  const depths = new Map<string, { count: number; at: number }>();
   let channel: Channel | null = null;
   let timer: NodeJS.Timeout | undefined;
   let sampling = false;
@@ -33,7 +39,7 @@ export function createQueueDepthSampler(deps: {
       }
       for (const queue of deps.queues) {
         const { messageCount } = await channel.checkQueue(queue);
-        depths.set(queue, messageCount);
+        depths.set(queue, { count: messageCount, at: performance.now() });
         deps.metrics?.queueDepth.set({ queue }, messageCount);
       }
     } catch (err) {
@@ -45,10 +51,14 @@ export function createQueueDepthSampler(deps: {
   }
 
   return {
-    depth: (queue: string): number | undefined => depths.get(queue),
+    /** Messages ready in `queue`, or undefined when it has not been sampled in the last three intervals. */
+    depth(queue: string): number | undefined {
+      const sampled = depths.get(queue);
+      return sampled && performance.now() - sampled.at <= staleAfterMs ? sampled.count : undefined;
+    },
     start(): void {
       deps.connection.onConnect(() => void sample());
-      timer = setInterval(() => void sample(), deps.intervalMs ?? 1_000);
+      timer = setInterval(() => void sample(), intervalMs);
       timer.unref();
     },
     async stop(): Promise<void> {
