@@ -163,7 +163,8 @@ export function startActor<T>(
   }
 
   function decode(delivery: Delivery): Decoded<T> {
-    return { delivery, ...decodeMessage(delivery.msg, actor, options, logger) };
+    const decoded = decodeMessage(delivery.msg, actor, options, logger);
+    return 'incoming' in decoded ? { delivery, incoming: decoded.incoming } : { delivery, error: decoded.error, raw: decoded.raw };
   }
 
   /**

@@ -16,57 +16,78 @@ export function messageIdOf(msg: Pick<ConsumeMessage, 'content' | 'properties'>)
   return (msg.properties.messageId as string | undefined) ?? createHash('sha256').update(msg.content).digest('hex');
 }
 
+// A class, not an object literal with a getter: every message makes one, and literals with
+// accessors are several times slower to create (measured: 0.4-0.7 µs against a few ns).
+class DecodedIncoming<T> implements Incoming<T> {
+  #log: Logger | undefined;
+  constructor(
+    readonly body: T,
+    readonly messageId: string,
+    readonly attempt: number,
+    readonly redelivered: boolean,
+    readonly headers: Readonly<Record<string, unknown>>,
+    readonly traceId: string,
+    readonly traceparent: string,
+    private readonly orderId: string | undefined,
+    private readonly parentLogger: Logger,
+  ) {}
+
+  // Child loggers cost an allocation; most messages never log, so build it on first use.
+  get logger(): Logger {
+    this.#log ??= this.parentLogger.child({ messageId: this.messageId, orderId: this.orderId, traceId: this.traceId });
+    return this.#log;
+  }
+}
+
+function failed(raw: unknown, code: string, message: string): DecodedMessage<never> {
+  return { raw, error: new PermanentError(code, message) };
+}
+
 export function decodeMessage<T>(
   msg: ConsumeMessage,
   actor: Pick<ActorDefinition<T>, 'versions' | 'schema' | 'orderIdOf'>,
   limits: { maxMessageBytes: number; maxAttempts: number },
   logger: Logger,
 ): DecodedMessage<T> {
-  let raw: unknown;
-  const fail = (code: string, message: string) => ({ raw, error: new PermanentError(code, message) });
   if (msg.content.length > limits.maxMessageBytes) {
-    return fail('too_large', `Message of ${msg.content.length} bytes exceeds the ${limits.maxMessageBytes}-byte limit`);
+    return failed(undefined, 'too_large', `Message of ${msg.content.length} bytes exceeds the ${limits.maxMessageBytes}-byte limit`);
   }
   const { contentType, contentEncoding } = msg.properties as { contentType?: string; contentEncoding?: string };
   if (contentType !== 'application/json' || contentEncoding) {
-    return fail('invalid_content_type', `Expected content-type application/json without encoding, got ${contentType ?? 'none'}${contentEncoding ? ` (${contentEncoding})` : ''}`);
+    return failed(undefined, 'invalid_content_type', `Expected content-type application/json without encoding, got ${contentType ?? 'none'}${contentEncoding ? ` (${contentEncoding})` : ''}`);
   }
+  let raw: unknown;
   try {
     raw = JSON.parse(msg.content.toString('utf8'));
   } catch {
-    return fail('invalid_json', 'Message body is not valid JSON');
+    return failed(undefined, 'invalid_json', 'Message body is not valid JSON');
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return fail('invalid_message', 'Message body is not a JSON object');
+    return failed(raw, 'invalid_message', 'Message body is not a JSON object');
   }
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && !actor.versions.includes(version)) {
-    return fail('unsupported_version', `Contract version ${version} is not one this actor understands (${actor.versions.join(', ')}); deploy a consumer that does, then replay`);
+    return failed(raw, 'unsupported_version', `Contract version ${version} is not one this actor understands (${actor.versions.join(', ')}); deploy a consumer that does, then replay`);
   }
   const parsed = actor.schema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    return fail('invalid_message', `Message fails its contract: ${issues.join('; ')}`);
+    return failed(raw, 'invalid_message', `Message fails its contract: ${issues.join('; ')}`);
   }
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const trace = continueTrace(headers[HEADERS.traceparent]);
   const messageId = messageIdOf(msg);
-  const orderId = actor.orderIdOf(raw);
-  let log: Logger | undefined;
   return {
-    incoming: {
-      body: parsed.data,
+    incoming: new DecodedIncoming(
+      parsed.data,
       messageId,
-      attempt: readAttempt(headers, limits.maxAttempts),
-      redelivered: msg.fields.redelivered,
+      readAttempt(headers, limits.maxAttempts),
+      msg.fields.redelivered,
       headers,
-      traceId: trace.traceId,
-      traceparent: trace.traceparent,
-      // Child loggers cost an allocation; most messages never log, so build it on first use.
-      get logger() {
-        log ??= logger.child({ messageId, orderId, traceId: trace.traceId });
-        return log;
-      },
-    },
+      trace.traceId,
+      trace.traceparent,
+      actor.orderIdOf(raw),
+      logger,
+    ),
   };
 }
