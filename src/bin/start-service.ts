@@ -35,6 +35,7 @@ import { createShutdown, type Shutdown } from '../platform/shutdown.js';
 import { buildMessagingSandbox } from '../sandbox/messaging-sandbox.js';
 import { createSwitchAdmin } from '../switches/switch-admin.js';
 import { recordObservedSwitchChanges } from '../switches/switch-change-recorder.js';
+import { rememberSwitchesFromAudit } from '../switches/remembered-switches.js';
 import { exportSwitchMetrics } from '../switches/switch-metrics.js';
 import { createSwitchChangeRepository } from '../switches/switch-change-repository.js';
 import { switchRoutes } from '../switches/switch-routes.js';
@@ -130,7 +131,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       stopSwitchMetrics();
       return switches.close();
     });
-    await switches.start();
+    const { synced } = await switches.start();
+    await rememberSwitchesFromAudit({ db, switches, changes: switchChanges, logger, synced });
     routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), adminToken: config.ADMIN_TOKEN }));
 
     if (roles.has('intake')) {

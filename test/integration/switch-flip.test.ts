@@ -1,6 +1,7 @@
 // An operator flips order-rules-v2 with ZooKeeper's own zkCli.sh while orders flow: the running
 // service follows within a second, orders after the flip take the new rule by their sticky bucket,
-// the journal says which path each took, and a bad value typed into ZooKeeper changes nothing.
+// the journal says which path each took, and a bad value typed into ZooKeeper changes nothing, not
+// even for a process that starts while it is there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/platform/switches/bucketing.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
@@ -107,6 +108,18 @@ describe('order-rules-v2 flipped with zkCli.sh', () => {
     await submitAll(service.baseUrl, orders);
     const priced = await pricing(orders.map((o) => o.orderId));
     for (const order of orders) expect(priced.get(order.orderId)?.ruleVersion).toBe(bucketOf(SWITCH, order.orderId) < 25 ? 2 : 1);
+
+    // A process that starts while the node still holds the bad value serves the last good one the
+    // audit recorded (25), not the code default (0), and shows the value it refused.
+    const late = await startTestService(ctx, sandbox, { ROLE: 'intake' });
+    try {
+      expect(await adminRequest(late.baseUrl, 'GET', `/admin/switches/${SWITCH}`)).toMatchObject({
+        status: 200,
+        body: { value: 25, source: 'remembered', rejected: { raw: '150' } },
+      });
+    } finally {
+      await late.stop();
+    }
 
     // A good value afterwards is taken again and clears the warning.
     await zkCliSet(ctx.config.ZK_CONNECT, path, '0');

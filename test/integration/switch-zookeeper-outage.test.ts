@@ -1,6 +1,7 @@
 // ZooKeeper stops while orders flow (a private server of this test: the shared one on 2181 is never
 // touched): the service keeps pricing with the last values it had, a process started during the
-// outage comes up on the code defaults and says so, and once ZooKeeper is back, for longer than a
+// outage comes up on the last values in the switch audit (not the code defaults) and says so, and
+// once ZooKeeper is back, for longer than a
 // session lasts, both pick up its values and any flip made after it, without a restart. Then the
 // network fails instead of the server: cut long enough for the session to expire, and blackholed
 // (the connection stays open, nothing arrives), which the client library alone never notices.
@@ -60,14 +61,16 @@ describe('ZooKeeper stopped while orders flow', () => {
     const refused = await adminRequest(service.baseUrl, 'PUT', `/admin/switches/${SWITCH}`, { value: 50 });
     expect(refused).toMatchObject({ status: 503, body: { error: 'switches_unavailable' } });
 
-    // A process that starts now comes up on the code defaults, and says so.
+    // A process that starts now cannot read ZooKeeper: it serves the last value the audit recorded
+    // (100, seen by the running service), not the code default (0), and says so.
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     const late = await startService(ctx.configWith({ ROLE: 'intake', NOTIFY_API_URL: sandbox.url }), logger);
     const lateUrl = `http://127.0.0.1:${late.port}`;
     try {
-      expect(await adminRequest(lateUrl, 'GET', `/admin/switches/${SWITCH}`)).toMatchObject({ status: 200, body: { value: 0, source: 'default', stale: true } });
-      expect(lines.some((l) => l.includes('ZooKeeper did not answer at start; serving the code defaults'))).toBe(true);
+      expect(await adminRequest(lateUrl, 'GET', `/admin/switches/${SWITCH}`)).toMatchObject({ status: 200, body: { value: 100, source: 'remembered', stale: true } });
+      expect(await adminRequest(lateUrl, 'GET', '/admin/switches/business-actor-paused')).toMatchObject({ status: 200, body: { value: 'off', source: 'remembered' } });
+      expect(lines.some((l) => l.includes('serving the last switch values recorded in the audit'))).toBe(true);
 
       // Outlast the session, so that the old sessions are gone when ZooKeeper comes back.
       const outage = SESSION_MS * 2 - (Date.now() - stoppedAt);
@@ -75,8 +78,9 @@ describe('ZooKeeper stopped while orders flow', () => {
       await zk.start();
       const restartedAt = Date.now();
 
-      // The late process learns the value it never had; the flip after the restart reaches both.
-      await waitFor(async () => (await switchValue(lateUrl, SWITCH)) === 100, { timeoutMs: 20_000, what: 'the late process to read 100' });
+      // The late process reads ZooKeeper itself; the flip after the restart reaches both.
+      await waitFor(async () => (await adminRequest(lateUrl, 'GET', `/admin/switches/${SWITCH}`)).body?.source === 'store', { timeoutMs: 20_000, what: 'the late process to read ZooKeeper' });
+      expect(await switchValue(lateUrl, SWITCH)).toBe(100);
       await zkCliSet(zk.connect, path, '0');
       await waitFor(async () => (await switchValue(service.baseUrl, SWITCH)) === 0, { timeoutMs: 20_000, what: 'the service to see the flip to 0' });
       await waitFor(async () => (await switchValue(lateUrl, SWITCH)) === 0, { timeoutMs: 20_000, what: 'the late process to see the flip to 0' });

@@ -90,3 +90,36 @@ describe('switches over a store', () => {
     expect(() => switches.pauseControl('order-rules-v2')).toThrow(UnknownSwitchError);
   });
 });
+
+describe('remembered values (ZooKeeper away at start)', () => {
+  it('serve instead of the code defaults, move pause controls, and give way to whatever the store reads', async () => {
+    const store = createMemorySwitchStore();
+    const switches = createSwitches({ store, registry: createSwitchRegistry(), logger });
+    const pause = switches.pauseControl('business-actor-paused');
+    let pauseChanges = 0;
+    pause.onChange(() => pauseChanges++);
+    expect(pause.isPaused()).toBe(false);
+
+    const at = new Date('2026-12-01T08:00:00Z');
+    const taken = switches.remember([
+      { name: 'business-actor-paused', value: 'on', at },
+      { name: 'order-rules-v2', value: 25, at },
+      // Not declared, or not of the switch's kind: skipped.
+      { name: 'no-such-switch', value: 'on', at },
+      { name: 'notification-actor-paused', value: 40, at },
+    ]);
+    expect(taken.map((r) => r.name)).toEqual(['business-actor-paused', 'order-rules-v2']);
+    expect(pause.isPaused()).toBe(true);
+    expect(pauseChanges).toBe(1);
+    expect(switches.get('order-rules-v2')).toMatchObject({ value: 25, source: 'remembered', modifiedAt: at.toISOString() });
+    expect(switches.get('notification-actor-paused')).toMatchObject({ value: 'off', source: 'default' });
+
+    // The store answers: its values win, and a switch it already holds is not overridden later.
+    await store.write('business-actor-paused', 'off');
+    expect(pause.isPaused()).toBe(false);
+    expect(pauseChanges).toBe(2);
+    expect(switches.get('business-actor-paused')).toMatchObject({ value: 'off', source: 'store' });
+    expect(switches.remember([{ name: 'business-actor-paused', value: 'on', at }])).toEqual([]);
+    expect(pause.isPaused()).toBe(false);
+  });
+});

@@ -1,6 +1,8 @@
 // The switches a process uses: decisions for code paths (SwitchReader), pause controls for actors,
 // and the operations the CLI and the admin routes offer, over any SwitchStore. The value of a
-// switch is the store's last good value, or the registry's default while the store has none.
+// switch is the store's last good value; while the store has none, a remembered value (what the
+// process was told was last seen, e.g. from the audit when ZooKeeper is away at start); else the
+// registry's default.
 import type { Logger } from '../logger.js';
 import type { PauseControl } from '../amqp/actor-runtime.js';
 import { takesNewPath } from './bucketing.js';
@@ -15,8 +17,8 @@ export type SwitchView = {
   value: SwitchValue;
   default: SwitchValue;
   description: string | undefined;
-  /** Where the value comes from: read from ZooKeeper, or the code default (never read). */
-  source: 'store' | 'default';
+  /** Where the value comes from: read from ZooKeeper, remembered (not read yet), or the code default. */
+  source: 'store' | 'remembered' | 'default';
   /** Declared by this code (false: found in ZooKeeper only). */
   known: boolean;
   version: number | undefined;
@@ -24,6 +26,9 @@ export type SwitchView = {
   /** The last value refused since the last good one: still in ZooKeeper, not in effect. */
   rejected: RejectedValue | undefined;
 };
+
+/** A value last seen elsewhere (not read from the store by this process), and when it was set. */
+export type RememberedSwitch = { name: string; value: SwitchValue; at: Date };
 
 export type SwitchChange = { name: string; previous: string | undefined; value: SwitchValue; version: number; mzxid: string; modifiedAt: Date };
 
@@ -35,13 +40,15 @@ export function createSwitches(deps: { store: SwitchStore; registry?: SwitchRegi
   const logger = deps.logger.child({ module: 'switches' });
   const listeners = new Map<string, Array<() => void>>();
   const effective = new Map<string, SwitchValue | undefined>();
+  const remembered = new Map<string, RememberedSwitch>();
   const warnedUnknown = new Set<string>();
 
   function valueOf(name: string): SwitchValue | undefined {
-    return store.get(name)?.value ?? registry.get(name)?.default;
+    return store.get(name)?.value ?? remembered.get(name)?.value ?? registry.get(name)?.default;
   }
 
-  store.onObserve(({ name }) => {
+  /** Tells the listeners of `name` when what it decides changed. */
+  function refresh(name: string): void {
     const before = effective.has(name) ? effective.get(name) : registry.get(name)?.default;
     const after = valueOf(name);
     effective.set(name, after);
@@ -53,12 +60,15 @@ export function createSwitches(deps: { store: SwitchStore; registry?: SwitchRegi
         logger.error({ err, name }, 'a switch change listener failed');
       }
     }
-  });
+  }
+
+  store.onObserve(({ name }) => refresh(name));
 
   function view(name: string): SwitchView | undefined {
     const def = registry.get(name);
     const stored = store.get(name);
-    const value = stored?.value ?? def?.default;
+    const recalled = stored ? undefined : remembered.get(name);
+    const value = stored?.value ?? recalled?.value ?? def?.default;
     if (value === undefined) return undefined;
     return {
       name,
@@ -66,10 +76,10 @@ export function createSwitches(deps: { store: SwitchStore; registry?: SwitchRegi
       value,
       default: def?.default ?? value,
       description: def?.description,
-      source: stored ? 'store' : 'default',
+      source: stored ? 'store' : recalled ? 'remembered' : 'default',
       known: def !== undefined,
       version: stored?.version,
-      modifiedAt: stored?.modifiedAt.toISOString(),
+      modifiedAt: (stored?.modifiedAt ?? recalled?.at)?.toISOString(),
       rejected: store.rejected(name),
     };
   }
@@ -115,6 +125,22 @@ export function createSwitches(deps: { store: SwitchStore; registry?: SwitchRegi
       if (!parsed.ok) throw new InvalidSwitchValueError(name, parsed.reason);
       const { previousRaw, current } = await store.write(name, parsed.value);
       return { name, previous: previousRaw, value: current.value, version: current.version, mzxid: current.mzxid, modifiedAt: current.modifiedAt };
+    },
+    /**
+     * Values last seen elsewhere, for switches the store has not read yet: they serve instead of the
+     * code defaults until the store answers, and whatever it reads then wins. Values that do not
+     * fit their switch's kind are skipped. Returns the values taken.
+     */
+    remember(values: readonly RememberedSwitch[]): RememberedSwitch[] {
+      const taken: RememberedSwitch[] = [];
+      for (const r of values) {
+        const kind = registry.get(r.name)?.kind;
+        if (store.get(r.name) || !kind || kindOf(r.value) !== kind) continue;
+        remembered.set(r.name, r);
+        taken.push(r);
+        refresh(r.name);
+      }
+      return taken;
     },
     /** Every value read from the store, for the audit of changes made directly in ZooKeeper. */
     onObserve(listener: (observation: SwitchObservation) => void): void {

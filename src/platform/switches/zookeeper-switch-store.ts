@@ -263,7 +263,7 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
       if (!synced) {
         logger.warn(
           { waitedMs: options.startTimeoutMs, defaults: Object.fromEntries([...registry.values()].map((d) => [d.name, d.default])) },
-          'ZooKeeper did not answer at start; serving the code defaults and reconnecting in the background',
+          'ZooKeeper did not answer at start; reconnecting in the background (until then, values not read from it serve)',
         );
       }
       return { synced };
