@@ -1,7 +1,7 @@
 // All SQL about the switch audit. A change is keyed by its ZooKeeper transaction (mzxid): the
 // processes that observe a direct ZooKeeper write race to record it and one row results, and an
 // attributed change (CLI, REST) takes over the row an observer may have written first.
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database } from '../platform/database-schema.js';
 import type { SwitchChangeSource } from './switch-table.js';
 
@@ -83,7 +83,11 @@ export function createSwitchChangeRepository() {
       return rows.map(toEntry);
     },
 
-    /** The latest change of each switch. */
+    /**
+     * The latest change of each switch. Changes made within one millisecond (or recorded in a
+     * different order than made) are told apart by their ZooKeeper transaction id, which grows with
+     * every change; the time comes first because a rebuilt ZooKeeper starts its ids again.
+     */
     async latest(q: Q): Promise<Map<string, SwitchChangeEntry>> {
       const rows = await q
         .selectFrom('switch_changes')
@@ -91,6 +95,7 @@ export function createSwitchChangeRepository() {
         .distinctOn('switch_name')
         .orderBy('switch_name')
         .orderBy('at', 'desc')
+        .orderBy(sql`zk_mzxid::numeric desc nulls last`)
         .orderBy('id', 'desc')
         .execute();
       return new Map(rows.map((r) => [r.switch_name, toEntry(r)]));

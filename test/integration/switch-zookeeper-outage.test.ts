@@ -18,6 +18,7 @@ import { waitFor } from '../support/wait-for.js';
 import { startPrivateZooKeeper, zkCliSet, type PrivateZooKeeper } from '../support/zookeeper.js';
 
 const SWITCH = 'order-rules-v2';
+const PAUSE = 'notification-actor-paused';
 const SESSION_MS = 2_000;
 
 let zk: PrivateZooKeeper;
@@ -25,11 +26,13 @@ let ctx: TestContext;
 let sandbox: Sandbox;
 let service: TestService;
 let path: string;
+let pausePath: string;
 
 beforeAll(async () => {
   zk = await startPrivateZooKeeper();
   ctx = await createTestContext('switch-zk-outage', { ADMIN_TOKEN, ZK_CONNECT: zk.connect, ZK_SESSION_TIMEOUT_MS: String(SESSION_MS), ZK_START_TIMEOUT_MS: '2000' });
   path = `${ctx.config.ZK_ROOT}/switches/${SWITCH}`;
+  pausePath = `${ctx.config.ZK_ROOT}/switches/${PAUSE}`;
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
 });
@@ -48,7 +51,14 @@ const ruleVersions = async (ids: string[]) =>
 describe('ZooKeeper stopped while orders flow', () => {
   it('serves the last values through the outage and picks up a flip made after it returns, without a restart', async () => {
     await zkCliSet(zk.connect, path, '100');
+    // Notifications held by their pause switch (the test looks at pricing only): a process started
+    // during the outage must keep them held.
+    await zkCliSet(zk.connect, pausePath, 'on');
     await waitFor(async () => (await switchValue(service.baseUrl, SWITCH)) === 100, { what: 'the service to see 100' });
+    await waitFor(async () => (await switchValue(service.baseUrl, PAUSE)) === 'on', { what: 'the service to see the pause' });
+    const audited = async (name: string, value: string) =>
+      (await ctx.db.selectFrom('switch_changes').select('id').where('switch_name', '=', name).where('new_value', '=', value).executeTakeFirst()) ? true : undefined;
+    await waitFor(async () => (await audited(SWITCH, '100')) && audited(PAUSE, 'on'), { what: 'the audit to record both values' });
 
     const flow = startOrderFlow(service.baseUrl, 50);
     await new Promise((r) => setTimeout(r, 500));
@@ -61,16 +71,22 @@ describe('ZooKeeper stopped while orders flow', () => {
     const refused = await adminRequest(service.baseUrl, 'PUT', `/admin/switches/${SWITCH}`, { value: 50 });
     expect(refused).toMatchObject({ status: 503, body: { error: 'switches_unavailable' } });
 
-    // A process that starts now cannot read ZooKeeper: it serves the last value the audit recorded
-    // (100, seen by the running service), not the code default (0), and says so.
+    // A process that starts now cannot read ZooKeeper: it serves the last values the audit recorded
+    // (100 and the pause, seen by the running service), not the code defaults (0 and off), says so,
+    // shows them in its metrics, and its notification actor stays paused.
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const late = await startService(ctx.configWith({ ROLE: 'intake', NOTIFY_API_URL: sandbox.url }), logger);
+    const late = await startService(ctx.configWith({ ROLE: 'all', NOTIFY_API_URL: sandbox.url }), logger);
     const lateUrl = `http://127.0.0.1:${late.port}`;
+    const lateActor = (name: string) => late.actors.find((a) => a.name === name)!;
     try {
       expect(await adminRequest(lateUrl, 'GET', `/admin/switches/${SWITCH}`)).toMatchObject({ status: 200, body: { value: 100, source: 'remembered', stale: true } });
-      expect(await adminRequest(lateUrl, 'GET', '/admin/switches/business-actor-paused')).toMatchObject({ status: 200, body: { value: 'off', source: 'remembered' } });
+      expect(await adminRequest(lateUrl, 'GET', `/admin/switches/${PAUSE}`)).toMatchObject({ status: 200, body: { value: 'on', source: 'remembered' } });
       expect(lines.some((l) => l.includes('serving the last switch values recorded in the audit'))).toBe(true);
+      expect(await metric(lateUrl, `order_actors_switch_value{name="${SWITCH}"}`)).toBe(100);
+      expect(await metric(lateUrl, `order_actors_switch_value{name="${PAUSE}"}`)).toBe(1);
+      await waitFor(() => lateActor('business').isConsuming(), { what: 'the late business actor to consume' });
+      expect(lateActor('notification').isConsuming()).toBe(false);
 
       // Outlast the session, so that the old sessions are gone when ZooKeeper comes back.
       const outage = SESSION_MS * 2 - (Date.now() - stoppedAt);
@@ -89,6 +105,11 @@ describe('ZooKeeper stopped while orders flow', () => {
       await waitFor(async () => (await metric(service.baseUrl, 'order_actors_switch_stale')) === 0, { what: 'the stale gauge to clear' });
       await new Promise((r) => setTimeout(r, 500));
       const accepted = await flow.stop();
+
+      // The pause switched off in ZooKeeper: the late process follows it, as it follows the flip.
+      expect(lateActor('notification').isConsuming()).toBe(false);
+      await zkCliSet(zk.connect, pausePath, 'off');
+      await waitFor(() => lateActor('notification').isConsuming(), { what: 'the late notification actor to resume' });
 
       // Every accepted order was priced; those accepted while ZooKeeper was down on the last value (v2).
       const versions = await waitFor(async () => {

@@ -32,7 +32,7 @@ export type ZookeeperSwitchStoreOptions = {
   /** digest `user:password`: sent on every session, and switch nodes are created writable only with it. */
   auth: string | undefined;
   sessionTimeoutMs: number;
-  /** How long start() waits for ZooKeeper before serving the code defaults. */
+  /** How long start() waits for ZooKeeper before resolving `synced: false` (and reconnecting in the background). */
   startTimeoutMs: number;
   registry: SwitchRegistry;
   logger: Logger;
@@ -262,7 +262,7 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
       clearTimeout(waited);
       if (!synced) {
         logger.warn(
-          { waitedMs: options.startTimeoutMs, defaults: Object.fromEntries([...registry.values()].map((d) => [d.name, d.default])) },
+          { waitedMs: options.startTimeoutMs },
           'ZooKeeper did not answer at start; reconnecting in the background (until then, values not read from it serve)',
         );
       }
