@@ -77,17 +77,27 @@ export function createDelayFanout(deps: {
    * order, so the half told last waited longest. Paced to the actors, the same delay finishes in
    * about the same time, and its first half is told one to three seconds sooner (50,000 buyers,
    * two cores). A depth not known (not sampled yet, or not lately) counts as room.
+   *
+   * Delays fanning out at once take turns: past the limit the process sends one slice a second in
+   * all, not one per delay, and each delay gets its turn in order.
    */
   async function roomInQueues(): Promise<boolean> {
+    if (!overBacklog()) return false;
+    const turn = pacedTurns.then(waitForRoom);
+    pacedTurns = turn;
+    await turn;
+    return true;
+  }
+  let pacedTurns: Promise<void> = Promise.resolve();
+
+  function overBacklog(): boolean {
     const { backlog } = deps;
-    if (!backlog) return false;
+    return !stopped && backlog !== undefined && (backlog.depth() ?? 0) > backlog.max;
+  }
+
+  async function waitForRoom(): Promise<void> {
     const until = Date.now() + MAX_PAUSE_MS;
-    let waited = false;
-    while (!stopped && Date.now() < until && (backlog.depth() ?? 0) > backlog.max) {
-      waited = true;
-      await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
-    }
-    return waited;
+    while (Date.now() < until && overBacklog()) await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
   }
 
   async function fanOut(delayId: string): Promise<void> {

@@ -122,3 +122,23 @@ it('does not pace on a depth it does not know (never sampled, or not lately): th
   expect(Date.now() - started).toBeLessThan((ORDERS / SLICE) * 1_000);
   await expectFannedOut(delayId, published);
 });
+
+it('paces delays fanning out at once together: one slice a second in all, each delay in turn', async () => {
+  const first = await storeDelay('first');
+  const second = await storeDelay('second');
+  let queued = 10 * MAX_BACKLOG;
+  const pacer = startFanout(() => queued);
+  const running = [pacer.run(first.delayId), pacer.run(second.delayId)];
+
+  // Paced each on its own, two delays would have sent six slices by now; together, about three.
+  await new Promise((r) => setTimeout(r, 3_500));
+  const [a, b] = [await first.published(), await second.published()];
+  expect(a).toBeGreaterThanOrEqual(SLICE);
+  expect(b).toBeGreaterThanOrEqual(SLICE);
+  expect(a + b).toBeLessThanOrEqual(4 * SLICE);
+
+  queued = MAX_BACKLOG - 1;
+  await Promise.all(running);
+  await expectFannedOut(first.delayId, first.published);
+  await expectFannedOut(second.delayId, second.published);
+});
