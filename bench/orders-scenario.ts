@@ -19,6 +19,8 @@ export type OrdersResult = {
   layout: Layout;
   sent: number;
   accepted: number;
+  /** Warm-up orders accepted before the measured run (verified with it, not measured). */
+  warmedUp: number;
   told: number;
   /** First request to the last buyer told at the sandbox. */
   seconds: number;
@@ -63,6 +65,14 @@ async function startLayout(config: BenchConfig, names: BenchNames, layout: Layou
   return { intakeUrl: `http://127.0.0.1:${intake.port}`, sandboxUrl };
 }
 
+/** Sends BENCH_WARMUP_ORDERS orders and waits until their buyers are told; returns the ids accepted. */
+async function warmUp(config: BenchConfig, db: ReturnType<typeof createDb>['db'], intakeUrl: string, runId: string, label: string): Promise<Set<string>> {
+  if (config.BENCH_WARMUP_ORDERS === 0) return new Set();
+  const { accepted } = await sendOrders({ url: intakeUrl, runId, count: config.BENCH_WARMUP_ORDERS, connections: config.BENCH_CONNECTIONS });
+  await waitForDeliveries(db, { kind: 'order-confirmed', expected: accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: `${label} warm-up` });
+  return new Set(accepted.keys());
+}
+
 export async function runOrdersScenario(config: BenchConfig, layout: Layout): Promise<OrdersResult> {
   const names = benchNames(layout === 'one-process' ? 'orders' : 'scale-out', config);
   const label = layout === 'one-process' ? 'scenario 2' : 'scenario 4';
@@ -73,17 +83,21 @@ export async function runOrdersScenario(config: BenchConfig, layout: Layout): Pr
   let cleanupProblems: string[] = [];
   try {
     const { intakeUrl, sandboxUrl } = await startLayout(config, names, layout, processes);
+    const warmedUp = await warmUp(config, db, intakeUrl, `${names.id}w`, label);
     const cpu = startCpuMeter([...sharedServiceTargets(), ...processes.map((p) => ({ name: p.name, pid: p.pid }))]);
     const { accepted, ...intake } = await sendOrders({ url: intakeUrl, runId: names.id, count: config.BENCH_ORDERS, connections: config.BENCH_CONNECTIONS });
-    await waitForDeliveries(db, { kind: 'order-confirmed', expected: accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label });
+    await waitForDeliveries(db, { kind: 'order-confirmed', expected: warmedUp.size + accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label });
     const cpuReport = cpu.stop();
     const rss = processes.map((p) => ({ name: p.name, role: p.role, peakRssMb: p.peakRssMb() }));
 
-    const messages = (await fetchSandboxMessages(sandboxUrl)).filter((m) => m.idempotencyKey.startsWith('order-confirmed:'));
+    // Verified together, warm-up included; measured on the run's own orders only.
+    const all = (await fetchSandboxMessages(sandboxUrl)).filter((m) => m.idempotencyKey.startsWith('order-confirmed:'));
     const verification = newVerification();
-    const stored = await checkOrdersStored(db, new Set(accepted.keys()), verification);
-    await checkBuyersTold(db, messages, { kind: 'order-confirmed', orderIds: stored, keyOf: (id) => idempotencyKey('order-confirmed', id) }, verification);
+    const stored = await checkOrdersStored(db, new Set([...warmedUp, ...accepted.keys()]), verification);
+    await checkBuyersTold(db, all, { kind: 'order-confirmed', orderIds: stored, keyOf: (id) => idempotencyKey('order-confirmed', id) }, verification);
     await checkQueues(config, names, verification);
+    const measuredKeys = new Set([...accepted.keys()].map((id) => idempotencyKey('order-confirmed', id)));
+    const messages = all.filter((m) => measuredKeys.has(m.idempotencyKey));
 
     const receivedAt = new Map(messages.map((m) => [m.idempotencyKey, Date.parse(m.receivedAt)]));
     const lastTold = [...receivedAt.values()].reduce((a, b) => Math.max(a, b), intake.startedAt);
@@ -96,6 +110,7 @@ export async function runOrdersScenario(config: BenchConfig, layout: Layout): Pr
       layout,
       sent: intake.requests + intake.errors,
       accepted: accepted.size,
+      warmedUp: warmedUp.size,
       told: messages.length,
       seconds,
       ordersPerSecond: messages.length / seconds,

@@ -17,6 +17,8 @@ import { checkQueues, newVerification, settle, type Verification } from './verif
 
 export type FloorResult = {
   accepted: number;
+  /** Warm-up orders accepted before the measured run (verified with it, not measured). */
+  warmedUp: number;
   told: number;
   seconds: number;
   ordersPerSecond: number;
@@ -64,34 +66,47 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
     const floor = await start('floor', 'pipeline-floor', { NOTIFY_API_URL: sandboxUrl });
     const floorUrl = `http://127.0.0.1:${floor.port}`;
 
+    const allTold = async (expected: number) => {
+      let told = 0;
+      let polling = true;
+      const done = (async () => {
+        while (polling && (told = await toldSoFar(floor)) < expected) await new Promise((r) => setTimeout(r, 20));
+      })();
+      try {
+        await untilDoneOrStalled(done, { progress: () => told, stallMs: config.BENCH_STALL_TIMEOUT_MS, what: `the pipeline floor (log: ${floor.logFile})` });
+      } finally {
+        polling = false;
+      }
+    };
+
+    // Warmed up like the service in scenario 2, so both are measured warm.
+    const warmup = config.BENCH_WARMUP_ORDERS > 0
+      ? await sendOrders({ url: floorUrl, runId: `${names.id}w`, count: config.BENCH_WARMUP_ORDERS, connections: config.BENCH_CONNECTIONS })
+      : undefined;
+    const warmedUp = [...(warmup?.accepted.keys() ?? [])];
+    await allTold(warmedUp.length);
     const cpu = startCpuMeter([...sharedServiceTargets(), ...processes.map((p) => ({ name: p.name, pid: p.pid }))]);
     const { accepted, ...intake } = await sendOrders({ url: floorUrl, runId: names.id, count: config.BENCH_ORDERS, connections: config.BENCH_CONNECTIONS });
-    let told = 0;
-    let polling = true;
-    const allTold = (async () => {
-      while (polling && (told = await toldSoFar(floor)) < accepted.size) await new Promise((r) => setTimeout(r, 20));
-    })();
-    try {
-      await untilDoneOrStalled(allTold, { progress: () => told, stallMs: config.BENCH_STALL_TIMEOUT_MS, what: `the pipeline floor (log: ${floor.logFile})` });
-    } finally {
-      polling = false;
-    }
+    await allTold(warmedUp.length + accepted.size);
     const cpuReport = cpu.stop();
 
-    // What the buyers got, from the sandbox: one message per accepted order, none twice.
+    // What the buyers got, from the sandbox: one message per accepted order (warm-up included), none twice.
     const verification = newVerification();
-    const messages = (await fetchSandboxMessages(sandboxUrl)).filter((m) => m.idempotencyKey.startsWith('order-confirmed:'));
-    const byKey = new Map(messages.map((m) => [m.idempotencyKey, m]));
-    const missing = [...accepted.keys()].filter((id) => !byKey.has(idempotencyKey('order-confirmed', id)));
+    const all = (await fetchSandboxMessages(sandboxUrl)).filter((m) => m.idempotencyKey.startsWith('order-confirmed:'));
+    const byKey = new Map(all.map((m) => [m.idempotencyKey, m]));
+    const missing = [...warmedUp, ...accepted.keys()].filter((id) => !byKey.has(idempotencyKey('order-confirmed', id)));
     if (missing.length) verification.problems.push(`${missing.length} accepted orders never reached the sandbox (e.g. ${missing.slice(0, 3).join(', ')})`);
-    const repeated = messages.filter((m) => m.requests > 1).length;
+    const repeated = all.filter((m) => m.requests > 1).length;
     if (repeated) verification.problems.push(`${repeated} messages reached the sandbox more than once`);
-    if (intake.non2xx + intake.errors > 0) verification.problems.push(`${intake.non2xx + intake.errors} requests were not accepted`);
+    const refused = intake.non2xx + intake.errors + (warmup ? warmup.non2xx + warmup.errors : 0);
+    if (refused > 0) verification.problems.push(`${refused} requests were not accepted`);
     await checkQueues(config, names, verification);
+    const measuredKeys = new Set([...accepted.keys()].map((id) => idempotencyKey('order-confirmed', id)));
+    const messages = all.filter((m) => measuredKeys.has(m.idempotencyKey));
 
     const lastTold = messages.reduce((a, m) => Math.max(a, Date.parse(m.receivedAt)), intake.startedAt);
     const seconds = (lastTold - intake.startedAt) / 1000;
-    result = { accepted: accepted.size, told: messages.length, seconds, ordersPerSecond: messages.length / seconds, intake, cpu: cpuReport, verification: settle(verification) };
+    result = { accepted: accepted.size, warmedUp: warmedUp.length, told: messages.length, seconds, ordersPerSecond: messages.length / seconds, intake, cpu: cpuReport, verification: settle(verification) };
   } finally {
     for (const p of processes.reverse()) await p.stop();
     cleanupProblems = await removeBenchResources(names, config);

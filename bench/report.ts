@@ -64,7 +64,7 @@ function ordersRows(n: string, label: string, r: OrdersResult, ceiling: number |
     { scenario: n, measure: 'peak RSS per process', value: r.processes.map((p) => `${p.name} ${p.peakRssMb ?? '?'} MB`).join(', '), ratio: '', target: `< ${RSS_LIMIT_MB} MB`, met: check(maxRss < RSS_LIMIT_MB) },
     { scenario: n, measure: 'CPU, % of one core', value: cpuText(r.cpu), ratio: '', target: '', met: '' },
     { scenario: n, measure: 'CPU per order', value: cpuPerUnitText(r.cpu, r.told, 'order'), ratio: '', target: '', met: '' },
-    { scenario: n, measure: 'verified', value: v.ok ? `${int(r.accepted)} accepted orders stored once, buyers told once` : v.problems.join('; '), ratio: '', target: 'all', met: check(v.ok) },
+    { scenario: n, measure: 'verified', value: v.ok ? `${int(r.accepted)} accepted orders${r.warmedUp ? ` (and ${int(r.warmedUp)} warm-up orders)` : ''} stored once, buyers told once` : v.problems.join('; '), ratio: '', target: 'all', met: check(v.ok) },
   ];
 }
 
@@ -119,7 +119,7 @@ export function buildRows(results: BenchResults): Row[] {
       { scenario: '6', measure: 'intake req/s, latency p50 / p99', value: `${int(f.intake.requestsPerSecond)} req/s, ${f.intake.latencyMs.p50} / ${f.intake.latencyMs.p99} ms`, ratio: '', target: '', met: '' },
       { scenario: '6', measure: 'CPU, % of one core', value: cpuText(f.cpu), ratio: '', target: '', met: '' },
       { scenario: '6', measure: 'CPU per order', value: cpuPerUnitText(f.cpu, f.told, 'order'), ratio: '', target: '', met: '' },
-      { scenario: '6', measure: 'verified', value: f.verification.ok ? `${int(f.accepted)} accepted orders reached the sandbox once` : f.verification.problems.join('; '), ratio: '', target: 'all', met: check(f.verification.ok) },
+      { scenario: '6', measure: 'verified', value: f.verification.ok ? `${int(f.accepted)} accepted orders${f.warmedUp ? ` (and ${int(f.warmedUp)} warm-up orders)` : ''} reached the sandbox once` : f.verification.problems.join('; '), ratio: '', target: 'all', met: check(f.verification.ok) },
     );
   }
   for (const [label, reason] of Object.entries(results.failures)) {

@@ -75,7 +75,7 @@ async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
       `scenarios ${config.BENCH_SCENARIOS.join(',')}`,
       ...(has(1, 5) ? [`${n(config.BENCH_MESSAGES)} relay messages (window ${n(config.BENCH_PUBLISH_WINDOW)})`] : []),
       ...(has(2, 3, 4, 6) ? [`${n(config.BENCH_ORDERS)} orders`, `service ${runner}`] : []),
-      ...(has(2, 4, 6) ? [`${config.BENCH_CONNECTIONS} HTTP connections`] : []),
+      ...(has(2, 4, 6) ? [`${config.BENCH_CONNECTIONS} HTTP connections`, config.BENCH_WARMUP_ORDERS > 0 ? `measured after ${n(config.BENCH_WARMUP_ORDERS)} warm-up orders` : 'measured cold (no warm-up)'] : []),
       ...settingsChanged(config).map((setting) => `service ${setting}`),
     ].join(' · '),
     environment: `${os.cpus().length} cores, load average ${load} at start (the machine is shared) · ${await versions(config)}`,
