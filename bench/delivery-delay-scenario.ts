@@ -23,6 +23,8 @@ export type DelayResult =
   | {
       available: true;
       orders: number;
+      /** Orders of a smaller delay told before the measured one (verified with it, not measured). */
+      warmedUp: number;
       /** How long POST /delivery-delays took to answer 202. */
       answerMs: number;
       /** From sending the POST to the last buyer told at the sandbox. */
@@ -64,6 +66,20 @@ async function postJson(url: string, body: unknown): Promise<{ status: number; b
   return { status: res.status, body: parsed };
 }
 
+/**
+ * A smaller delay (BENCH_WARMUP_ORDERS orders of another seller) told first, so that the measured
+ * one runs on warm processes, as in scenarios 2, 4 and 6.
+ */
+async function warmUp(config: BenchConfig, db: Db, baseUrl: string, runId: string): Promise<{ delayId: string | undefined; orderIds: Set<string>; told: number }> {
+  if (config.BENCH_WARMUP_ORDERS === 0) return { delayId: undefined, orderIds: new Set(), told: 0 };
+  const sellerId = `seller-${runId}`;
+  const orderIds = await seedOrders(db, runId, sellerId, config.BENCH_WARMUP_ORDERS);
+  const answer = await postJson(`${baseUrl}/delivery-delays`, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'warm-up' });
+  if (answer.status !== 202) throw new Error(`The warm-up delay was answered ${answer.status} ${JSON.stringify(answer.body)}; see the service log`);
+  const told = await waitForDeliveries(db, { kind: 'delivery-delayed', expected: orderIds.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3 warm-up' });
+  return { delayId: String(answer.body.delayId), orderIds, told };
+}
+
 export async function runDeliveryDelayScenario(config: BenchConfig): Promise<DelayResult> {
   const names = benchNames('delay', config);
   const logger = createLogger({ level: 'warn', name: 'bench' });
@@ -87,6 +103,8 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     const probe = await postJson(`${baseUrl}/delivery-delays`, {});
     if (probe.status === 404) return { available: false, reason: 'POST /delivery-delays answers 404' };
 
+    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+    const warmup = await warmUp(config, db, baseUrl, `${names.id}w`);
     const sellerId = `seller-${names.id}`;
     const count = config.BENCH_ORDERS;
     const orderIds = await seedOrders(db, names.id, sellerId, count);
@@ -100,13 +118,19 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     if (answer.status !== 202 || answer.body.orders !== count) {
       verification.problems.push(`POST /delivery-delays answered ${answer.status} ${JSON.stringify(answer.body)}; expected 202 with orders: ${count}`);
     } else {
-      await waitForDeliveries(db, { kind: 'delivery-delayed', expected: count, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3' });
+      await waitForDeliveries(db, { kind: 'delivery-delayed', expected: warmup.told + count, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3' });
     }
     const cpuReport = cpu.stop();
     const peakRssMb = service.peakRssMb();
 
-    const messages = (await fetchSandboxMessages(`http://127.0.0.1:${sandboxPort}`)).filter((m) => m.idempotencyKey.startsWith('delivery-delayed:'));
+    const all = (await fetchSandboxMessages(sandboxUrl)).filter((m) => m.idempotencyKey.startsWith('delivery-delayed:'));
+    const messages = all.filter((m) => m.idempotencyKey.endsWith(`:${delayId}`));
     await checkBuyersTold(db, messages, { kind: 'delivery-delayed', orderIds, keyOf: (id) => idempotencyKey('delivery-delayed', id, delayId) }, verification);
+    if (warmup.delayId) {
+      const warm = all.filter((m) => m.idempotencyKey.endsWith(`:${warmup.delayId}`));
+      await checkBuyersTold(db, warm, { kind: 'delivery-delayed', orderIds: warmup.orderIds, keyOf: (id) => idempotencyKey('delivery-delayed', id, warmup.delayId) }, verification);
+      if (warm.length + messages.length !== all.length) verification.problems.push(`${all.length - warm.length - messages.length} delay notices belong to neither the warm-up nor the measured delay`);
+    }
     const wrongDates = messages.filter((m) => m.params.previousDeliveryDate !== DUE || m.params.newDeliveryDate !== NEW_DATE);
     if (wrongDates.length > 0) verification.problems.push(`${wrongDates.length} delay notices do not say ${DUE} → ${NEW_DATE} (params previousDeliveryDate, newDeliveryDate)`);
     const moved = await db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('n')).where('seller_id', '=', sellerId).where('delivery_date', '=', NEW_DATE).executeTakeFirstOrThrow();
@@ -121,6 +145,7 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     result = {
       available: true,
       orders: count,
+      warmedUp: warmup.orderIds.size,
       answerMs,
       seconds,
       firstToldSeconds: after(toldAt[0]),
