@@ -90,20 +90,20 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
   let cleanupProblems: string[] = [];
   try {
     const sandboxPort = await freePort();
+    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
     // The messaging API is a third party: its stand-in runs in its own process, not counted as ours.
     sandbox = await startServiceProcess({ config, name: 'delay-sandbox', role: 'sandbox', env: { ...names.env, SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' } });
     service = await startServiceProcess({
       config,
       name: 'delay-all',
       role: 'all',
-      env: { ...names.env, NOTIFY_API_URL: `http://127.0.0.1:${sandboxPort}` },
+      env: { ...names.env, NOTIFY_API_URL: sandboxUrl },
     });
     const baseUrl = `http://127.0.0.1:${service.port}`;
     // An invalid body tells a missing route (404) from an existing one (400) without side effects.
     const probe = await postJson(`${baseUrl}/delivery-delays`, {});
     if (probe.status === 404) return { available: false, reason: 'POST /delivery-delays answers 404' };
 
-    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
     const warmup = await warmUp(config, db, baseUrl, `${names.id}w`);
     const sellerId = `seller-${names.id}`;
     const count = config.BENCH_ORDERS;

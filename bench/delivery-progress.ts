@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../src/platform/db.js';
 import type { SandboxMessage } from '../src/sandbox/messaging-sandbox.js';
+import { idempotencyKey } from '../src/notifications/notification-messages.js';
 
 /**
  * Resolves when `expected` deliveries of `kind` are recorded, or when the count has not moved for
@@ -41,4 +42,10 @@ export async function fetchSandboxMessages(sandboxUrl: string): Promise<SandboxM
   if (!res.ok) throw new Error(`The messaging sandbox answered ${res.status} to GET /messages`);
   const body = (await res.json()) as { messages: SandboxMessage[] };
   return body.messages;
+}
+
+/** The messages that confirmed these orders: a run's own, out of everything the sandbox received. */
+export function confirmationsOf(messages: readonly SandboxMessage[], orderIds: Iterable<string>): SandboxMessage[] {
+  const keys = new Set([...orderIds].map((id) => idempotencyKey('order-confirmed', id)));
+  return messages.filter((m) => keys.has(m.idempotencyKey));
 }

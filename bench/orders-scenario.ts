@@ -6,7 +6,7 @@ import { createDb } from '../src/platform/db.js';
 import { createLogger } from '../src/platform/logger.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources, type BenchNames } from './bench-isolation.js';
-import { fetchSandboxMessages, waitForDeliveries } from './delivery-progress.js';
+import { confirmationsOf, fetchSandboxMessages, waitForDeliveries } from './delivery-progress.js';
 import { sendOrders, type LoadResult } from './order-load.js';
 import { percentiles, type Percentiles } from './percentiles.js';
 import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
@@ -96,8 +96,7 @@ export async function runOrdersScenario(config: BenchConfig, layout: Layout): Pr
     const stored = await checkOrdersStored(db, new Set([...warmedUp, ...accepted.keys()]), verification);
     await checkBuyersTold(db, all, { kind: 'order-confirmed', orderIds: stored, keyOf: (id) => idempotencyKey('order-confirmed', id) }, verification);
     await checkQueues(config, names, verification);
-    const measuredKeys = new Set([...accepted.keys()].map((id) => idempotencyKey('order-confirmed', id)));
-    const messages = all.filter((m) => measuredKeys.has(m.idempotencyKey));
+    const messages = confirmationsOf(all, accepted.keys());
 
     const receivedAt = new Map(messages.map((m) => [m.idempotencyKey, Date.parse(m.receivedAt)]));
     const lastTold = [...receivedAt.values()].reduce((a, b) => Math.max(a, b), intake.startedAt);

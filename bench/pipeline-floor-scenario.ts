@@ -8,7 +8,7 @@ import { idempotencyKey } from '../src/notifications/notification-messages.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources } from './bench-isolation.js';
 import { connectRaw } from './broker-ceiling.js';
-import { fetchSandboxMessages } from './delivery-progress.js';
+import { confirmationsOf, fetchSandboxMessages } from './delivery-progress.js';
 import { sendOrders, type LoadResult } from './order-load.js';
 import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
 import { freePort, startServiceProcess, type ProcessRole, type ServiceProcess } from './service-processes.js';
@@ -101,8 +101,7 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
     const refused = intake.non2xx + intake.errors + (warmup ? warmup.non2xx + warmup.errors : 0);
     if (refused > 0) verification.problems.push(`${refused} requests were not accepted`);
     await checkQueues(config, names, verification);
-    const measuredKeys = new Set([...accepted.keys()].map((id) => idempotencyKey('order-confirmed', id)));
-    const messages = all.filter((m) => measuredKeys.has(m.idempotencyKey));
+    const messages = confirmationsOf(all, accepted.keys());
 
     const lastTold = messages.reduce((a, m) => Math.max(a, Date.parse(m.receivedAt)), intake.startedAt);
     const seconds = (lastTold - intake.startedAt) / 1000;

@@ -70,6 +70,9 @@ export function createDelayFanout(deps: {
     return marked;
   }
 
+  // The paced slices of every delay in this process, one after another.
+  let pacedTurns: Promise<void> = Promise.resolve();
+
   /**
    * Waits (up to MAX_PAUSE_MS) while the actors have more queued than the backlog allows, and says
    * whether it had to. Publishing 50,000 messages as fast as the broker takes them leaves the
@@ -88,7 +91,6 @@ export function createDelayFanout(deps: {
     await turn;
     return true;
   }
-  let pacedTurns: Promise<void> = Promise.resolve();
 
   function overBacklog(): boolean {
     const { backlog } = deps;
