@@ -48,7 +48,7 @@ async function seedOrders(db: Db, runId: string, sellerId: string, count: number
   const ids = new Set<string>();
   for (let start = 0; start < count; start += 1_000) {
     const chunk = Array.from({ length: Math.min(1_000, count - start) }, (_, i) => benchOrder(runId, start + i, { sellerId, requestedDeliveryDate: DUE }));
-    await orders.insertNew(db, chunk.map((order) => ({ order, pricing: priceOrder(order.items, 1), payloadHash: orderHash(order), traceId: runId })));
+    await orders.insertNew(db, chunk.map((order) => ({ order, pricing: priceOrder(order.items, 1), payloadHash: orderHash(order), traceId: runId, submittedAt: new Date().toISOString(), attempt: 1 })));
     for (const o of chunk) ids.add(o.orderId);
   }
   return ids;

@@ -157,7 +157,7 @@ export function createDelayRepository() {
             and (o.last_delay_at is null or o.last_delay_at < newest.created_at)
         ),
         journal as (
-          insert into order_journal (order_id, actor, event, detail, trace_id)
+          insert into order_journal_entries (order_id, actor, event, detail, trace_id)
           select k.order_id, 'business', 'delivery.delayed',
                  jsonb_build_object('delayId', k.delay_id, 'from', k.previous_delivery_date, 'to', k.new_delivery_date, 'reason', k.reason),
                  k.trace_id

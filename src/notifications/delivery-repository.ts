@@ -6,7 +6,18 @@ import type { Database } from '../platform/database-schema.js';
 
 type Q = Kysely<Database>;
 
-export type Delivery = { idempotencyKey: string; orderId: string; kind: string; template: string; providerMessageId: string };
+export type Delivery = {
+  idempotencyKey: string;
+  orderId: string;
+  kind: string;
+  template: string;
+  providerMessageId: string;
+  traceId: string;
+  /** Which delivery of the notification message this was (1 = first). */
+  attempt: number;
+  /** Set when a switch chose the template. */
+  switchPath?: 'new' | 'old' | undefined;
+};
 
 export function createDeliveryRepository() {
   return {
@@ -18,39 +29,34 @@ export function createDeliveryRepository() {
 
     /**
      * Records a batch's outcome in one statement (atomic without a transaction): the deliveries the
-     * messaging API accepted, each order confirmation's order marked notified, and the journal:
-     * every failed attempt, and every delivery recorded now (one a concurrent duplicate already
-     * recorded is not journaled twice).
+     * messaging API accepted, which are also their notification.sent events and, for an order
+     * confirmation, what makes the order notified (see the order_journal view); and every failed
+     * attempt, in the journal. A delivery a concurrent duplicate recorded first is kept as it was.
      */
-    async recordOutcomes(q: Q, sent: ReadonlyArray<{ delivery: Delivery; entry: JournalEntry }>, failed: readonly JournalEntry[]): Promise<void> {
+    async recordOutcomes(q: Q, sent: readonly Delivery[], failed: readonly JournalEntry[]): Promise<void> {
       if (sent.length === 0 && failed.length === 0) return;
       const sentRows = jsonRecordset(
-        sent.map(({ delivery: d, entry: e }) => ({
+        sent.map((d) => ({
           idempotency_key: d.idempotencyKey, order_id: d.orderId, kind: d.kind, template: d.template, provider_message_id: d.providerMessageId,
-          event: e.event, detail: e.detail ?? {}, trace_id: e.traceId ?? null,
+          trace_id: d.traceId, attempt: d.attempt, switch_path: d.switchPath ?? null,
         })),
-        'idempotency_key text, order_id text, kind text, template text, provider_message_id text, event text, detail jsonb, trace_id text',
+        'idempotency_key text, order_id text, kind text, template text, provider_message_id text, trace_id text, attempt int, switch_path text',
       );
+      const insertSent = sql`
+        insert into deliveries (idempotency_key, order_id, kind, template, provider_message_id, trace_id, attempt, switch_path)
+        select idempotency_key, order_id, kind, template, provider_message_id, trace_id, attempt, switch_path from ${sentRows}
+        on conflict (idempotency_key) do nothing`;
+      if (failed.length === 0) {
+        await insertSent.execute(q);
+        return;
+      }
       const failedRows = jsonRecordset(
         failed.map((e) => ({ order_id: e.orderId, event: e.event, detail: e.detail ?? {}, trace_id: e.traceId ?? null })),
         'order_id text, event text, detail jsonb, trace_id text',
       );
       await sql`
-        with sent as (select * from ${sentRows}),
-        recorded as (
-          insert into deliveries (idempotency_key, order_id, kind, template, provider_message_id)
-          select idempotency_key, order_id, kind, template, provider_message_id from sent
-          on conflict (idempotency_key) do nothing
-          returning idempotency_key
-        ),
-        notified as (
-          update orders o set status = 'notified', updated_at = now()
-          from sent s join recorded using (idempotency_key)
-          where s.kind = 'order-confirmed' and o.order_id = s.order_id and o.status <> 'notified'
-        )
-        insert into order_journal (order_id, actor, event, detail, trace_id)
-        select s.order_id, 'notification', s.event, s.detail, s.trace_id from sent s join recorded using (idempotency_key)
-        union all
+        with recorded as (${insertSent})
+        insert into order_journal_entries (order_id, actor, event, detail, trace_id)
         select order_id, 'notification', event, detail, trace_id from ${failedRows}`.execute(q);
     },
   };

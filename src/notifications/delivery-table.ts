@@ -8,4 +8,9 @@ export type DeliveriesTable = {
   template: string;
   provider_message_id: string;
   sent_at: ColumnType<Date, never, never>;
+  /** What the order's journal shows for this delivery (its notification.sent event). */
+  trace_id: string | null;
+  attempt: number;
+  /** 'new' or 'old' when a switch chose the template, null otherwise. */
+  switch_path: string | null;
 };

@@ -52,28 +52,20 @@ export function createNotificationActor(deps: {
       }),
     );
 
-    const sent: Array<{ delivery: Delivery; entry: JournalEntry }> = [];
+    const sent: Delivery[] = [];
     const failed: JournalEntry[] = [];
     for (const a of attempts) {
       if ('skipped' in a) continue;
       const { body, traceId, attempt } = a.m;
-      const at = { orderId: body.orderId, actor: 'notification', traceId };
       if (a.error) {
-        failed.push({ ...at, event: 'notification.failed', detail: { kind: body.kind, template: a.template, attempt: attempt + 1, errorCode: errorCode(a.error), error: a.error.message.slice(0, 300) } });
+        failed.push({
+          orderId: body.orderId, actor: 'notification', traceId, event: 'notification.failed',
+          detail: { kind: body.kind, template: a.template, attempt: attempt + 1, errorCode: errorCode(a.error), error: a.error.message.slice(0, 300) },
+        });
       } else if (a.providerMessageId !== undefined) {
         sent.push({
-          delivery: { idempotencyKey: body.idempotencyKey, orderId: body.orderId, kind: body.kind, template: a.template, providerMessageId: a.providerMessageId },
-          entry: {
-            ...at,
-            event: 'notification.sent',
-            detail: {
-              kind: body.kind,
-              template: a.template,
-              providerMessageId: a.providerMessageId,
-              attempt: attempt + 1,
-              ...(a.path ? { switch: TEMPLATE_V2_SWITCH, path: a.path } : {}),
-            },
-          },
+          idempotencyKey: body.idempotencyKey, orderId: body.orderId, kind: body.kind, template: a.template, providerMessageId: a.providerMessageId,
+          traceId, attempt: attempt + 1, switchPath: a.path,
         });
       }
     }

@@ -3,13 +3,14 @@
 import { sql, type Kysely } from 'kysely';
 import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
+import { idempotencyKey } from '../notifications/notification-messages.js';
 import type { Order } from './order-schema.js';
 import type { OrderStatus } from './order-table.js';
 import type { Pricing } from './order-rules.js';
 
 type Q = Kysely<Database>;
 
-export type NewOrder = { order: Order; pricing: Pricing; payloadHash: string; traceId: string };
+export type NewOrder = { order: Order; pricing: Pricing; payloadHash: string; traceId: string; submittedAt: string; attempt: number };
 
 export type JournalEntry = { orderId: string; actor: string; event: string; detail?: Record<string, unknown>; traceId?: string | null };
 
@@ -33,10 +34,13 @@ export type OrderView = {
 
 export function createOrderRepository() {
   return {
-    /** Inserts the orders that do not exist yet; returns the ids it inserted. */
+    /**
+     * Inserts the orders that do not exist yet, in one statement; returns the ids it inserted. The
+     * row is also the order's order.processed event (see the order_journal view).
+     */
     async insertNew(q: Q, orders: readonly NewOrder[]): Promise<Set<string>> {
       if (orders.length === 0) return new Set();
-      const rows = orders.map(({ order, pricing, payloadHash, traceId }) => ({
+      const rows = orders.map(({ order, pricing, payloadHash, traceId, submittedAt, attempt }) => ({
         order_id: order.orderId,
         seller_id: order.sellerId,
         buyer_id: order.buyer.id,
@@ -49,13 +53,15 @@ export function createOrderRepository() {
         payload: order,
         payload_hash: payloadHash,
         trace_id: traceId,
+        submitted_at: submittedAt,
+        attempt,
       }));
       const inserted = await q
         .insertInto('orders')
-        .columns(['order_id', 'seller_id', 'buyer_id', 'currency', 'requested_delivery_date', 'delivery_date', 'goods_total', 'shipping_fee', 'total', 'rule_version', 'status', 'payload', 'payload_hash', 'trace_id'])
+        .columns(['order_id', 'seller_id', 'buyer_id', 'currency', 'requested_delivery_date', 'delivery_date', 'goods_total', 'shipping_fee', 'total', 'rule_version', 'payload', 'payload_hash', 'trace_id', 'submitted_at', 'processed_attempt'])
         .expression(
-          sql`select order_id, seller_id, buyer_id, currency, due, due, goods_total, shipping_fee, total, rule_version, 'processed', payload, payload_hash, trace_id
-              from ${jsonRecordset(rows, 'order_id text, seller_id text, buyer_id text, currency text, due date, goods_total bigint, shipping_fee bigint, total bigint, rule_version int, payload jsonb, payload_hash text, trace_id text')}`,
+          sql`select order_id, seller_id, buyer_id, currency, due, due, goods_total, shipping_fee, total, rule_version, payload, payload_hash, trace_id, submitted_at, attempt
+              from ${jsonRecordset(rows, 'order_id text, seller_id text, buyer_id text, currency text, due date, goods_total bigint, shipping_fee bigint, total bigint, rule_version int, payload jsonb, payload_hash text, trace_id text, submitted_at timestamptz, attempt int')}`,
         )
         .onConflict((oc) => oc.column('order_id').doNothing())
         .returning('order_id')
@@ -70,39 +76,39 @@ export function createOrderRepository() {
       return new Map(rows.map((r) => [r.order_id, { payloadHash: r.payload_hash, total: r.total }]));
     },
 
-    async setStatus(q: Q, orderIds: readonly string[], status: OrderStatus): Promise<void> {
-      if (orderIds.length === 0) return;
-      await q
-        .updateTable('orders')
-        .set({ status, updated_at: new Date().toISOString() })
-        .where('order_id', '=', anyText(orderIds))
-        .where('status', '<>', status)
-        .execute();
-    },
-
+    /** Journals what happens to orders only now and then; everyday events are read from their rows. */
     async appendJournal(q: Q, entries: readonly JournalEntry[]): Promise<void> {
       if (entries.length === 0) return;
       const rows = entries.map((e) => ({ order_id: e.orderId, actor: e.actor, event: e.event, detail: e.detail ?? {}, trace_id: e.traceId ?? null }));
       await q
-        .insertInto('order_journal')
+        .insertInto('order_journal_entries')
         .columns(['order_id', 'actor', 'event', 'detail', 'trace_id'])
         .expression(sql`select order_id, actor, event, detail, trace_id from ${jsonRecordset(rows, 'order_id text, actor text, event text, detail jsonb, trace_id text')}`)
         .execute();
     },
 
     async find(q: Q, orderId: string): Promise<OrderView | undefined> {
-      const row = await q.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+      // Notified once the messaging API accepted its confirmation: the delivery row says so.
+      const row = await q
+        .selectFrom('orders as o')
+        .leftJoin('deliveries as d', (join) => join.on('d.idempotency_key', '=', idempotencyKey('order-confirmed', orderId)))
+        .selectAll('o')
+        .select('d.sent_at as notified_at')
+        .where('o.order_id', '=', orderId)
+        .executeTakeFirst();
       if (!row) return undefined;
       const journal = await q
         .selectFrom('order_journal')
         .select(['at', 'actor', 'event', 'detail'])
         .where('order_id', '=', orderId)
+        .orderBy('at')
         .orderBy('id')
         .execute();
+      const updatedAt = row.notified_at && row.notified_at > new Date(row.updated_at) ? row.notified_at : new Date(row.updated_at);
       return {
         orderId: row.order_id,
         sellerId: row.seller_id,
-        status: row.status,
+        status: row.notified_at ? 'notified' : 'processed',
         currency: row.currency,
         requestedDeliveryDate: row.requested_delivery_date,
         deliveryDate: row.delivery_date,
@@ -113,7 +119,7 @@ export function createOrderRepository() {
         order: row.payload as Order,
         traceId: row.trace_id,
         createdAt: row.created_at.toISOString(),
-        updatedAt: new Date(row.updated_at).toISOString(),
+        updatedAt: updatedAt.toISOString(),
         journal: journal.map((j) => ({ at: j.at.toISOString(), actor: j.actor, event: j.event, detail: j.detail })),
       };
     },

@@ -1,5 +1,5 @@
-// The business step for submitted orders: price each, store it once with its journal (one
-// transaction per batch), refuse a conflicting resubmission, and ask for the buyer's confirmation.
+// The business step for submitted orders: price each, store it once (one statement per batch),
+// refuse a conflicting resubmission, and ask for the buyer's confirmation.
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
 import { PermanentError } from '../platform/errors.js';
@@ -20,54 +20,41 @@ export function createSubmissionHandler(deps: {
   const { db, orders } = deps;
 
   return async function handleSubmitted(messages: ReadonlyArray<Incoming<OrderSubmitted>>): Promise<Outcome[]> {
-    const candidates: Array<NewOrder & { submittedAt: string; attempt: number }> = messages.map((m) => {
+    const candidates: NewOrder[] = messages.map((m) => {
       const { order } = m.body;
       const v2 = deps.switches.takesNewPath(RULES_V2_SWITCH, order.orderId);
-      return { order, pricing: priceOrder(order.items, v2 ? 2 : 1), payloadHash: orderHash(order), traceId: m.traceId, submittedAt: m.body.submittedAt, attempt: m.attempt };
+      return { order, pricing: priceOrder(order.items, v2 ? 2 : 1), payloadHash: orderHash(order), traceId: m.traceId, submittedAt: m.body.submittedAt, attempt: m.attempt + 1 };
     });
 
-    // One transaction for the whole batch: orders, their journal, and the verdict on duplicates.
-    let totals = new Map<string, number>();
-    const verdicts = await db.transaction().execute(async (trx) => {
-      const inserted = await orders.insertNew(trx, candidates);
-      const claimed = new Set<string>();
-      const isNew = candidates.map((c) => {
-        const id = c.order.orderId;
-        if (inserted.has(id) && !claimed.has(id)) {
-          claimed.add(id);
-          return true;
-        }
-        return false;
-      });
-      const existing = await orders.stored(trx, candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId));
-      const result = candidates.map((c, i) =>
-        isNew[i] ? ('new' as const) : existing.get(c.order.orderId)?.payloadHash === c.payloadHash ? ('duplicate' as const) : ('conflict' as const),
-      );
-      // A duplicate is confirmed with the total that was stored, not one priced again now (a switch
-      // may have moved the order to another rule since).
-      totals = new Map([...existing].map(([id, e]) => [id, e.total]));
-      await orders.appendJournal(
-        trx,
-        candidates.flatMap((c, i): JournalEntry[] => {
-          const at = { orderId: c.order.orderId, actor: 'business', traceId: c.traceId };
-          if (result[i] === 'new') {
-            const { goodsTotal, shippingFee, total, ruleVersion } = c.pricing;
-            return [{
-              ...at,
-              event: 'order.processed',
-              detail: {
-                goodsTotal, shippingFee, total, ruleVersion,
-                switch: RULES_V2_SWITCH, path: ruleVersion === 2 ? 'new' : 'old',
-                submittedAt: c.submittedAt, attempt: c.attempt + 1,
-              },
-            }];
-          }
-          if (result[i] === 'conflict') return [{ ...at, event: 'order.conflict_rejected', detail: { payloadHash: c.payloadHash } }];
-          return [];
-        }),
-      );
-      return result;
+    // The happy path is one statement, atomic by itself: the new orders' rows are also their
+    // order.processed events. Only copies of stored orders cost more: a read, and a journal row
+    // for each conflict. A process dying in between is harmless: the redelivered message finds its
+    // order stored and is judged again the same way.
+    const inserted = await orders.insertNew(db, candidates);
+    const claimed = new Set<string>();
+    const isNew = candidates.map((c) => {
+      const id = c.order.orderId;
+      if (inserted.has(id) && !claimed.has(id)) {
+        claimed.add(id);
+        return true;
+      }
+      return false;
     });
+    const existing = await orders.stored(db, candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId));
+    const verdicts = candidates.map((c, i) =>
+      isNew[i] ? ('new' as const) : existing.get(c.order.orderId)?.payloadHash === c.payloadHash ? ('duplicate' as const) : ('conflict' as const),
+    );
+    // A duplicate is confirmed with the total that was stored, not one priced again now (a switch
+    // may have moved the order to another rule since).
+    const totals = new Map([...existing].map(([id, e]) => [id, e.total]));
+    await orders.appendJournal(
+      db,
+      candidates.flatMap((c, i): JournalEntry[] =>
+        verdicts[i] === 'conflict'
+          ? [{ orderId: c.order.orderId, actor: 'business', traceId: c.traceId, event: 'order.conflict_rejected', detail: { payloadHash: c.payloadHash } }]
+          : [],
+      ),
+    );
 
     return messages.map((m, i): Outcome => {
       const { order } = m.body;

@@ -2,13 +2,14 @@
 import type { FailedMessagesTable } from '../dead-letters/failed-message-table.js';
 import type { DeliveryDelayOrdersTable, DeliveryDelaysTable } from '../delivery-delays/delay-table.js';
 import type { DeliveriesTable } from '../notifications/delivery-table.js';
-import type { OrderJournalTable, OrdersTable } from '../orders/order-table.js';
+import type { OrderJournalEntriesTable, OrderJournalView, OrdersTable } from '../orders/order-table.js';
 import type { SellerApiKeysTable } from '../sellers/seller-key-table.js';
 import type { SwitchChangesTable } from '../switches/switch-table.js';
 
 export type Database = {
   orders: OrdersTable;
-  order_journal: OrderJournalTable;
+  order_journal_entries: OrderJournalEntriesTable;
+  order_journal: OrderJournalView;
   deliveries: DeliveriesTable;
   failed_messages: FailedMessagesTable;
   delivery_delays: DeliveryDelaysTable;

@@ -8,6 +8,7 @@ import * as switchChanges from '../../migrations/2026-11-27T0930-switch-changes.
 import * as sellerKeys from '../../migrations/2026-11-27T1000-seller-keys.js';
 import * as delayOrdersByOrder from '../../migrations/2026-11-27T1300-delay-orders-by-order.js';
 import * as ordersLastDelay from '../../migrations/2026-11-27T1400-orders-last-delay.js';
+import * as leanOrderHistory from '../../migrations/2026-12-06T0900-lean-order-history.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -17,4 +18,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T1000-seller-keys': sellerKeys,
   '2026-11-27T1300-delay-orders-by-order': delayOrdersByOrder,
   '2026-11-27T1400-orders-last-delay': ordersLastDelay,
+  '2026-12-06T0900-lean-order-history': leanOrderHistory,
 };

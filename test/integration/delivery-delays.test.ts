@@ -16,7 +16,7 @@ async function submitAndWait(orders: ReturnType<typeof makeOrder>[]) {
   }
   const ids = orders.map((o) => o.orderId);
   await waitFor(async () => {
-    const rows = await file.ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', ids).where('status', '=', 'notified').execute();
+    const rows = await file.ctx.db.selectFrom('deliveries').select('order_id').where('order_id', 'in', ids).where('kind', '=', 'order-confirmed').execute();
     return rows.length === ids.length;
   }, { what: 'all orders to be confirmed', timeoutMs: 60_000 });
 }

@@ -38,8 +38,16 @@ afterAll(async () => {
 
 const depth = async (queue: string) => (await channel.checkQueue(queue)).messageCount;
 const actor = (name: string) => service.actors.find((a) => a.name === name)!;
+// One status per stored order: notified once its confirmation's delivery is recorded.
 const orderStatuses = async (ids: string[]) =>
-  (await ctx.db.selectFrom('orders').select(['order_id', 'status']).where('order_id', 'in', ids).execute()).map((r) => r.status);
+  (
+    await ctx.db
+      .selectFrom('orders as o')
+      .leftJoin('deliveries as d', (join) => join.onRef('d.order_id', '=', 'o.order_id').on('d.kind', '=', 'order-confirmed'))
+      .select('d.order_id as notified')
+      .where('o.order_id', 'in', ids)
+      .execute()
+  ).map((r) => (r.notified === null ? 'processed' : 'notified'));
 
 describe('business-actor-paused', () => {
   it('holds orders in the queue while on and processes every one after it is switched off', async () => {

@@ -30,7 +30,7 @@ export async function storeOrders(
         ...options.overrides,
       });
     });
-    await orders.insertNew(db, chunk.map((order) => ({ order, pricing: priceOrder(order.items, 1), payloadHash: orderHash(order), traceId: options.idPrefix })));
+    await orders.insertNew(db, chunk.map((order) => ({ order, pricing: priceOrder(order.items, 1), payloadHash: orderHash(order), traceId: options.idPrefix, submittedAt: new Date().toISOString(), attempt: 1 })));
     ids.push(...chunk.map((o) => o.orderId));
   }
   return ids;

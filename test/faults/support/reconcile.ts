@@ -88,7 +88,7 @@ export async function reconcile(
     ids.length === 0
       ? [[], [], []]
       : await Promise.all([
-          db.selectFrom('orders').select(['order_id', 'status']).where('order_id', 'in', ids).execute(),
+          db.selectFrom('orders').select('order_id').where('order_id', 'in', ids).execute(),
           db
             .selectFrom('order_journal')
             .select(['order_id', 'event'])
@@ -97,7 +97,7 @@ export async function reconcile(
             .execute(),
           db.selectFrom('deliveries').select(['order_id', 'kind']).where('order_id', 'in', ids).execute(),
         ]);
-  const status = new Map(orders.map((o) => [o.order_id, o.status]));
+  const stored = new Set(orders.map((o) => o.order_id));
   const journalCounts = countBy(journal, (j) => `${j.order_id} ${j.event}`);
   const deliveryCounts = countBy(deliveries, (d) => `${d.order_id} ${d.kind}`);
   const messages = sandbox.messages();
@@ -109,8 +109,7 @@ export async function reconcile(
   const duplicated: string[] = [];
   for (const id of outcome.accepted) {
     const why: string[] = [];
-    if (!status.has(id)) why.push('not stored');
-    else if (status.get(id) !== 'notified') why.push(`status ${status.get(id)}`);
+    if (!stored.has(id)) why.push('not stored');
     if (!deliveryCounts.has(`${id} ${CONFIRMED}`)) why.push('no delivery recorded');
     if (!toldCounts.has(id)) why.push('buyer not told');
     if (why.length > 0) lost.push(`${id}: ${why.join(', ')}`);
@@ -128,8 +127,8 @@ export async function reconcile(
     if (what.length > 0) duplicated.push(`${id}: ${what.join(', ')}`);
   }
   const unexpected = outcome.refused
-    .filter((id) => status.has(id) || toldCounts.has(id))
-    .map((id) => `${id}: refused, yet ${[status.has(id) ? 'stored' : '', toldCounts.has(id) ? 'told to the buyer' : ''].filter(Boolean).join(' and ')}`);
+    .filter((id) => stored.has(id) || toldCounts.has(id))
+    .map((id) => `${id}: refused, yet ${[stored.has(id) ? 'stored' : '', toldCounts.has(id) ? 'told to the buyer' : ''].filter(Boolean).join(' and ')}`);
 
   const depths = await queueDepths(deps.amqpUrl, deps.topology);
   const leftBehind = [...depths].filter(([q, n]) => q !== deps.topology.deadLetters && n > 0).map(([q, n]) => `${q}: ${n}`);
