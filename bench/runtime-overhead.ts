@@ -61,6 +61,7 @@ export async function runRuntimeOverhead(config: BenchConfig): Promise<RelayResu
     const options = (prefetch: number): ActorRuntimeOptions => ({
       prefetch,
       batchSize: service.ACTOR_BATCH_SIZE,
+      concurrentBatches: service.ACTOR_CONCURRENT_BATCHES,
       maxAttempts: service.MAX_ATTEMPTS,
       maxMessageBytes: service.MESSAGE_MAX_BYTES,
     });

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   BUSINESS_PREFETCH: positive(1_000),
   NOTIFICATION_PREFETCH: positive(1_000),
   ACTOR_BATCH_SIZE: positive(100),
+  // Batches an actor handles at once; deliveries arriving meanwhile form the next, larger batch.
+  ACTOR_CONCURRENT_BATCHES: positive(2),
   RETRY_DELAYS_MS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,10000,60000')

@@ -191,6 +191,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const runtime = (prefetch: number): ActorRuntimeOptions => ({
         prefetch,
         batchSize: config.ACTOR_BATCH_SIZE,
+        concurrentBatches: config.ACTOR_CONCURRENT_BATCHES,
         maxAttempts: config.MAX_ATTEMPTS,
         maxMessageBytes: config.MESSAGE_MAX_BYTES,
       });

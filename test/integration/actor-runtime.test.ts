@@ -69,7 +69,7 @@ describe('a batch whose handler throws', () => {
       },
     });
     running = startActor(
-      { connection: connections[1]!, publisher, topology, logger: ctx.logger, options: { prefetch: 100, batchSize: 50, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 } },
+      { connection: connections[1]!, publisher, topology, logger: ctx.logger, options: { prefetch: 100, batchSize: 50, concurrentBatches: 2, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 } },
       actor,
     );
 
@@ -133,7 +133,7 @@ describe('a handler whose emit cannot be serialized', () => {
     for (const id of ids) await publisher.publish(hop.work, Buffer.from(JSON.stringify({ version: 1, id })));
     const done: string[] = [];
     const actor = startActor(
-      { connection: connections[1]!, publisher, topology, logger: ctx.logger, options: { prefetch: 100, batchSize: 50, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 } },
+      { connection: connections[1]!, publisher, topology, logger: ctx.logger, options: { prefetch: 100, batchSize: 50, concurrentBatches: 2, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 } },
       defineActor<Message>({
         name: 'notification',
         queues: hop,

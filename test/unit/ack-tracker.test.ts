@@ -19,6 +19,22 @@ describe('ack tracker', () => {
     expect(frames).toEqual([[3, true]]);
   });
 
+  it('with defer, acks everything settled in one turn with one frame, after the turn', () => {
+    const { frames, sink } = recordingSink();
+    const later: Array<() => void> = [];
+    const t = createAckTracker(sink, { maxWaiting: 100, defer: (run) => later.push(run) });
+    for (let tag = 1; tag <= 50; tag++) t.ack(tag);
+    expect(frames).toEqual([]);
+    expect(later).toHaveLength(1);
+    later.shift()!();
+    expect(frames).toEqual([[50, true]]);
+    t.ack(52);
+    t.flush();
+    expect(frames).toEqual([[50, true], [52, false]]);
+    later.shift()!();
+    expect(frames).toHaveLength(2);
+  });
+
   it('skips nacked tags and never acks one', () => {
     const { frames, sink } = recordingSink();
     const t = createAckTracker(sink, { maxWaiting: 100 });

@@ -3,12 +3,14 @@
 // Delivery tags on a channel are consecutive, so the run is the settled prefix of outstanding tags.
 // A slow message at the head must not hold back everything behind it, so once many settled
 // messages wait behind it they are acked one by one.
+// With `defer`, acks settled in the same event-loop turn are gathered and the run is acked once,
+// after them: a batch of 100 settled together costs one ack frame instead of 100.
 
 export type AckSink = {
   ack(deliveryTag: number, allUpTo: boolean): void;
 };
 
-export function createAckTracker(sink: AckSink, options: { maxWaiting: number }) {
+export function createAckTracker(sink: AckSink, options: { maxWaiting: number; defer?: (run: () => void) => void }) {
   // Lowest tag not yet settled; tags start at 1 on every channel.
   let lowest = 1;
   // Settled tags above `lowest`: true = still to be acked, false = already done (nacked or acked alone).
@@ -29,6 +31,13 @@ export function createAckTracker(sink: AckSink, options: { maxWaiting: number })
     if (top > 0) sink.ack(top, true);
   }
 
+  let advanceScheduled = false;
+  function advanceLater(): void {
+    advanceScheduled = false;
+    advance();
+    if (waiting > options.maxWaiting) flushStragglers();
+  }
+
   function flushStragglers(): void {
     for (const [tag, pending] of settled) {
       if (pending) {
@@ -40,12 +49,22 @@ export function createAckTracker(sink: AckSink, options: { maxWaiting: number })
   }
 
   return {
-    /** Acks now, one by one, every processed message still waiting for its run (before closing). */
-    flush: flushStragglers,
+    /** Acks now every processed message still waiting (before closing): the run, then the rest one by one. */
+    flush(): void {
+      advance();
+      flushStragglers();
+    },
     /** The message was processed: ack it (now or as part of a run). */
     ack(tag: number): void {
       settled.set(tag, true);
       waiting++;
+      if (options.defer) {
+        if (!advanceScheduled) {
+          advanceScheduled = true;
+          options.defer(advanceLater);
+        }
+        return;
+      }
       advance();
       if (waiting > options.maxWaiting) flushStragglers();
     },
