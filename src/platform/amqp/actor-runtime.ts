@@ -17,8 +17,10 @@ export type ActorRuntimeOptions = {
   prefetch: number;
   batchSize: number;
   /**
-   * Batches handled at once. While they run, new deliveries wait and join the next batch: a few
-   * large batches cost far less per message (statements, confirms, acks) than many small ones.
+   * Batches handled at once. A second batch starts only when a full one waits; otherwise new
+   * deliveries wait for the batch in hand and join the next: a few large batches cost far less per
+   * message (statements, confirms, acks) than many small ones, and an actor that keeps up would
+   * otherwise handle its messages one or two at a time.
    */
   concurrentBatches: number;
   maxAttempts: number;
@@ -143,6 +145,8 @@ export function startActor<T>(
     buffer.push({ msg, channel: ch, acks: tracker, receivedAt: Date.now() });
     if (batchesInFlight >= options.concurrentBatches) return;
     if (buffer.length >= options.batchSize) flush();
+    // With a batch in hand, a partial batch waits for it to end (see concurrentBatches).
+    else if (batchesInFlight > 0) return;
     else if (!flushScheduled) {
       flushScheduled = true;
       // Let every delivery already read from the socket join this batch.
@@ -152,7 +156,7 @@ export function startActor<T>(
 
   function flush(): void {
     flushScheduled = false;
-    while (buffer.length > 0 && batchesInFlight < options.concurrentBatches) {
+    while (buffer.length > 0 && batchesInFlight < options.concurrentBatches && (batchesInFlight === 0 || buffer.length >= options.batchSize)) {
       const batch = buffer.length <= options.batchSize ? buffer : buffer.slice(0, options.batchSize);
       buffer = buffer.length <= options.batchSize ? [] : buffer.slice(options.batchSize);
       batchesInFlight++;
