@@ -161,6 +161,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         delays,
         publisher,
         businessQueue,
+        notificationQueue,
         logger,
         // Both queues: the business step is quick, so a delay's backlog builds up in the notification queue.
         backlog: {

@@ -1,6 +1,9 @@
-// Turns one delivery delay into one business message per affected order, in slices, each slice
-// published with confirms before it is marked. A process that dies half-way leaves unmarked rows
-// that any intake process resumes; a slice published twice is harmless (each step is idempotent).
+// Applies one delivery delay and tells its buyers, in slices. Each slice is one transaction: claim
+// the slice's orders, move their dates set-based (journaled, once per order and delay), publish one
+// notice per buyer straight to the notification queue with confirms, mark what was confirmed, commit.
+// A process that dies half-way leaves unmarked rows that any intake process resumes; a slice done
+// twice is harmless (applying is idempotent, and a notice is sent once per idempotency key). The
+// notices take the notification actor's retries and dead letters like any other.
 import type { Publisher } from '../platform/amqp/publisher.js';
 import { HEADERS } from '../platform/amqp/message-headers.js';
 import type { Db } from '../platform/db.js';
@@ -8,6 +11,7 @@ import type { Logger } from '../platform/logger.js';
 import { continueTrace } from '../platform/tracing.js';
 import type { DeliveryDelayed } from './delay-schema.js';
 import type { DelayRepository } from './delay-repository.js';
+import { delayNotice } from './delay-notice.js';
 
 export type DelayFanout = ReturnType<typeof createDelayFanout>;
 
@@ -27,6 +31,7 @@ export function createDelayFanout(deps: {
   delays: DelayRepository;
   publisher: Pick<Publisher, 'publish'>;
   businessQueue: string;
+  notificationQueue: string;
   logger: Logger;
   sliceSize?: number;
   resumeIntervalMs?: number;
@@ -38,11 +43,21 @@ export function createDelayFanout(deps: {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  async function publishSlice(delayId: string, traceparent: string): Promise<number> {
+  async function publishSlice(delayId: string, trace: { traceId: string; traceparent: string }): Promise<number> {
     const { marked, failure } = await deps.db.transaction().execute(async (trx) => {
       const rows = await deps.delays.claimUnpublished(trx, delayId, sliceSize);
+      if (rows.length === 0) return { marked: 0, failure: undefined };
+      const applied = await deps.delays.applyDelays(trx, rows.map((r) => ({ delayId, orderId: r.order_id, traceId: trace.traceId })));
       const results = await Promise.allSettled(
         rows.map((r) => {
+          const headers = { [HEADERS.traceparent]: trace.traceparent, [HEADERS.orderId]: r.order_id };
+          const pair = applied.get(`${delayId}:${r.order_id}`);
+          if (pair?.contact) {
+            const notice = delayNotice(delayId, r.order_id, { ...pair, contact: pair.contact });
+            return deps.publisher.publish(deps.notificationQueue, Buffer.from(JSON.stringify(notice)), { messageId: notice.idempotencyKey, type: notice.type, headers });
+          }
+          // The order is not there to move (a restore in progress): the business step applies this
+          // delay once it is, with its own retries and, in the end, a dead letter.
           const message: DeliveryDelayed = {
             type: 'delivery.delayed',
             version: 1,
@@ -52,15 +67,12 @@ export function createDelayFanout(deps: {
             newDeliveryDate: r.new_delivery_date,
             reason: r.reason,
           };
-          return deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {
-            messageId: `${delayId}:${r.order_id}`,
-            type: message.type,
-            headers: { [HEADERS.traceparent]: traceparent, [HEADERS.orderId]: r.order_id },
-          });
+          return deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), { messageId: `${delayId}:${r.order_id}`, type: message.type, headers });
         }),
       );
       // What was confirmed is marked even when the rest of the slice failed, so a slow or flaky
-      // link makes progress instead of sending the whole slice again on every retry.
+      // link makes progress instead of sending the whole slice again on every retry. Dates moved
+      // for the rest stay moved; their notices go out when the slice is resumed.
       const confirmed = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.order_id);
       await deps.delays.markPublished(trx, delayId, confirmed);
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -120,7 +132,7 @@ export function createDelayFanout(deps: {
         }
       }
       if (stopped) return;
-      const n = await publishSlice(delayId, trace.traceparent);
+      const n = await publishSlice(delayId, trace);
       published += n;
       if (n === 0) break;
       lastSliceFull = n >= sliceSize;

@@ -1,10 +1,11 @@
 // The business step for delivery delays: move each order's delivery date once per delay, journal
-// it, and ask for the buyer to be told (again idempotent per order and delay).
+// it, and ask for the buyer to be told (again idempotent per order and delay). The fan-out applies
+// delays itself; this step takes the delay messages it still sends (see delay-notice.ts).
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
 import { PermanentError, RetryableError } from '../platform/errors.js';
-import { notificationRequested } from '../notifications/notification-messages.js';
 import type { DelayRepository } from './delay-repository.js';
+import { delayNotice } from './delay-notice.js';
 import type { DeliveryDelayed } from './delay-schema.js';
 
 export function createDelayHandler(deps: { db: Db; delays: DelayRepository; notificationQueue: string }) {
@@ -22,19 +23,11 @@ export function createDelayHandler(deps: { db: Db; delays: DelayRepository; noti
       if (!pair) {
         return { ok: false, error: new PermanentError('unknown_delay', `Delay ${delayId} does not concern order ${orderId}; no delivery date was moved`) };
       }
-      const { contact } = pair;
       // The fan-out only names stored orders; a missing one is a replica lag or a restore in
       // progress, worth another try rather than a dead letter.
+      const { contact } = pair;
       if (!contact) return { ok: false, error: new RetryableError('order_not_found', `Order ${orderId} of delay ${delayId} is not in the database yet`) };
-      const request = notificationRequested({
-        orderId,
-        kind: 'delivery-delayed',
-        occasion: delayId,
-        to: contact.phone,
-        // What the delay's creation stored, not what the message says: a message cannot tell a buyer
-        // a date no delay set.
-        params: { orderId, buyerName: contact.name, previousDeliveryDate: pair.previousDeliveryDate, newDeliveryDate: pair.newDeliveryDate, reason: pair.reason },
-      });
+      const request = delayNotice(delayId, orderId, { ...pair, contact });
       return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
     });
   };

@@ -48,11 +48,11 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-async function businessQueueDepth(): Promise<number> {
+async function noticeQueueDepth(): Promise<number> {
   const conn = await amqp.connect(ctx.config.AMQP_URL);
   try {
     const ch = await conn.createChannel();
-    const { messageCount } = await ch.checkQueue(topology.actors.business!.work);
+    const { messageCount } = await ch.checkQueue(topology.actors.notification!.work);
     await ch.close();
     return messageCount;
   } finally {
@@ -76,6 +76,7 @@ function startFanout(depth: () => number | undefined): DelayFanout {
     delays,
     publisher,
     businessQueue: topology.actors.business!.work,
+    notificationQueue: topology.actors.notification!.work,
     logger: ctx.logger,
     sliceSize: SLICE,
     backlog: { depth, max: MAX_BACKLOG },
@@ -109,7 +110,7 @@ it('slows to a slice a second while the queues hold more than the backlog allows
   await running;
   expect(Date.now() - started).toBeLessThan(slicesLeft * 1_000);
   await expectFannedOut(delayId, published);
-  await waitFor(async () => ((await businessQueueDepth()) === ORDERS ? true : undefined), { what: `${ORDERS} delay messages in the business queue`, timeoutMs: 5_000 });
+  await waitFor(async () => ((await noticeQueueDepth()) === ORDERS ? true : undefined), { what: `${ORDERS} delay notices in the notification queue`, timeoutMs: 5_000 });
   await fanout!.stop();
   fanout = undefined;
 });

@@ -1,0 +1,99 @@
+// What one slice of a delay's fan-out leaves behind, against the real broker and database: each
+// buyer's notice on the notification queue (not a business message), the order's date moved and
+// journaled in the same transaction, and an order that has gone missing since the delay was made
+// handed to the business step as a delay message, which retries it until the order is back.
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDelayFanout } from '../../src/delivery-delays/delay-fanout.js';
+import { createDelayRepository } from '../../src/delivery-delays/delay-repository.js';
+import { createAmqpConnection, type AmqpConnection } from '../../src/platform/amqp/connection.js';
+import { createPublisher, type Publisher } from '../../src/platform/amqp/publisher.js';
+import { declareTopology, describeTopology, type Topology } from '../../src/platform/amqp/topology.js';
+import { migrateToLatest } from '../../src/platform/migrate.js';
+import { storeOrders } from '../support/stored-orders.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
+
+const DUE = '2026-12-01';
+const NEW_DATE = '2026-12-03';
+
+let ctx: TestContext;
+let topology: Topology;
+let connection: AmqpConnection;
+let publisher: Publisher;
+let reader: ChannelModel;
+let channel: Channel;
+const delays = createDelayRepository();
+
+beforeAll(async () => {
+  ctx = await createTestContext('delay-fanout');
+  const { config, logger } = ctx;
+  await migrateToLatest(ctx.db, config.DATABASE_SCHEMA);
+  topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
+  connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'test-fanout', heartbeatS: 5, logger });
+  const ch = await connection.model.createChannel();
+  await declareTopology(ch, topology);
+  await ch.close();
+  publisher = createPublisher({ connection, exchange: topology.exchange, confirmTimeoutMs: 5_000, logger });
+  await publisher.ready();
+  reader = await amqp.connect(config.AMQP_URL);
+  channel = await reader.createChannel();
+});
+
+afterAll(async () => {
+  await reader?.close();
+  await publisher?.close();
+  await connection?.close();
+  await ctx?.cleanup();
+});
+
+/** Every message waiting in a queue, taken off it. */
+async function drain(queue: string): Promise<Array<{ body: Record<string, unknown>; messageId: unknown; type: unknown }>> {
+  const taken = [];
+  for (;;) {
+    const msg = await channel.get(queue, { noAck: true });
+    if (!msg) return taken;
+    taken.push({ body: JSON.parse(msg.content.toString()) as Record<string, unknown>, messageId: msg.properties.messageId, type: msg.properties.type });
+  }
+}
+
+it('moves the dates, journals them and queues one notice per buyer; an order missing since the delay was made goes to the business step', async () => {
+  const sellerId = `farm-${ctx.id}`;
+  const ids = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-o`, count: 5, overrides: { sellerId, requestedDeliveryDate: DUE } });
+  const delayId = `dly_${ctx.id.replace(/-/g, '_')}`;
+  await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' });
+  const [missing, ...present] = ids as [string, ...string[]];
+  await ctx.db.deleteFrom('orders').where('order_id', '=', missing).execute();
+
+  const fanout = createDelayFanout({
+    db: ctx.db,
+    delays,
+    publisher,
+    businessQueue: topology.actors.business!.work,
+    notificationQueue: topology.actors.notification!.work,
+    logger: ctx.logger,
+  });
+  await fanout.run(delayId);
+  await fanout.stop();
+
+  const notices = await drain(topology.actors.notification!.work);
+  expect(notices.map((n) => n.body.orderId).sort()).toEqual([...present].sort());
+  for (const n of notices) {
+    expect(n).toMatchObject({
+      type: 'notification.requested',
+      messageId: `delivery-delayed:${String(n.body.orderId)}:${delayId}`,
+      body: { kind: 'delivery-delayed', params: { previousDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' } },
+    });
+  }
+  const business = await drain(topology.actors.business!.work);
+  expect(business).toEqual([{ type: 'delivery.delayed', messageId: `${delayId}:${missing}`, body: expect.objectContaining({ delayId, orderId: missing }) }]);
+
+  const orders = await ctx.db.selectFrom('orders').select(['order_id', 'delivery_date']).where('order_id', 'in', ids).execute();
+  expect(orders.map((o) => o.delivery_date)).toEqual(present.map(() => NEW_DATE));
+  const journal = await ctx.db.selectFrom('order_journal').select('order_id').where('order_id', 'in', ids).where('event', '=', 'delivery.delayed').execute();
+  expect(journal.map((j) => j.order_id).sort()).toEqual([...present].sort());
+  const marks = await ctx.db.selectFrom('delivery_delay_orders').select(['order_id', 'published_at', 'processed_at']).where('delay_id', '=', delayId).execute();
+  for (const m of marks) {
+    expect(m.published_at).toBeInstanceOf(Date);
+    expect(m.processed_at === null).toBe(m.order_id === missing);
+  }
+});
