@@ -43,17 +43,15 @@ export function createDelayFanout(deps: {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  async function publishSlice(delayId: string, trace: { traceId: string; traceparent: string }): Promise<number> {
-    const { marked, failure } = await deps.db.transaction().execute(async (trx) => {
-      const rows = await deps.delays.claimUnpublished(trx, delayId, sliceSize);
-      if (rows.length === 0) return { marked: 0, failure: undefined };
-      const applied = await deps.delays.applyDelays(trx, rows.map((r) => ({ delayId, orderId: r.order_id, traceId: trace.traceId })));
+  /** Applies and publishes one slice; returns how many orders it held and the last one's id. */
+  async function publishSlice(delayId: string, after: string, trace: { traceId: string; traceparent: string }): Promise<{ size: number; last: string }> {
+    const { size, last, failure } = await deps.db.transaction().execute(async (trx) => {
+      const slice = await deps.delays.applySlice(trx, delayId, { limit: sliceSize, after, traceId: trace.traceId });
       const results = await Promise.allSettled(
-        rows.map((r) => {
-          const headers = { [HEADERS.traceparent]: trace.traceparent, [HEADERS.orderId]: r.order_id };
-          const pair = applied.get(`${delayId}:${r.order_id}`);
-          if (pair?.contact) {
-            const notice = delayNotice(delayId, r.order_id, { ...pair, contact: pair.contact });
+        slice.map((pair) => {
+          const headers = { [HEADERS.traceparent]: trace.traceparent, [HEADERS.orderId]: pair.orderId };
+          if (pair.contact) {
+            const notice = delayNotice(delayId, pair.orderId, { ...pair, contact: pair.contact });
             return deps.publisher.publish(deps.notificationQueue, Buffer.from(JSON.stringify(notice)), { messageId: notice.idempotencyKey, type: notice.type, headers });
           }
           // The order is not there to move (a restore in progress): the business step applies this
@@ -62,24 +60,24 @@ export function createDelayFanout(deps: {
             type: 'delivery.delayed',
             version: 1,
             delayId,
-            orderId: r.order_id,
-            previousDeliveryDate: r.previous_delivery_date,
-            newDeliveryDate: r.new_delivery_date,
-            reason: r.reason,
+            orderId: pair.orderId,
+            previousDeliveryDate: pair.previousDeliveryDate,
+            newDeliveryDate: pair.newDeliveryDate,
+            reason: pair.reason,
           };
-          return deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), { messageId: `${delayId}:${r.order_id}`, type: message.type, headers });
+          return deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), { messageId: `${delayId}:${pair.orderId}`, type: message.type, headers });
         }),
       );
-      // What was confirmed is marked even when the rest of the slice failed, so a slow or flaky
+      // What was confirmed stays marked even when the rest of the slice failed, so a slow or flaky
       // link makes progress instead of sending the whole slice again on every retry. Dates moved
-      // for the rest stay moved; their notices go out when the slice is resumed.
-      const confirmed = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.order_id);
-      await deps.delays.markPublished(trx, delayId, confirmed);
+      // for the rest stay moved; their messages go out when the slice is resumed.
+      const unconfirmed = slice.filter((_, i) => results[i]!.status === 'rejected').map((p) => p.orderId);
+      await deps.delays.unmarkPublished(trx, delayId, unconfirmed);
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      return { marked: confirmed.length, failure: rejected?.reason as unknown };
+      return { size: slice.length, last: slice.at(-1)?.orderId ?? after, failure: rejected?.reason as unknown };
     });
     if (failure !== undefined) throw failure instanceof Error ? failure : new Error('A fan-out publish failed', { cause: failure });
-    return marked;
+    return { size, last };
   }
 
   // The paced slices of every delay in this process, one after another.
@@ -119,6 +117,9 @@ export function createDelayFanout(deps: {
     let published = 0;
     let pacing = false;
     let lastSliceFull = true;
+    // Slices are taken in order id order, each after the last: an index range, not a search for
+    // what is left. Orders another runner held are found again by the next sweep.
+    let after = '';
     for (;;) {
       if (stopped) return;
       // After a short slice the next claim only confirms that nothing is left: no need to wait for it.
@@ -132,10 +133,11 @@ export function createDelayFanout(deps: {
         }
       }
       if (stopped) return;
-      const n = await publishSlice(delayId, trace);
-      published += n;
-      if (n === 0) break;
-      lastSliceFull = n >= sliceSize;
+      const slice = await publishSlice(delayId, after, trace);
+      published += slice.size;
+      if (slice.size === 0) break;
+      after = slice.last;
+      lastSliceFull = slice.size >= sliceSize;
     }
     await deps.delays.finishPublishing(deps.db, delayId);
     logger.info({ delayId, published }, 'delivery delay fanned out');

@@ -71,29 +71,65 @@ export function createDelayRepository() {
       return { created: true, total };
     },
 
-    /** Locks a slice of not-yet-published orders of the delay; other fan-out runners skip them. */
-    async claimUnpublished(q: Q, delayId: string, limit: number) {
-      return q
-        .selectFrom('delivery_delay_orders as d')
-        .innerJoin('delivery_delays as x', 'x.delay_id', 'd.delay_id')
-        .select(['d.order_id', 'd.previous_delivery_date', 'x.new_delivery_date', 'x.reason'])
-        .where('d.delay_id', '=', delayId)
-        .where('d.published_at', 'is', null)
-        .orderBy('d.order_id')
-        .limit(limit)
-        .forUpdate('d')
-        .skipLocked()
-        .execute();
+    /**
+     * One slice of the fan-out, in one statement: locks up to `limit` orders of the delay not yet
+     * published, after `after` in order id order (other fan-out runners skip locked ones), moves
+     * their dates and journals it once per (delay, order), and marks them published and processed.
+     * Returns what to tell each buyer; an order missing now (a restore in progress) comes back
+     * without a contact and is not marked processed. The caller publishes within the same
+     * transaction and unmarks what it could not publish, so a process dying half-way leaves nothing
+     * marked. Each row is written once, and, with no index on the marks, in place (HOT).
+     */
+    async applySlice(q: Q, delayId: string, options: { limit: number; after: string; traceId: string }): Promise<Array<{ orderId: string } & AppliedDelay>> {
+      const { rows } = await sql<{ order_id: string; previous_date: string; new_date: string; reason: string; phone: string | null; name: string | null }>`
+        with claimed as (
+          select d.order_id, d.previous_delivery_date, d.processed_at
+          from delivery_delay_orders d
+          where d.delay_id = ${delayId} and d.order_id > ${options.after} and d.published_at is null
+          order by d.order_id
+          limit ${options.limit}
+          for update of d skip locked
+        ),
+        delay as (select new_delivery_date, reason, created_at from delivery_delays where delay_id = ${delayId}),
+        slice as (
+          select c.order_id, c.previous_delivery_date, c.processed_at is null and o.order_id is not null as apply,
+                 o.order_id is not null as present, o.payload->'buyer'->>'phone' as phone, o.payload->'buyer'->>'name' as name
+          from claimed c left join orders o on o.order_id = c.order_id
+        ),
+        moved as (
+          update orders o set delivery_date = x.new_delivery_date, last_delay_at = x.created_at, updated_at = now()
+          from slice s, delay x
+          where o.order_id = s.order_id and s.apply
+            -- A delay applied late never undoes a newer delay of the same order.
+            and (o.last_delay_at is null or o.last_delay_at < x.created_at)
+        ),
+        journal as (
+          insert into order_journal_entries (order_id, actor, event, detail, trace_id)
+          select s.order_id, 'business', 'delivery.delayed',
+                 jsonb_build_object('delayId', ${delayId}::text, 'from', s.previous_delivery_date, 'to', x.new_delivery_date, 'reason', x.reason),
+                 ${options.traceId}::text
+          from slice s, delay x where s.apply
+        ),
+        marked as (
+          update delivery_delay_orders d set published_at = now(), processed_at = case when s.present then coalesce(d.processed_at, now()) end
+          from slice s where d.delay_id = ${delayId} and d.order_id = s.order_id
+        )
+        select s.order_id, s.previous_delivery_date::text as previous_date, x.new_delivery_date::text as new_date, x.reason, s.phone, s.name
+        from slice s, delay x
+        order by s.order_id`.execute(q);
+      return rows.map((r) => ({
+        orderId: r.order_id,
+        previousDeliveryDate: r.previous_date,
+        newDeliveryDate: r.new_date,
+        reason: r.reason,
+        ...(r.phone === null || r.name === null ? {} : { contact: { phone: r.phone, name: r.name } }),
+      }));
     },
 
-    async markPublished(q: Q, delayId: string, orderIds: readonly string[]): Promise<void> {
+    /** Marks orders of a slice as not published again: the fan-out could not publish their messages. */
+    async unmarkPublished(q: Q, delayId: string, orderIds: readonly string[]): Promise<void> {
       if (orderIds.length === 0) return;
-      await q
-        .updateTable('delivery_delay_orders')
-        .set({ published_at: new Date().toISOString() })
-        .where('delay_id', '=', delayId)
-        .where('order_id', '=', anyText(orderIds))
-        .execute();
+      await sql`update delivery_delay_orders set published_at = null where delay_id = ${delayId} and order_id = ${anyText(orderIds)}`.execute(q);
     },
 
     async finishPublishing(q: Q, delayId: string): Promise<void> {

@@ -9,6 +9,7 @@ import * as sellerKeys from '../../migrations/2026-11-27T1000-seller-keys.js';
 import * as delayOrdersByOrder from '../../migrations/2026-11-27T1300-delay-orders-by-order.js';
 import * as ordersLastDelay from '../../migrations/2026-11-27T1400-orders-last-delay.js';
 import * as leanOrderHistory from '../../migrations/2026-12-06T0900-lean-order-history.js';
+import * as delayMarksInPlace from '../../migrations/2026-12-06T1000-delay-marks-in-place.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T1300-delay-orders-by-order': delayOrdersByOrder,
   '2026-11-27T1400-orders-last-delay': ordersLastDelay,
   '2026-12-06T0900-lean-order-history': leanOrderHistory,
+  '2026-12-06T1000-delay-marks-in-place': delayMarksInPlace,
 };
