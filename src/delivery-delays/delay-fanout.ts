@@ -1,5 +1,5 @@
 // Applies one delivery delay and tells its buyers, in slices. Each slice is one transaction: claim
-// the slice's orders, move their dates set-based (journaled, once per order and delay), publish one
+// the slice's orders, move their dates set-based (once per order and delay), publish one
 // notice per buyer straight to the notification queue with confirms, mark what was confirmed, commit.
 // A process that dies half-way leaves unmarked rows that any intake process resumes; a slice done
 // twice is harmless (applying is idempotent, and a notice is sent once per idempotency key). The
@@ -46,7 +46,7 @@ export function createDelayFanout(deps: {
   /** Applies and publishes one slice; returns how many orders it held and the last one's id. */
   async function publishSlice(delayId: string, after: string, trace: { traceId: string; traceparent: string }): Promise<{ size: number; last: string }> {
     const { size, last, failure } = await deps.db.transaction().execute(async (trx) => {
-      const slice = await deps.delays.applySlice(trx, delayId, { limit: sliceSize, after, traceId: trace.traceId });
+      const slice = await deps.delays.applySlice(trx, delayId, { limit: sliceSize, after });
       const results = await Promise.allSettled(
         slice.map((pair) => {
           const headers = { [HEADERS.traceparent]: trace.traceparent, [HEADERS.orderId]: pair.orderId };
@@ -113,7 +113,9 @@ export function createDelayFanout(deps: {
   }
 
   async function fanOut(delayId: string): Promise<void> {
-    const trace = continueTrace(undefined);
+    // The notices continue the trace the delay was requested under.
+    const requested = await deps.delays.traceOf(deps.db, delayId);
+    const trace = continueTrace(requested ? `00-${requested}-0000000000000001-01` : undefined);
     let published = 0;
     let pacing = false;
     let lastSliceFull = true;

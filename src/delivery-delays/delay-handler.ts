@@ -12,7 +12,7 @@ export function createDelayHandler(deps: { db: Db; delays: DelayRepository; noti
   return async function handleDelayed(messages: ReadonlyArray<Incoming<DeliveryDelayed>>): Promise<Outcome[]> {
     const pairs = await deps.delays.applyDelays(
       deps.db,
-      messages.map((m) => ({ delayId: m.body.delayId, orderId: m.body.orderId, traceId: m.traceId })),
+      messages.map((m) => ({ delayId: m.body.delayId, orderId: m.body.orderId })),
     );
 
     return messages.map((m): Outcome => {

@@ -36,7 +36,7 @@ export function createDelayRepository() {
      * Creates the delay and snapshots the orders it concerns, once: a second identical request
      * finds the first (same delay id) and creates nothing.
      */
-    async create(q: Q, delayId: string, request: DeliveryDelayRequest): Promise<{ created: boolean; total: number }> {
+    async create(q: Q, delayId: string, request: DeliveryDelayRequest, traceId: string): Promise<{ created: boolean; total: number }> {
       const inserted = await q
         .insertInto('delivery_delays')
         .values({
@@ -46,6 +46,7 @@ export function createDelayRepository() {
           new_delivery_date: request.newDeliveryDate,
           reason: request.reason,
           total: 0,
+          trace_id: traceId,
         })
         .onConflict((oc) => oc.column('delay_id').doNothing())
         .returning('delay_id')
@@ -74,13 +75,14 @@ export function createDelayRepository() {
     /**
      * One slice of the fan-out, in one statement: locks up to `limit` orders of the delay not yet
      * published, after `after` in order id order (other fan-out runners skip locked ones), moves
-     * their dates and journals it once per (delay, order), and marks them published and processed.
+     * their dates and marks them published and processed (once per (delay, order): the mark is the
+     * order's delivery.delayed event).
      * Returns what to tell each buyer; an order missing now (a restore in progress) comes back
      * without a contact and is not marked processed. The caller publishes within the same
      * transaction and unmarks what it could not publish, so a process dying half-way leaves nothing
      * marked. Each row is written once, and, with no index on the marks, in place (HOT).
      */
-    async applySlice(q: Q, delayId: string, options: { limit: number; after: string; traceId: string }): Promise<Array<{ orderId: string } & AppliedDelay>> {
+    async applySlice(q: Q, delayId: string, options: { limit: number; after: string }): Promise<Array<{ orderId: string } & AppliedDelay>> {
       const { rows } = await sql<{ order_id: string; previous_date: string; new_date: string; reason: string; phone: string | null; name: string | null }>`
         with claimed as (
           select d.order_id, d.previous_delivery_date, d.processed_at
@@ -102,13 +104,6 @@ export function createDelayRepository() {
           where o.order_id = s.order_id and s.apply
             -- A delay applied late never undoes a newer delay of the same order.
             and (o.last_delay_at is null or o.last_delay_at < x.created_at)
-        ),
-        journal as (
-          insert into order_journal_entries (order_id, actor, event, detail, trace_id)
-          select s.order_id, 'business', 'delivery.delayed',
-                 jsonb_build_object('delayId', ${delayId}::text, 'from', s.previous_delivery_date, 'to', x.new_delivery_date, 'reason', x.reason),
-                 ${options.traceId}::text
-          from slice s, delay x where s.apply
         ),
         marked as (
           update delivery_delay_orders d set published_at = now(), processed_at = case when s.present then coalesce(d.processed_at, now()) end
@@ -144,6 +139,12 @@ export function createDelayRepository() {
         .execute();
     },
 
+    /** The trace a delay was requested under (null for a delay older than traces on delays). */
+    async traceOf(q: Q, delayId: string): Promise<string | null> {
+      const row = await q.selectFrom('delivery_delays').select('trace_id').where('delay_id', '=', delayId).executeTakeFirst();
+      return row?.trace_id ?? null;
+    },
+
     /** Delays whose fan-out has not finished: what a restarted process resumes. */
     async unpublished(q: Q): Promise<string[]> {
       const rows = await q.selectFrom('delivery_delays').select('delay_id').where('published_at', 'is', null).orderBy('created_at').execute();
@@ -152,23 +153,23 @@ export function createDelayRepository() {
 
     /**
      * Applies delay messages in one statement (atomic without a transaction): moves each order's
-     * delivery date and journals it, once per (delay, order) pair. Dates and reason come from the
+     * delivery date and marks the pair processed (its delivery.delayed event), once per pair. Dates and reason come from the
      * stored delay, never from the message. Returns, per pair the delay's creation recorded
      * (`delayId:orderId`; no other pair may move a date), what to tell the buyer and whom. A
      * redelivered message finds its pair processed and changes nothing. An order ends with the date
      * of its newest delay, whatever order the messages are applied in, by any number of processes:
      * the guard is on the order row, which PostgreSQL re-checks after waiting for its lock.
      */
-    async applyDelays(q: Q, items: ReadonlyArray<{ delayId: string; orderId: string; traceId: string }>): Promise<Map<string, AppliedDelay>> {
+    async applyDelays(q: Q, items: ReadonlyArray<{ delayId: string; orderId: string }>): Promise<Map<string, AppliedDelay>> {
       if (items.length === 0) return new Map();
       const input = jsonRecordset(
-        items.map((i) => ({ delay_id: i.delayId, order_id: i.orderId, trace_id: i.traceId })),
-        'delay_id text, order_id text, trace_id text',
+        items.map((i) => ({ delay_id: i.delayId, order_id: i.orderId })),
+        'delay_id text, order_id text',
       );
       const { rows } = await sql<{ delay_id: string; order_id: string; previous_date: string; new_date: string; reason: string; phone: string | null; name: string | null }>`
         with input as (select distinct on (delay_id, order_id) * from ${input}),
         known as (
-          select d.delay_id, d.order_id, d.previous_delivery_date, x.new_delivery_date, x.reason, x.created_at, i.trace_id
+          select d.delay_id, d.order_id, d.previous_delivery_date, x.new_delivery_date, x.reason, x.created_at
           from input i
           join delivery_delay_orders d using (delay_id, order_id)
           join delivery_delays x using (delay_id)
@@ -191,13 +192,6 @@ export function createDelayRepository() {
           where o.order_id = newest.order_id
             -- A message retried late never undoes a newer delay of the same order.
             and (o.last_delay_at is null or o.last_delay_at < newest.created_at)
-        ),
-        journal as (
-          insert into order_journal_entries (order_id, actor, event, detail, trace_id)
-          select k.order_id, 'business', 'delivery.delayed',
-                 jsonb_build_object('delayId', k.delay_id, 'from', k.previous_delivery_date, 'to', k.new_delivery_date, 'reason', k.reason),
-                 k.trace_id
-          from applied a join known k using (delay_id, order_id)
         )
         select k.delay_id, k.order_id, k.previous_delivery_date::text as previous_date, k.new_delivery_date::text as new_date, k.reason,
                o.payload->'buyer'->>'phone' as phone, o.payload->'buyer'->>'name' as name

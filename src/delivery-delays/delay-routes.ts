@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../platform/db.js';
+import { continueTrace } from '../platform/tracing.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import type { SellerAuth } from '../sellers/seller-auth.js';
 import type { DelayFanout } from './delay-fanout.js';
@@ -23,7 +24,8 @@ export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pic
       deps.auth.assertMayActFor(req, parsed.data.sellerId);
       deps.admit?.();
       const delayId = delayIdOf(parsed.data);
-      const { created, total } = await deps.db.transaction().execute((trx) => deps.delays.create(trx, delayId, parsed.data));
+      const { traceId } = continueTrace(req.headers.traceparent);
+      const { created, total } = await deps.db.transaction().execute((trx) => deps.delays.create(trx, delayId, parsed.data, traceId));
       if (total > 0) void deps.fanout.run(delayId);
       return reply
         .code(202)

@@ -11,6 +11,8 @@ export type DeliveryDelaysTable = {
   created_at: ColumnType<Date, never, never>;
   published_at: ColumnType<Date | null, never, string>;
   finished_at: ColumnType<Date | null, never, string>;
+  /** The trace the delay was requested under; its fan-out and notices continue it. */
+  trace_id: string | null;
 };
 
 export type DeliveryDelayOrdersTable = {
@@ -18,5 +20,6 @@ export type DeliveryDelayOrdersTable = {
   order_id: string;
   previous_delivery_date: string;
   published_at: ColumnType<Date | null, never, string>;
+  /** When the order's date was moved by this delay: also its delivery.delayed event (see the order_journal view). */
   processed_at: ColumnType<Date | null, never, string>;
 };

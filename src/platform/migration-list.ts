@@ -10,6 +10,7 @@ import * as delayOrdersByOrder from '../../migrations/2026-11-27T1300-delay-orde
 import * as ordersLastDelay from '../../migrations/2026-11-27T1400-orders-last-delay.js';
 import * as leanOrderHistory from '../../migrations/2026-12-06T0900-lean-order-history.js';
 import * as delayMarksInPlace from '../../migrations/2026-12-06T1000-delay-marks-in-place.js';
+import * as delayEventsFromMarks from '../../migrations/2026-12-06T1100-delay-events-from-marks.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -21,4 +22,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T1400-orders-last-delay': ordersLastDelay,
   '2026-12-06T0900-lean-order-history': leanOrderHistory,
   '2026-12-06T1000-delay-marks-in-place': delayMarksInPlace,
+  '2026-12-06T1100-delay-events-from-marks': delayEventsFromMarks,
 };

@@ -21,6 +21,8 @@ const SLICE = 50;
 const MAX_BACKLOG = 100;
 const DUE = '2026-12-01';
 
+/** The trace the test's delays are requested under. */
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 let ctx: TestContext;
 let topology: Topology;
 let connection: AmqpConnection;
@@ -64,7 +66,7 @@ async function storeDelay(label: string): Promise<{ delayId: string; published: 
   const sellerId = `farm-${label}-${ctx.id}`;
   await storeOrders(ctx.db, { idPrefix: `${ctx.id}-${label}-o`, count: ORDERS, overrides: { sellerId, requestedDeliveryDate: DUE } });
   const delayId = `dly_${label}_${ctx.id.replace(/-/g, '_')}`;
-  expect(await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: '2026-12-03', reason: 'heavy rain' })).toEqual({ created: true, total: ORDERS });
+  expect(await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: '2026-12-03', reason: 'heavy rain' }, TRACE_ID)).toEqual({ created: true, total: ORDERS });
   const published = async () =>
     (await ctx.db.selectFrom('delivery_delay_orders').select(sql<number>`count(published_at)::int`.as('n')).where('delay_id', '=', delayId).executeTakeFirstOrThrow()).n;
   return { delayId, published };

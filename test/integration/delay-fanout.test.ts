@@ -16,6 +16,8 @@ import { createTestContext, type TestContext } from '../support/test-context.js'
 const DUE = '2026-12-01';
 const NEW_DATE = '2026-12-03';
 
+/** The trace the test's delays are requested under. */
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 let ctx: TestContext;
 let topology: Topology;
 let connection: AmqpConnection;
@@ -47,12 +49,13 @@ afterAll(async () => {
 });
 
 /** Every message waiting in a queue, taken off it. */
-async function drain(queue: string): Promise<Array<{ body: Record<string, unknown>; messageId: unknown; type: unknown }>> {
+async function drain(queue: string): Promise<Array<{ body: Record<string, unknown>; messageId: unknown; type: unknown; traceparent: unknown }>> {
   const taken = [];
   for (;;) {
     const msg = await channel.get(queue, { noAck: true });
     if (!msg) return taken;
-    taken.push({ body: JSON.parse(msg.content.toString()) as Record<string, unknown>, messageId: msg.properties.messageId, type: msg.properties.type });
+    const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+    taken.push({ body: JSON.parse(msg.content.toString()) as Record<string, unknown>, messageId: msg.properties.messageId, type: msg.properties.type, traceparent: headers.traceparent });
   }
 }
 
@@ -60,7 +63,7 @@ it('moves the dates, journals them and queues one notice per buyer; an order mis
   const sellerId = `farm-${ctx.id}`;
   const ids = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-o`, count: 5, overrides: { sellerId, requestedDeliveryDate: DUE } });
   const delayId = `dly_${ctx.id.replace(/-/g, '_')}`;
-  await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' });
+  await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' }, TRACE_ID);
   const [missing, ...present] = ids as [string, ...string[]];
   await ctx.db.deleteFrom('orders').where('order_id', '=', missing).execute();
 
@@ -85,12 +88,15 @@ it('moves the dates, journals them and queues one notice per buyer; an order mis
     });
   }
   const business = await drain(topology.actors.business!.work);
-  expect(business).toEqual([{ type: 'delivery.delayed', messageId: `${delayId}:${missing}`, body: expect.objectContaining({ delayId, orderId: missing }) }]);
+  expect(business).toEqual([{ type: 'delivery.delayed', messageId: `${delayId}:${missing}`, body: expect.objectContaining({ delayId, orderId: missing }), traceparent: expect.any(String) }]);
 
   const orders = await ctx.db.selectFrom('orders').select(['order_id', 'delivery_date']).where('order_id', 'in', ids).execute();
   expect(orders.map((o) => o.delivery_date)).toEqual(present.map(() => NEW_DATE));
-  const journal = await ctx.db.selectFrom('order_journal').select('order_id').where('order_id', 'in', ids).where('event', '=', 'delivery.delayed').execute();
+  // Journaled under the trace the delay was requested with, as its notices are.
+  const journal = await ctx.db.selectFrom('order_journal').select(['order_id', 'trace_id']).where('order_id', 'in', ids).where('event', '=', 'delivery.delayed').execute();
   expect(journal.map((j) => j.order_id).sort()).toEqual([...present].sort());
+  expect(new Set(journal.map((j) => j.trace_id))).toEqual(new Set([TRACE_ID]));
+  for (const n of notices) expect(n.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-`));
   const marks = await ctx.db.selectFrom('delivery_delay_orders').select(['order_id', 'published_at', 'processed_at']).where('delay_id', '=', delayId).execute();
   for (const m of marks) {
     expect(m.published_at).toBeInstanceOf(Date);

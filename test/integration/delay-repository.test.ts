@@ -6,6 +6,8 @@ import { migrateToLatest } from '../../src/platform/migrate.js';
 import { storeOrders } from '../support/stored-orders.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 
+/** The trace the test's delays are requested under. */
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 let ctx: TestContext;
 const delays = createDelayRepository();
 
@@ -23,10 +25,10 @@ it('moves each date once per delay, journals each applied pair once, ignores for
   const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', first!).executeTakeFirstOrThrow()).seller_id;
   const rain = { sellerId, orderIds: [first!, second!], newDeliveryDate: '2026-12-03', reason: 'heavy rain' };
   const storm = { sellerId, orderIds: [first!], newDeliveryDate: '2026-12-05', reason: 'storm' };
-  await delays.create(ctx.db, 'dly_rain', rain);
-  await delays.create(ctx.db, 'dly_storm', storm);
+  await delays.create(ctx.db, 'dly_rain', rain, TRACE_ID);
+  await delays.create(ctx.db, 'dly_storm', storm, TRACE_ID);
 
-  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId, traceId: 't' });
+  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId});
   const batch = [
     item('dly_storm', first!, '2026-12-05'),
     item('dly_rain', first!, '2026-12-03'),
@@ -60,9 +62,9 @@ it('moves each date once per delay, journals each applied pair once, ignores for
 it('never lets a message retried late undo a newer delay, and leaves a pair whose order is missing for its retry', async () => {
   const [first, second] = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-late`, count: 2 });
   const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', first!).executeTakeFirstOrThrow()).seller_id;
-  await delays.create(ctx.db, 'dly_older', { sellerId, orderIds: [first!, second!], newDeliveryDate: '2026-12-03', reason: 'rain' });
-  await delays.create(ctx.db, 'dly_newer', { sellerId, orderIds: [first!], newDeliveryDate: '2026-12-09', reason: 'flood' });
-  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId, traceId: 't' });
+  await delays.create(ctx.db, 'dly_older', { sellerId, orderIds: [first!, second!], newDeliveryDate: '2026-12-03', reason: 'rain' }, TRACE_ID);
+  await delays.create(ctx.db, 'dly_newer', { sellerId, orderIds: [first!], newDeliveryDate: '2026-12-09', reason: 'flood' }, TRACE_ID);
+  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId});
   const dateOf = async (orderId: string) =>
     (await ctx.db.selectFrom('orders').select('delivery_date').where('order_id', '=', orderId).executeTakeFirst())?.delivery_date;
 
@@ -85,15 +87,15 @@ it('never lets a message retried late undo a newer delay, and leaves a pair whos
 it('keeps the newer date when an older delay is applied while the newer one holds the order (two processes at once)', async () => {
   const [order] = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-race`, count: 1 });
   const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', order!).executeTakeFirstOrThrow()).seller_id;
-  await delays.create(ctx.db, 'dly_race_old', { sellerId, orderIds: [order!], newDeliveryDate: '2026-12-03', reason: 'rain' });
-  await delays.create(ctx.db, 'dly_race_new', { sellerId, orderIds: [order!], newDeliveryDate: '2026-12-09', reason: 'flood' });
+  await delays.create(ctx.db, 'dly_race_old', { sellerId, orderIds: [order!], newDeliveryDate: '2026-12-03', reason: 'rain' }, TRACE_ID);
+  await delays.create(ctx.db, 'dly_race_new', { sellerId, orderIds: [order!], newDeliveryDate: '2026-12-09', reason: 'flood' }, TRACE_ID);
 
   let older: Promise<unknown> | undefined;
   await ctx.db.transaction().execute(async (trx) => {
     // The newer delay's process has moved the order but not committed yet...
-    await delays.applyDelays(trx, [{ delayId: 'dly_race_new', orderId: order!, traceId: 't' }]);
+    await delays.applyDelays(trx, [{ delayId: 'dly_race_new', orderId: order!}]);
     // ...when another process applies the older delay: it waits for the row, then re-checks it.
-    older = delays.applyDelays(ctx.db, [{ delayId: 'dly_race_old', orderId: order!, traceId: 't' }]);
+    older = delays.applyDelays(ctx.db, [{ delayId: 'dly_race_old', orderId: order!}]);
     await new Promise((r) => setTimeout(r, 300));
   });
   await older;
