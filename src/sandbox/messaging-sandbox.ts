@@ -1,8 +1,8 @@
 // A stand-in for the third-party messaging API that follows its contract: POST /messages with an
 // Idempotency-Key answers {"id"} once per key, however often it is called. It lists what it received
-// (GET /messages) and can be told to fail, throttle, hang or slow down (POST /control), so the
-// service can be run and tested without the real provider.
-import { randomUUID } from 'node:crypto';
+// (GET /messages), counts it cheaply (GET /messages/count) and can be told to fail, throttle, hang or
+// slow down (POST /control), so the service can be run and tested without the real provider.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 
@@ -16,12 +16,6 @@ export const SandboxModeSchema = z.strictObject({
 });
 export type SandboxMode = z.infer<typeof SandboxModeSchema>;
 
-const SendSchema = z.strictObject({
-  to: z.string().min(1),
-  template: z.string().min(1),
-  params: z.record(z.string(), z.unknown()),
-});
-
 export type SandboxMessage = {
   id: string;
   idempotencyKey: string;
@@ -33,6 +27,9 @@ export type SandboxMessage = {
   requests: number;
 };
 
+/** GET /messages/count: messages kept (under `prefix`, when given) and POST /messages requests seen. */
+export type SandboxCount = { messages: number; requests: number };
+
 export type MessagingSandbox = {
   /** What it received and how it answers, for tests in the same process. */
   sandbox: ReturnType<typeof createState>;
@@ -43,8 +40,26 @@ export type MessagingSandbox = {
 };
 
 const BODY_LIMIT_BYTES = 64 * 1024;
+const JSON_TYPE = /^application\/json\b/i;
 
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+type SendBody = { to: string; template: string; params: Record<string, unknown> };
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The send contract checked by hand, not with zod: this runs once per message sent, and on the
+ * benchmark's two cores the sandbox's CPU is taken from the pipeline it stands beside.
+ */
+function sendIssues(body: unknown): Array<{ path: string[]; message: string }> {
+  if (!isPlainObject(body)) return [{ path: [], message: 'Expected a JSON object' }];
+  const issues: Array<{ path: string[]; message: string }> = [];
+  if (typeof body.to !== 'string' || body.to.length === 0) issues.push({ path: ['to'], message: 'Expected a non-empty string' });
+  if (typeof body.template !== 'string' || body.template.length === 0) issues.push({ path: ['template'], message: 'Expected a non-empty string' });
+  if (!isPlainObject(body.params)) issues.push({ path: ['params'], message: 'Expected an object' });
+  for (const key in body) if (key !== 'to' && key !== 'template' && key !== 'params') issues.push({ path: [key], message: 'Unrecognized key' });
+  return issues;
+}
 
 // Plain node:http rather than fastify: the sandbox stands in for a provider that runs elsewhere,
 // and on the benchmark's two cores every microsecond it spends is taken from the pipeline
@@ -56,39 +71,32 @@ export function buildMessagingSandbox(): MessagingSandbox {
     if (typeof key !== 'string' || key.length === 0) {
       return { status: 400, body: { error: 'missing_idempotency_key', message: 'Send an Idempotency-Key header' } };
     }
-    state.requests++;
-    state.attemptsByKey.set(key, (state.attemptsByKey.get(key) ?? 0) + 1);
+    const entry = state.seen(key);
     const mode = state.takeMode();
+    if (mode.mode === 'ok') return accept(key, entry, body);
     if (mode.mode === 'hang') return null;
-    if (mode.mode === 'slow') return new Promise((r) => setTimeout(() => r(accept(key, body)), mode.delayMs ?? 1_000));
+    if (mode.mode === 'slow') return new Promise((r) => setTimeout(() => r(accept(key, entry, body)), mode.delayMs ?? 1_000));
     if (mode.mode === 'fail') return { status: 500, body: { error: 'internal', message: 'sandbox told to fail' } };
     if (mode.mode === 'throttle') return { status: 429, body: { error: 'throttled' }, headers: { 'retry-after': String(mode.retryAfterS ?? 1) } };
-    if (mode.mode === 'reject') return { status: 400, body: { error: 'rejected', message: 'sandbox told to reject' } };
-    return accept(key, body);
+    return { status: 400, body: { error: 'rejected', message: 'sandbox told to reject' } };
   }
 
-  function accept(key: string, body: unknown): Answer {
-    const parsed = SendSchema.safeParse(body);
-    if (!parsed.success) return { status: 400, body: { error: 'invalid_request', issues: parsed.error.issues } };
-    const existing = state.messages.get(key);
-    if (existing) {
-      existing.requests = state.attemptsByKey.get(key) ?? existing.requests;
-      return { status: 200, body: { id: existing.id } };
-    }
-    const message: SandboxMessage = {
-      id: randomUUID(),
-      idempotencyKey: key,
-      ...parsed.data,
-      receivedAt: new Date().toISOString(),
-      requests: state.attemptsByKey.get(key) ?? 1,
-    };
-    state.messages.set(key, message);
-    return { status: 200, body: { id: message.id } };
+  function accept(key: string, entry: KeyEntry, body: unknown): Answer {
+    const issues = sendIssues(body);
+    if (issues.length > 0) return { status: 400, body: { error: 'invalid_request', issues } };
+    if (entry.message) return { status: 200, body: { id: entry.message.id } };
+    const { to, template, params } = body as SendBody;
+    entry.message = { id: state.nextId(), idempotencyKey: key, to, template, params, receivedAt: new Date().toISOString(), requests: entry.requests };
+    state.kept(key);
+    return { status: 200, body: { id: entry.message.id } };
   }
 
-  function route(req: IncomingMessage, body: unknown): Answer | Promise<Answer> | null {
-    const path = (req.url ?? '/').split('?')[0];
+  function route(req: IncomingMessage, path: string, query: string, body: unknown): Answer | Promise<Answer> | null {
     if (path === '/messages' && req.method === 'POST') return handleSend(req.headers['idempotency-key'], body);
+    if (path === '/messages/count' && req.method === 'GET') {
+      const count: SandboxCount = { messages: state.count(new URLSearchParams(query).get('prefix') ?? ''), requests: state.requests };
+      return { status: 200, body: count };
+    }
     if (path === '/messages' && (req.method === 'GET' || req.method === 'HEAD')) return { status: 200, body: { messages: [...state.messages.values()], requests: state.requests } };
     if (path === '/messages' && req.method === 'DELETE') {
       state.reset();
@@ -109,37 +117,48 @@ export function buildMessagingSandbox(): MessagingSandbox {
     res.end(text);
   }
 
+  function answer(req: IncomingMessage, res: ServerResponse, raw: Buffer | undefined): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    let body: unknown;
+    if (req.method === 'POST') {
+      // Like a real JSON API: the content type is checked and an empty body refused before the
+      // request counts, so a client that forgets either is caught here.
+      if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) {
+        return send(res, { status: 415, body: { error: 'unsupported_media_type', message: 'Send Content-Type: application/json' } });
+      }
+      try {
+        body = JSON.parse(raw ? raw.toString('utf8') : '');
+      } catch {
+        return send(res, { status: 400, body: { error: 'invalid_json', message: 'The body is empty or not valid JSON' } });
+      }
+    }
+    let result: ReturnType<typeof route>;
+    try {
+      result = route(req, path, q < 0 ? '' : url.slice(q + 1), body);
+    } catch (err) {
+      return send(res, { status: 500, body: { error: 'internal', message: err instanceof Error ? err.message : String(err) } });
+    }
+    if (result === null) return; // told to hang: never answer
+    if (result instanceof Promise) void result.then((a) => send(res, a));
+    else send(res, result);
+  }
+
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    const chunks: Buffer[] = [];
+    // A body of one chunk (every message the service sends) is used as it is, not copied.
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= BODY_LIMIT_BYTES) chunks.push(chunk);
+      if (size > BODY_LIMIT_BYTES) return;
+      if (!first) first = chunk;
+      else (more ??= [first]).push(chunk);
     });
     req.on('end', () => {
       if (size > BODY_LIMIT_BYTES) return send(res, { status: 413, body: { error: 'too_large', message: `Bodies are limited to ${BODY_LIMIT_BYTES} bytes` } });
-      let body: unknown;
-      if (req.method === 'POST') {
-        // Like a real JSON API: the content type is checked and an empty body refused before the
-        // request counts, so a client that forgets either is caught here.
-        if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-          return send(res, { status: 415, body: { error: 'unsupported_media_type', message: 'Send Content-Type: application/json' } });
-        }
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          return send(res, { status: 400, body: { error: 'invalid_json', message: 'The body is empty or not valid JSON' } });
-        }
-      }
-      let answer: ReturnType<typeof route>;
-      try {
-        answer = route(req, body);
-      } catch (err) {
-        return send(res, { status: 500, body: { error: 'internal', message: err instanceof Error ? err.message : String(err) } });
-      }
-      if (answer === null) return; // told to hang: never answer
-      if (answer instanceof Promise) void answer.then((a) => send(res, a));
-      else send(res, answer);
+      answer(req, res, more ? Buffer.concat(more) : first);
     });
   });
 
@@ -162,13 +181,55 @@ export function buildMessagingSandbox(): MessagingSandbox {
   };
 }
 
+/** One idempotency key: every request made with it, and its message once one was accepted. */
+type KeyEntry = { requests: number; message: SandboxMessage | undefined };
+
+/** The part of a key before its first ':' (the notification kind), under which messages are counted. */
+const kindOf = (key: string) => key.slice(0, key.indexOf(':') + 1);
+
 function createState() {
   let mode: SandboxMode = { mode: 'ok' };
   let remaining = Infinity;
+  // One map entry per key, whatever happens to its requests; ids from a counter, prefixed so that
+  // two sandboxes (a restarted one, say) never hand out the same id.
+  const byKey = new Map<string, KeyEntry>();
+  const keptByKind = new Map<string, number>();
+  const idPrefix = `msg-${randomBytes(4).toString('hex')}-`;
+  let lastId = 0;
+  let kept = 0;
   const state = {
-    messages: new Map<string, SandboxMessage>(),
-    attemptsByKey: new Map<string, number>(),
     requests: 0,
+    /** The messages kept, one per key, in the shape tests read (`messages.values()`). */
+    messages: {
+      *values(): IterableIterator<SandboxMessage> {
+        for (const entry of byKey.values()) if (entry.message) yield entry.message;
+      },
+    },
+    /** Requests per key, failed ones included (`attemptsByKey.get(key)`). */
+    attemptsByKey: { get: (key: string): number | undefined => byKey.get(key)?.requests },
+    seen(key: string): KeyEntry {
+      state.requests++;
+      let entry = byKey.get(key);
+      if (entry) {
+        entry.requests++;
+        if (entry.message) entry.message.requests = entry.requests;
+      } else byKey.set(key, (entry = { requests: 1, message: undefined }));
+      return entry;
+    },
+    nextId: () => idPrefix + String(++lastId),
+    kept(key: string) {
+      kept++;
+      const kind = kindOf(key);
+      if (kind) keptByKind.set(kind, (keptByKind.get(kind) ?? 0) + 1);
+    },
+    /** Messages whose key starts with `prefix`: kept as it goes for '' and a kind ('order-confirmed:'), else counted. */
+    count(prefix: string): number {
+      if (prefix === '') return kept;
+      if (kindOf(prefix) === prefix) return keptByKind.get(prefix) ?? 0;
+      let n = 0;
+      for (const [key, entry] of byKey) if (entry.message && key.startsWith(prefix)) n++;
+      return n;
+    },
     setMode(next: SandboxMode) {
       mode = next;
       remaining = next.count ?? Infinity;
@@ -180,8 +241,9 @@ function createState() {
       return current;
     },
     reset() {
-      state.messages.clear();
-      state.attemptsByKey.clear();
+      byKey.clear();
+      keptByKind.clear();
+      kept = 0;
       state.requests = 0;
       state.setMode({ mode: 'ok' });
     },
