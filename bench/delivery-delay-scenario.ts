@@ -10,8 +10,8 @@ import { createLogger } from '../src/platform/logger.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources } from './bench-isolation.js';
 import { benchOrder } from './bench-orders.js';
-import { fetchSandboxMessages, waitForDeliveries } from './delivery-progress.js';
-import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
+import { fetchSandboxMessages, sandboxCount, waitForBuyersTold, type SandboxCalls } from './delivery-progress.js';
+import { processTargets, sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
 import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
 import { checkBuyersTold, checkQueues, newVerification, settle, type Verification } from './verify.js';
 
@@ -38,6 +38,7 @@ export type DelayResult =
       told: number;
       peakRssMb: number | undefined;
       cpu: CpuReport;
+      sandbox: SandboxCalls;
       verification: Verification;
       cleanupProblems: string[];
     };
@@ -70,13 +71,13 @@ async function postJson(url: string, body: unknown): Promise<{ status: number; b
  * A smaller delay (BENCH_WARMUP_ORDERS orders of another seller) told first, so that the measured
  * one runs on warm processes, as in scenarios 2, 4 and 6.
  */
-async function warmUp(config: BenchConfig, db: Db, baseUrl: string, runId: string): Promise<{ delayId: string | undefined; orderIds: Set<string>; told: number }> {
+async function warmUp(config: BenchConfig, db: Db, baseUrl: string, sandboxUrl: string, runId: string): Promise<{ delayId: string | undefined; orderIds: Set<string>; told: number }> {
   if (config.BENCH_WARMUP_ORDERS === 0) return { delayId: undefined, orderIds: new Set(), told: 0 };
   const sellerId = `seller-${runId}`;
   const orderIds = await seedOrders(db, runId, sellerId, config.BENCH_WARMUP_ORDERS);
   const answer = await postJson(`${baseUrl}/delivery-delays`, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'warm-up' });
   if (answer.status !== 202) throw new Error(`The warm-up delay was answered ${answer.status} ${JSON.stringify(answer.body)}; see the service log`);
-  const told = await waitForDeliveries(db, { kind: 'delivery-delayed', expected: orderIds.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3 warm-up' });
+  const told = await waitForBuyersTold(db, sandboxUrl, { kind: 'delivery-delayed', expected: orderIds.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3 warm-up' });
   return { delayId: String(answer.body.delayId), orderIds, told };
 }
 
@@ -104,12 +105,13 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     const probe = await postJson(`${baseUrl}/delivery-delays`, {});
     if (probe.status === 404) return { available: false, reason: 'POST /delivery-delays answers 404' };
 
-    const warmup = await warmUp(config, db, baseUrl, `${names.id}w`);
+    const warmup = await warmUp(config, db, baseUrl, sandboxUrl, `${names.id}w`);
     const sellerId = `seller-${names.id}`;
     const count = config.BENCH_ORDERS;
     const orderIds = await seedOrders(db, names.id, sellerId, count);
 
-    const cpu = startCpuMeter([...sharedServiceTargets(), { name: service.name, pid: service.pid }, { name: sandbox.name, pid: sandbox.pid }]);
+    const callsBefore = (await sandboxCount(sandboxUrl)).requests;
+    const cpu = startCpuMeter([...sharedServiceTargets(), ...processTargets([service, sandbox])]);
     const startedAt = Date.now();
     const answer = await postJson(`${baseUrl}/delivery-delays`, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' });
     const answerMs = Date.now() - startedAt;
@@ -118,9 +120,10 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     if (answer.status !== 202 || answer.body.orders !== count) {
       verification.problems.push(`POST /delivery-delays answered ${answer.status} ${JSON.stringify(answer.body)}; expected 202 with orders: ${count}`);
     } else {
-      await waitForDeliveries(db, { kind: 'delivery-delayed', expected: warmup.told + count, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3' });
+      await waitForBuyersTold(db, sandboxUrl, { kind: 'delivery-delayed', expected: warmup.told + count, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3' });
     }
     const cpuReport = cpu.stop();
+    const sandboxCalls = { name: sandbox.name, calls: (await sandboxCount(sandboxUrl)).requests - callsBefore };
     const peakRssMb = service.peakRssMb();
 
     const all = (await fetchSandboxMessages(sandboxUrl)).filter((m) => m.idempotencyKey.startsWith('delivery-delayed:'));
@@ -155,6 +158,7 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
       told: messages.length,
       peakRssMb,
       cpu: cpuReport,
+      sandbox: sandboxCalls,
       verification: settle(verification),
       cleanupProblems: [],
     };

@@ -1,5 +1,6 @@
-// The HTTP load of scenarios 2 and 4: autocannon posts orders to intake, every body a new order,
-// and remembers when each one was accepted, to measure its way to the buyer afterwards.
+// The HTTP load of scenarios 2, 4 and 6, as the load generator's process runs it: autocannon posts
+// bodies built before the clock starts, one new order each, and remembers when each one was
+// accepted, to measure its way to the buyer afterwards.
 import autocannon from 'autocannon';
 import { benchOrder } from './bench-orders.js';
 
@@ -22,11 +23,20 @@ export type LoadResult = {
   accepted: Map<string, number>;
 };
 
-export async function sendOrders(options: { url: string; runId: string; count: number; connections: number }): Promise<LoadResult> {
-  const { url, runId, count } = options;
+/** A LoadResult as it crosses from the load generator's process: `accepted` as [orderId, epoch ms] pairs. */
+export type LoadResultWire = Omit<LoadResult, 'accepted'> & { accepted: Array<[string, number]> };
+
+/** Every body of a run, built before it starts, so that the run's CPU is the sending alone. */
+export function orderBodies(runId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, seq) => JSON.stringify(benchOrder(runId, seq)));
+}
+
+export async function fireOrders(options: { url: string; runId: string; bodies: readonly string[]; connections: number }): Promise<LoadResultWire> {
+  const { url, runId, bodies } = options;
+  const count = bodies.length;
   const connections = Math.min(options.connections, count);
   let next = 0;
-  const accepted = new Map<string, number>();
+  const accepted: Array<[string, number]> = [];
   const startedAt = Date.now();
   const result = await autocannon({
     url,
@@ -37,11 +47,16 @@ export async function sendOrders(options: { url: string; runId: string; count: n
       {
         method: 'POST',
         path: '/orders',
-        setupRequest: (request) => ({ ...request, body: JSON.stringify(benchOrder(runId, next++)) }),
+        // autocannon asks once per request it sends (`amount` in all); building a body here is only
+        // a guard against a future version asking more often.
+        setupRequest: (request) => {
+          const seq = next++;
+          return { ...request, body: bodies[seq] ?? JSON.stringify(benchOrder(runId, seq)) };
+        },
         onResponse: (status, body) => {
           if (status !== 202) return;
           const { orderId } = JSON.parse(body) as { orderId: string };
-          accepted.set(orderId, Date.now());
+          accepted.push([orderId, Date.now()]);
         },
       },
     ],
@@ -49,7 +64,7 @@ export async function sendOrders(options: { url: string; runId: string; count: n
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
   const answered = Object.values(statuses).reduce((a, b) => a + b, 0);
   let lastAcceptedAt = startedAt;
-  for (const at of accepted.values()) lastAcceptedAt = Math.max(lastAcceptedAt, at);
+  for (const [, at] of accepted) lastAcceptedAt = Math.max(lastAcceptedAt, at);
   return {
     startedAt,
     seconds: result.duration,

@@ -6,10 +6,11 @@ import { createDb } from '../src/platform/db.js';
 import { createLogger } from '../src/platform/logger.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources, type BenchNames } from './bench-isolation.js';
-import { confirmationsOf, fetchSandboxMessages, waitForDeliveries } from './delivery-progress.js';
-import { sendOrders, type LoadResult } from './order-load.js';
+import { confirmationsOf, fetchSandboxMessages, sandboxCount, waitForBuyersTold, type SandboxCalls } from './delivery-progress.js';
+import { startLoadGenerator, type LoadGenerator } from './load-generator.js';
+import type { LoadResult } from './order-load.js';
 import { percentiles, type Percentiles } from './percentiles.js';
-import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
+import { processTargets, sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
 import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
 import { checkBuyersTold, checkOrdersStored, checkQueues, newVerification, settle, type Verification } from './verify.js';
 
@@ -30,11 +31,12 @@ export type OrdersResult = {
   intakeToDeliveryMs: Percentiles;
   processes: Array<{ name: string; role: string; peakRssMb: number | undefined }>;
   cpu: CpuReport;
+  sandbox: SandboxCalls;
   verification: Verification;
   cleanupProblems: string[];
 };
 
-type Started = { intakeUrl: string; sandboxUrl: string };
+type Started = { intakeUrl: string; sandboxUrl: string; sandboxName: string };
 
 async function startLayout(config: BenchConfig, names: BenchNames, layout: Layout, processes: ServiceProcess[]): Promise<Started> {
   const sandboxPort = await freePort();
@@ -49,11 +51,12 @@ async function startLayout(config: BenchConfig, names: BenchNames, layout: Layou
   // The messaging API is a third party: the sandbox standing in for it runs in its own process in
   // both layouts, so its CPU is not counted as the pipeline's. It also migrates the schema first,
   // so the others start on a ready database.
-  await start(layout === 'one-process' ? 'orders-sandbox' : 'scale-out-sandbox', 'sandbox', own);
+  const sandbox = await start(layout === 'one-process' ? 'orders-sandbox' : 'scale-out-sandbox', 'sandbox', own);
+  const sandboxName = sandbox.name;
   const workers = { ...names.env, NOTIFY_API_URL: sandboxUrl };
   if (layout === 'one-process') {
     const all = await start('orders-all', 'all', workers);
-    return { intakeUrl: `http://127.0.0.1:${all.port}`, sandboxUrl };
+    return { intakeUrl: `http://127.0.0.1:${all.port}`, sandboxUrl, sandboxName };
   }
   const [intake] = await Promise.all([
     start('scale-out-intake', 'intake', workers),
@@ -62,14 +65,14 @@ async function startLayout(config: BenchConfig, names: BenchNames, layout: Layou
     start('scale-out-notification-1', 'notification', workers),
     start('scale-out-notification-2', 'notification', workers),
   ]);
-  return { intakeUrl: `http://127.0.0.1:${intake.port}`, sandboxUrl };
+  return { intakeUrl: `http://127.0.0.1:${intake.port}`, sandboxUrl, sandboxName };
 }
 
 /** Sends BENCH_WARMUP_ORDERS orders and waits until their buyers are told; returns the ids accepted. */
-async function warmUp(config: BenchConfig, db: ReturnType<typeof createDb>['db'], intakeUrl: string, runId: string, label: string): Promise<Set<string>> {
+async function warmUp(config: BenchConfig, db: ReturnType<typeof createDb>['db'], load: LoadGenerator, started: Started, runId: string, label: string): Promise<Set<string>> {
   if (config.BENCH_WARMUP_ORDERS === 0) return new Set();
-  const { accepted } = await sendOrders({ url: intakeUrl, runId, count: config.BENCH_WARMUP_ORDERS, connections: config.BENCH_CONNECTIONS });
-  await waitForDeliveries(db, { kind: 'order-confirmed', expected: accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: `${label} warm-up` });
+  const { accepted } = await load.send(started.intakeUrl, runId, config.BENCH_WARMUP_ORDERS);
+  await waitForBuyersTold(db, started.sandboxUrl, { kind: 'order-confirmed', expected: accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: `${label} warm-up` });
   return new Set(accepted.keys());
 }
 
@@ -79,15 +82,22 @@ export async function runOrdersScenario(config: BenchConfig, layout: Layout): Pr
   const logger = createLogger({ level: 'warn', name: 'bench' });
   const { db } = createDb({ url: config.service.DATABASE_URL, schema: names.schema, poolSize: 2, statementTimeoutMs: 60_000 }, logger);
   const processes: ServiceProcess[] = [];
+  let load: LoadGenerator | undefined;
   let result: Omit<OrdersResult, 'cleanupProblems'>;
   let cleanupProblems: string[] = [];
   try {
-    const { intakeUrl, sandboxUrl } = await startLayout(config, names, layout, processes);
-    const warmedUp = await warmUp(config, db, intakeUrl, `${names.id}w`, label);
-    const cpu = startCpuMeter([...sharedServiceTargets(), ...processes.map((p) => ({ name: p.name, pid: p.pid }))]);
-    const { accepted, ...intake } = await sendOrders({ url: intakeUrl, runId: names.id, count: config.BENCH_ORDERS, connections: config.BENCH_CONNECTIONS });
-    await waitForDeliveries(db, { kind: 'order-confirmed', expected: warmedUp.size + accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label });
+    const started = await startLayout(config, names, layout, processes);
+    const { sandboxUrl } = started;
+    // One load generator for the warm-up and the run, so that it is measured warm too.
+    load = await startLoadGenerator({ name: `${layout === 'one-process' ? 'orders' : 'scale-out'}-load-generator`, connections: config.BENCH_CONNECTIONS });
+    const warmedUp = await warmUp(config, db, load, started, `${names.id}w`, label);
+    await load.prepare(started.intakeUrl, names.id, config.BENCH_ORDERS);
+    const callsBefore = (await sandboxCount(sandboxUrl)).requests;
+    const cpu = startCpuMeter([...sharedServiceTargets(), ...processTargets(processes), load.cpuTarget]);
+    const { accepted, ...intake } = await load.fire();
+    await waitForBuyersTold(db, sandboxUrl, { kind: 'order-confirmed', expected: warmedUp.size + accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label });
     const cpuReport = cpu.stop();
+    const sandbox = { name: started.sandboxName, calls: (await sandboxCount(sandboxUrl)).requests - callsBefore };
     const rss = processes.map((p) => ({ name: p.name, role: p.role, peakRssMb: p.peakRssMb() }));
 
     // Verified together, warm-up included; measured on the run's own orders only.
@@ -117,9 +127,11 @@ export async function runOrdersScenario(config: BenchConfig, layout: Layout): Pr
       intakeToDeliveryMs: percentiles(latencies),
       processes: rss,
       cpu: cpuReport,
+      sandbox,
       verification: settle(verification),
     };
   } finally {
+    await load?.stop();
     for (const p of processes.reverse()) await p.stop();
     await db.destroy();
     cleanupProblems = await removeBenchResources(names, config);

@@ -8,9 +8,10 @@ import { idempotencyKey } from '../src/notifications/notification-messages.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources } from './bench-isolation.js';
 import { connectRaw } from './broker-ceiling.js';
-import { confirmationsOf, fetchSandboxMessages } from './delivery-progress.js';
-import { sendOrders, type LoadResult } from './order-load.js';
-import { sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
+import { confirmationsOf, fetchSandboxMessages, sandboxCount, type SandboxCalls } from './delivery-progress.js';
+import { startLoadGenerator, type LoadGenerator } from './load-generator.js';
+import type { LoadResult } from './order-load.js';
+import { processTargets, sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
 import { freePort, startServiceProcess, type ProcessRole, type ServiceProcess } from './service-processes.js';
 import { untilDoneOrStalled } from './stall-watch.js';
 import { checkQueues, newVerification, settle, type Verification } from './verify.js';
@@ -24,6 +25,7 @@ export type FloorResult = {
   ordersPerSecond: number;
   intake: Omit<LoadResult, 'accepted'>;
   cpu: CpuReport;
+  sandbox: SandboxCalls;
   verification: Verification;
   cleanupProblems: string[];
 };
@@ -43,6 +45,7 @@ async function toldSoFar(floor: ServiceProcess): Promise<number> {
 export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult> {
   const names = benchNames('floor', config);
   const processes: ServiceProcess[] = [];
+  let load: LoadGenerator | undefined;
   let result: Omit<FloorResult, 'cleanupProblems'>;
   let cleanupProblems: string[] = [];
   try {
@@ -62,7 +65,7 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
       processes.push(p);
       return p;
     };
-    await start('floor-sandbox', 'sandbox', { SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' });
+    const sandboxProcess = await start('floor-sandbox', 'sandbox', { SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' });
     const floor = await start('floor', 'pipeline-floor', { NOTIFY_API_URL: sandboxUrl });
     const floorUrl = `http://127.0.0.1:${floor.port}`;
 
@@ -79,16 +82,18 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
       }
     };
 
-    // Warmed up like the service in scenario 2, so both are measured warm.
-    const warmup = config.BENCH_WARMUP_ORDERS > 0
-      ? await sendOrders({ url: floorUrl, runId: `${names.id}w`, count: config.BENCH_WARMUP_ORDERS, connections: config.BENCH_CONNECTIONS })
-      : undefined;
+    // Warmed up like the service in scenario 2, so both are measured warm (the load generator too).
+    load = await startLoadGenerator({ name: 'floor-load-generator', connections: config.BENCH_CONNECTIONS });
+    const warmup = config.BENCH_WARMUP_ORDERS > 0 ? await load.send(floorUrl, `${names.id}w`, config.BENCH_WARMUP_ORDERS) : undefined;
     const warmedUp = [...(warmup?.accepted.keys() ?? [])];
     await allTold(warmedUp.length);
-    const cpu = startCpuMeter([...sharedServiceTargets(), ...processes.map((p) => ({ name: p.name, pid: p.pid }))]);
-    const { accepted, ...intake } = await sendOrders({ url: floorUrl, runId: names.id, count: config.BENCH_ORDERS, connections: config.BENCH_CONNECTIONS });
+    await load.prepare(floorUrl, names.id, config.BENCH_ORDERS);
+    const callsBefore = (await sandboxCount(sandboxUrl)).requests;
+    const cpu = startCpuMeter([...sharedServiceTargets(), ...processTargets(processes), load.cpuTarget]);
+    const { accepted, ...intake } = await load.fire();
     await allTold(warmedUp.length + accepted.size);
     const cpuReport = cpu.stop();
+    const sandbox = { name: sandboxProcess.name, calls: (await sandboxCount(sandboxUrl)).requests - callsBefore };
 
     // What the buyers got, from the sandbox: one message per accepted order (warm-up included), none twice.
     const verification = newVerification();
@@ -105,8 +110,9 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
 
     const lastTold = messages.reduce((a, m) => Math.max(a, Date.parse(m.receivedAt)), intake.startedAt);
     const seconds = (lastTold - intake.startedAt) / 1000;
-    result = { accepted: accepted.size, warmedUp: warmedUp.length, told: messages.length, seconds, ordersPerSecond: messages.length / seconds, intake, cpu: cpuReport, verification: settle(verification) };
+    result = { accepted: accepted.size, warmedUp: warmedUp.length, told: messages.length, seconds, ordersPerSecond: messages.length / seconds, intake, cpu: cpuReport, sandbox, verification: settle(verification) };
   } finally {
+    await load?.stop();
     for (const p of processes.reverse()) await p.stop();
     cleanupProblems = await removeBenchResources(names, config);
   }

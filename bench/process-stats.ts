@@ -1,14 +1,26 @@
 // Where the time goes: CPU used by each process of a scenario (the service's, RabbitMQ's,
-// PostgreSQL's, the bench's own load generator and everyone else on this shared machine), read from
-// /proc, and each process's peak resident memory. Linux only, like the machine the targets are for.
+// PostgreSQL's, the messaging sandbox's, the load generator's, the bench's own and everyone else's on
+// this shared machine), read from /proc, and each process's peak resident memory. Linux only, like
+// the machine the targets are for.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** A process to watch: by pid, or every process with this command name (e.g. all `postgres` backends). */
-export type CpuTarget = { name: string; pid: number } | { name: string; comm: string };
+/**
+ * A process to watch: by pid, or every process with this command name (e.g. all `postgres`
+ * backends). `pipeline` marks the processes a deployment would have to provision (the service,
+ * RabbitMQ, PostgreSQL), as opposed to the bench, its load generator and the stand-in third party.
+ */
+export type CpuTarget = ({ name: string; pid: number } | { name: string; comm: string }) & { pipeline?: boolean };
 
 /** CPU use in percent of one core over the measured interval (2 cores busy = 200). */
-export type CpuReport = { seconds: number; machine: number; byProcess: Record<string, number>; others: number };
+export type CpuReport = {
+  seconds: number;
+  machine: number;
+  byProcess: Record<string, number>;
+  others: number;
+  /** The names in `byProcess` of the targets marked `pipeline`. */
+  pipeline: string[];
+};
 
 const TICKS_PER_SECOND = (() => {
   try {
@@ -84,7 +96,8 @@ export function startCpuMeter(targets: readonly CpuTarget[]) {
         listed += used;
       }
       const machine = machineTicks().busy - machineBefore.busy;
-      return { seconds, machine: percent(machine), byProcess, others: percent(Math.max(0, machine - listed)) };
+      const pipeline = targets.filter((t) => t.pipeline).map((t) => t.name);
+      return { seconds, machine: percent(machine), byProcess, others: percent(Math.max(0, machine - listed)), pipeline };
     },
   };
 }
@@ -99,11 +112,19 @@ export function peakRssMb(pid: number): number | undefined {
   }
 }
 
-/** The targets every scenario watches besides its own processes. */
+/**
+ * The targets every scenario watches besides its own processes. The bench itself is the load only
+ * in the relay scenarios (1 and 5); the HTTP scenarios' load runs in a process of its own.
+ */
 export function sharedServiceTargets(): CpuTarget[] {
   return [
-    { name: 'bench (load generator)', pid: process.pid },
-    { name: 'RabbitMQ', comm: 'beam.smp' },
-    { name: 'PostgreSQL (all sessions)', comm: 'postgres' },
+    { name: 'bench', pid: process.pid },
+    { name: 'RabbitMQ', comm: 'beam.smp', pipeline: true },
+    { name: 'PostgreSQL (all sessions)', comm: 'postgres', pipeline: true },
   ];
+}
+
+/** A scenario's own processes: all of them pipeline but the messaging sandbox, a third party's stand-in. */
+export function processTargets(processes: ReadonlyArray<{ name: string; pid: number; role: string }>): CpuTarget[] {
+  return processes.map((p) => ({ name: p.name, pid: p.pid, pipeline: p.role !== 'sandbox' }));
 }

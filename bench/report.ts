@@ -2,10 +2,10 @@
 // target, printed, written as JSON (bench/results.json) and appended to bench/RESULTS.md.
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import type { RelayResult } from './broker-ceiling.js';
+import { cpuPerUnitText, cpuText, sandboxRow, sizingRow } from './cpu-rows.js';
 import type { DelayResult } from './delivery-delay-scenario.js';
 import type { OrdersResult } from './orders-scenario.js';
 import type { FloorResult } from './pipeline-floor-scenario.js';
-import type { CpuReport } from './process-stats.js';
 
 export type BenchResults = {
   ceilingQuorum?: RelayResult;
@@ -26,7 +26,7 @@ export type RunInfo = {
   environment: string;
 };
 
-type Row = { scenario: string; measure: string; value: string; ratio: string; target: string; met: string };
+export type Row = { scenario: string; measure: string; value: string; ratio: string; target: string; met: string };
 
 const RSS_LIMIT_MB = 400;
 const INTAKE_P99_LIMIT_MS = 100;
@@ -34,21 +34,6 @@ const INTAKE_P99_LIMIT_MS = 100;
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const times = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '' : `${n.toFixed(2)}×`);
 const check = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? '✓' : '✗');
-
-function cpuText(cpu: CpuReport): string {
-  const parts = Object.entries(cpu.byProcess).map(([name, pct]) => `${name} ${Math.round(pct)}`);
-  return `${parts.join(', ')}, others ${Math.round(cpu.others)} (machine ${Math.round(cpu.machine)} of 200)`;
-}
-
-/**
- * CPU each process spent per unit of work, in µs: steadier than throughput on a shared machine,
- * where another tenant's load changes the rate but not the work a message costs.
- */
-function cpuPerUnitText(cpu: CpuReport, units: number, unit: string): string {
-  const us = (pct: number) => int(((pct / 100) * cpu.seconds * 1e6) / Math.max(1, units));
-  const parts = Object.entries(cpu.byProcess).map(([name, pct]) => `${name} ${us(pct)}`);
-  return `${parts.join(', ')} (µs of CPU per ${unit})`;
-}
 
 function ordersRows(n: string, label: string, r: OrdersResult, ceiling: number | undefined, target: number | undefined, baseline?: OrdersResult): Row[] {
   const ratio = ceiling ? r.ordersPerSecond / ceiling : undefined;
@@ -64,6 +49,8 @@ function ordersRows(n: string, label: string, r: OrdersResult, ceiling: number |
     { scenario: n, measure: 'peak RSS per process', value: r.processes.map((p) => `${p.name} ${p.peakRssMb ?? '?'} MB`).join(', '), ratio: '', target: `< ${RSS_LIMIT_MB} MB`, met: check(maxRss < RSS_LIMIT_MB) },
     { scenario: n, measure: 'CPU, % of one core', value: cpuText(r.cpu), ratio: '', target: '', met: '' },
     { scenario: n, measure: 'CPU per order', value: cpuPerUnitText(r.cpu, r.told, 'order'), ratio: '', target: '', met: '' },
+    sandboxRow(n, r.cpu, r.sandbox),
+    sizingRow(n, r.cpu, r.told, 'order'),
     { scenario: n, measure: 'verified', value: v.ok ? `${int(r.accepted)} accepted orders${r.warmedUp ? ` (and ${int(r.warmedUp)} warm-up orders)` : ''} stored once, buyers told once` : v.problems.join('; '), ratio: '', target: 'all', met: check(v.ok) },
   ];
 }
@@ -99,6 +86,8 @@ export function buildRows(results: BenchResults): Row[] {
         { scenario: '3', measure: 'peak RSS', value: `delay-all ${d.peakRssMb ?? '?'} MB`, ratio: '', target: `< ${RSS_LIMIT_MB} MB`, met: check((d.peakRssMb ?? 0) < RSS_LIMIT_MB) },
         { scenario: '3', measure: 'CPU, % of one core', value: cpuText(d.cpu), ratio: '', target: '', met: '' },
         { scenario: '3', measure: 'CPU per notice', value: cpuPerUnitText(d.cpu, d.told, 'notice'), ratio: '', target: '', met: '' },
+        sandboxRow('3', d.cpu, d.sandbox),
+        sizingRow('3', d.cpu, d.told, 'notice'),
         { scenario: '3', measure: 'verified', value: d.verification.ok ? `${int(d.orders)} buyers${d.warmedUp ? ` (and ${int(d.warmedUp)} of the warm-up delay)` : ''} told once, dates moved` : d.verification.problems.join('; '), ratio: '', target: 'all', met: check(d.verification.ok) },
       );
     }
@@ -119,6 +108,7 @@ export function buildRows(results: BenchResults): Row[] {
       { scenario: '6', measure: 'intake req/s, latency p50 / p99', value: `${int(f.intake.requestsPerSecond)} req/s, ${f.intake.latencyMs.p50} / ${f.intake.latencyMs.p99} ms`, ratio: '', target: '', met: '' },
       { scenario: '6', measure: 'CPU, % of one core', value: cpuText(f.cpu), ratio: '', target: '', met: '' },
       { scenario: '6', measure: 'CPU per order', value: cpuPerUnitText(f.cpu, f.told, 'order'), ratio: '', target: '', met: '' },
+      sandboxRow('6', f.cpu, f.sandbox),
       { scenario: '6', measure: 'verified', value: f.verification.ok ? `${int(f.accepted)} accepted orders${f.warmedUp ? ` (and ${int(f.warmedUp)} warm-up orders)` : ''} reached the sandbox once` : f.verification.problems.join('; '), ratio: '', target: 'all', met: check(f.verification.ok) },
     );
   }

@@ -20,6 +20,14 @@ export function killServiceProcesses(): void {
 }
 process.on('exit', killServiceProcesses);
 
+/** Kills `child` with the bench if the bench dies first; resolves when the child exits. */
+export function endsWithBench(child: ChildProcess): Promise<void> {
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  return exited;
+}
+
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -97,11 +105,11 @@ async function waitForReady(child: ChildProcess, name: string, port: number, log
   }
 }
 
-/** The node arguments that run a sibling bench module, compiled or from source through tsx. */
-function benchModuleArgs(module: string): string[] {
+/** A sibling bench module to run as its own process, compiled or from source through tsx. */
+export function benchModule(module: string): { file: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
   const file = path.join(path.dirname(here), `${module}${path.extname(here)}`);
-  return file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
+  return { file, execArgv: file.endsWith('.ts') ? ['--import', 'tsx'] : [] };
 }
 
 /**
@@ -115,7 +123,8 @@ export async function startServiceProcess(options: {
   env: Record<string, string>;
 }): Promise<ServiceProcess> {
   const { config, name, role } = options;
-  const args = role === 'pipeline-floor' ? benchModuleArgs('pipeline-floor-process') : serviceRunner(config).args;
+  const floor = benchModule('pipeline-floor-process');
+  const args = role === 'pipeline-floor' ? [...floor.execArgv, floor.file] : serviceRunner(config).args;
   const port = await freePort();
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
@@ -130,9 +139,7 @@ export async function startServiceProcess(options: {
     stdio: ['ignore', log, log],
   });
   closeSync(log);
-  live.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => live.delete(child));
+  const exited = endsWithBench(child);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`Could not start service process ${name}`);
 
