@@ -9,6 +9,7 @@ import type { JournalEntry, OrderRepository } from '../orders/order-repository.j
 import type { Delivery, DeliveryRepository } from './delivery-repository.js';
 import type { MessagingClient } from './messaging-client.js';
 import { NotificationRequestedSchema, type NotificationRequested } from './notification-messages.js';
+import { isCanonicalNotificationRequested } from './notification-fast-check.js';
 
 export const TEMPLATE_V2_SWITCH = 'notification-template-v2';
 
@@ -80,6 +81,7 @@ export function createNotificationActor(deps: {
     queues: deps.queues,
     versions: [1],
     schema: NotificationRequestedSchema,
+    isCanonical: isCanonicalNotificationRequested,
     orderIdOf: (raw) => {
       const id = (raw as { orderId?: unknown } | undefined)?.orderId;
       return typeof id === 'string' ? id.slice(0, 64) : undefined;

@@ -5,6 +5,7 @@ import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.
 import type { ActorQueues } from '../platform/amqp/topology.js';
 import { DeliveryDelayedSchema, type DeliveryDelayed } from '../delivery-delays/delay-schema.js';
 import { OrderSubmittedSchema, type OrderSubmitted } from './order-messages.js';
+import { isCanonicalOrderSubmitted } from './order-fast-check.js';
 
 export const BusinessMessageSchema = z.discriminatedUnion('type', [OrderSubmittedSchema, DeliveryDelayedSchema]);
 export type BusinessMessage = z.infer<typeof BusinessMessageSchema>;
@@ -37,6 +38,7 @@ export function createBusinessActor(deps: {
     queues: deps.queues,
     versions: [1],
     schema: BusinessMessageSchema,
+    isCanonical: isCanonicalOrderSubmitted,
     orderIdOf: (raw) => {
       const r = raw as { orderId?: unknown; order?: { orderId?: unknown } } | undefined;
       const id = r?.order?.orderId ?? r?.orderId;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** Free text that PostgreSQL can store and a phone screen can show: no control characters, no lone surrogates. */
 export const safeText = (max: number) =>
@@ -15,9 +15,13 @@ export const safeText = (max: number) =>
     .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
 
 /** An E.164 phone number, as the messaging API takes it. */
-export const PhoneSchema = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +821012345678');
+export const PHONE = /^\+[1-9][0-9]{6,14}$/;
+export const PhoneSchema = z.string().regex(PHONE, 'an E.164 phone number such as +821012345678');
 
-export const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1–64 characters of A–Z, a–z, 0–9, _ or -');
+export const ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const IdSchema = z.string().regex(ID, '1–64 characters of A–Z, a–z, 0–9, _ or -');
+
+export const POSTAL_CODE = /^[A-Za-z0-9 -]{3,10}$/;
 
 /** A calendar day that exists, e.g. 2026-12-01 (not 2026-02-30). */
 export const CalendarDateSchema = z.iso.date('a calendar date YYYY-MM-DD that exists');
@@ -44,7 +48,7 @@ export const OrderSchema = z.strictObject({
     line1: safeText(200),
     line2: safeText(200).optional(),
     city: safeText(100),
-    postalCode: z.string().regex(/^[A-Za-z0-9 -]{3,10}$/, '3–10 letters, digits, spaces or dashes'),
+    postalCode: z.string().regex(POSTAL_CODE, '3–10 letters, digits, spaces or dashes'),
   }),
   requestedDeliveryDate: CalendarDateSchema,
 });

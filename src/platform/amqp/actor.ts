@@ -34,6 +34,11 @@ export type ActorDefinition<T> = {
   /** Contract versions this actor understands; any other is dead-lettered as unsupported_version. */
   versions: readonly number[];
   schema: z.ZodType<T>;
+  /**
+   * Optional fast path: true only for messages `schema` accepts and returns unchanged (the form
+   * our own producers publish). They skip the schema; everything else is judged by it.
+   */
+  isCanonical?: (raw: unknown) => raw is T;
   /** The order a raw message concerns, for logs and dead-letter headers, even when it fails its schema. */
   orderIdOf(raw: unknown): string | undefined;
   /**

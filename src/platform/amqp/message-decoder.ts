@@ -45,7 +45,7 @@ function failed(raw: unknown, code: string, message: string): DecodedMessage<nev
 
 export function decodeMessage<T>(
   msg: ConsumeMessage,
-  actor: Pick<ActorDefinition<T>, 'versions' | 'schema' | 'orderIdOf'>,
+  actor: Pick<ActorDefinition<T>, 'versions' | 'schema' | 'orderIdOf' | 'isCanonical'>,
   limits: { maxMessageBytes: number; maxAttempts: number },
   logger: Logger,
 ): DecodedMessage<T> {
@@ -69,17 +69,22 @@ export function decodeMessage<T>(
   if (typeof version === 'number' && !actor.versions.includes(version)) {
     return failed(raw, 'unsupported_version', `Contract version ${version} is not one this actor understands (${actor.versions.join(', ')}); deploy a consumer that does, then replay`);
   }
-  const parsed = actor.schema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    return failed(raw, 'invalid_message', `Message fails its contract: ${issues.join('; ')}`);
+  let body: T;
+  if (actor.isCanonical?.(raw)) body = raw;
+  else {
+    const parsed = actor.schema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      return failed(raw, 'invalid_message', `Message fails its contract: ${issues.join('; ')}`);
+    }
+    body = parsed.data;
   }
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const trace = continueTrace(headers[HEADERS.traceparent]);
   const messageId = messageIdOf(msg);
   return {
     incoming: new DecodedIncoming(
-      parsed.data,
+      body,
       messageId,
       readAttempt(headers, limits.maxAttempts),
       msg.fields.redelivered,
