@@ -24,8 +24,8 @@ const jsonValue: fc.Arbitrary<Json> = fc.oneof(
   trickyString,
   fc.integer({ min: -2, max: 100_000_001 }),
   fc.constantFrom(0.5, -0, 1e21, null, true, false, 999, 1000, 100, 101),
-  fc.constant([]),
-  fc.constant({}),
+  fc.constant<Json>([]),
+  fc.constant<Json>({}),
   fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
 );
 
