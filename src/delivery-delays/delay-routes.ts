@@ -17,7 +17,9 @@ const DelayIdParams = z.object({ delayId: z.string().regex(/^dly_[A-Za-z0-9_-]{1
 
 export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pick<DelayFanout, 'run'>; admit?: () => void; auth: SellerAuth }) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.addHook('preHandler', (req, reply) => deps.auth.authenticate(req, reply));
+    // onRequest, before the body is read: a caller without a valid key cannot make the server
+    // parse megabytes, and learns nothing about its body either.
+    app.addHook('onRequest', (req, reply) => deps.auth.authenticate(req, reply));
     app.post('/delivery-delays', { bodyLimit: DELAY_BODY_LIMIT }, async (req, reply) => {
       const parsed = DeliveryDelayRequestSchema.safeParse(req.body);
       if (!parsed.success) throw new ValidationError(toIssues(parsed.error));

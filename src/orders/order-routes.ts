@@ -37,7 +37,9 @@ type BatchResult =
 
 export function orderRoutes(deps: OrderRoutesDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.addHook('preHandler', (req, reply) => deps.auth.authenticate(req, reply));
+    // onRequest, before the body is read: a caller without a valid key cannot make the server
+    // parse megabytes, and learns nothing about its body either.
+    app.addHook('onRequest', (req, reply) => deps.auth.authenticate(req, reply));
     const publishOrder = async (order: Order, traceparent: string): Promise<void> => {
       const message = orderSubmitted(order);
       await deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {

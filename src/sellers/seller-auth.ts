@@ -18,7 +18,7 @@ export class ForbiddenError extends AppError {
 }
 
 export type SellerAuth = {
-  /** preHandler for shop-facing routes. */
+  /** onRequest hook for shop-facing routes: reads only the headers. */
   authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void>;
   /** The authenticated seller, or undefined when seller auth is off. */
   sellerOf(req: FastifyRequest): string | undefined;

@@ -44,6 +44,16 @@ describe('seller API keys', () => {
     expect((await getJson(service.baseUrl, `/orders/${order.orderId}`, bearer(keyA))).status).toBe(404);
   });
 
+  it('without a key the answer is 401 before the body is read, however large or broken the body', async () => {
+    const big = { orders: Array.from({ length: 1_000 }, () => makeOrder({ sellerId: 'farm-a', buyer: { id: 'b', name: 'x'.repeat(100), phone: '+821012345678' } })) };
+    const res = await fetch(`${service.baseUrl}/orders/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(big) });
+    expect(res.status).toBe(401);
+    const broken = await fetch(`${service.baseUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"orderId": ' });
+    expect(broken.status).toBe(401);
+    const delay = await fetch(`${service.baseUrl}/delivery-delays`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(3 * 1024 * 1024) });
+    expect(delay.status).toBe(401);
+  });
+
   it('a key submits and reads its own seller\'s orders only', async () => {
     const order = makeOrder({ sellerId: 'farm-a' });
     expect((await postJson(service.baseUrl, '/orders', order, bearer(keyA))).status).toBe(202);
