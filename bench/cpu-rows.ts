@@ -2,7 +2,7 @@
 // sandbox's CPU per call, and the sizing line that turns the pipeline's CPU per unit into cores.
 import type { SandboxCalls } from './delivery-progress.js';
 import type { CpuReport } from './process-stats.js';
-import type { Row } from './report.js';
+import type { Row } from './report-row.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 

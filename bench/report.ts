@@ -3,6 +3,7 @@
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import type { RelayResult } from './broker-ceiling.js';
 import { cpuPerUnitText, cpuText, sandboxRow, sizingRow } from './cpu-rows.js';
+import type { Row } from './report-row.js';
 import type { DelayResult } from './delivery-delay-scenario.js';
 import type { OrdersResult } from './orders-scenario.js';
 import type { FloorResult } from './pipeline-floor-scenario.js';
@@ -26,7 +27,6 @@ export type RunInfo = {
   environment: string;
 };
 
-export type Row = { scenario: string; measure: string; value: string; ratio: string; target: string; met: string };
 
 const RSS_LIMIT_MB = 400;
 const INTAKE_P99_LIMIT_MS = 100;

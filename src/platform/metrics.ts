@@ -1,7 +1,7 @@
 // Prometheus metrics for every role, on one registry per process (no module-level singleton, so
 // tests can run several services in one process). Components get the instruments they update.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ActorHooks } from './amqp/actor-runtime.js';
+import type { ActorHooks } from './amqp/actor.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

@@ -4,7 +4,7 @@
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { errorCode, isRetryable } from '../errors.js';
-import type { ActorDefinition, Emit, Incoming, Outcome } from './actor.js';
+import type { ActorDefinition, ActorHooks, Emit, Incoming, Outcome } from './actor.js';
 import { createAckTracker } from './ack-tracker.js';
 import type { AmqpConnection } from './connection.js';
 import { ERROR_MESSAGE_MAX_CHARS, HEADERS, readAttempt, STACK_MAX_CHARS } from './message-headers.js';
@@ -29,13 +29,6 @@ export type ActorRuntimeOptions = {
 
 /** Something that says whether the actor should be paused, and tells when that changes. */
 export type PauseControl = { isPaused(): boolean; onChange(listener: () => void): void };
-
-export type ActorHooks = {
-  /** Called once per settled message, for metrics. */
-  onSettled?(actor: string, result: 'done' | 'retried' | 'dead-lettered', startedAt: number): void;
-  /** Called once per handled batch with the handler's duration. */
-  onBatch?(actor: string, size: number, seconds: number): void;
-};
 
 type Delivery = { msg: ConsumeMessage; channel: Channel; acks: AckTracker; receivedAt: number };
 type AckTracker = ReturnType<typeof createAckTracker>;

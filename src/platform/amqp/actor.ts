@@ -52,3 +52,11 @@ export type ActorDefinition<T> = {
 export function defineActor<T>(definition: ActorDefinition<T>): ActorDefinition<T> {
   return definition;
 }
+
+/** What the runtime reports about the messages it settles (metrics take these). */
+export type ActorHooks = {
+  /** Called once per settled message, for metrics. */
+  onSettled?(actor: string, result: 'done' | 'retried' | 'dead-lettered', startedAt: number): void;
+  /** Called once per handled batch with the handler's duration. */
+  onBatch?(actor: string, size: number, seconds: number): void;
+};
