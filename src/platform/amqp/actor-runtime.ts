@@ -3,11 +3,12 @@
 // A message is acked only after its work is committed and every message it causes is confirmed.
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
 import type { Logger } from '../logger.js';
-import { errorCode, isRetryable } from '../errors.js';
 import type { ActorDefinition, ActorHooks, Emit, Incoming, Outcome } from './actor.js';
 import { createAckTracker } from './ack-tracker.js';
+import { createBatcher } from './batcher.js';
 import type { AmqpConnection } from './connection.js';
-import { ERROR_MESSAGE_MAX_CHARS, HEADERS, readAttempt, STACK_MAX_CHARS } from './message-headers.js';
+import { failureHeaders } from './failure-headers.js';
+import { HEADERS, readAttempt } from './message-headers.js';
 import type { PublishOptions, Publisher } from './publisher.js';
 import { decodeMessage, messageIdOf, type DecodedMessage } from './message-decoder.js';
 import { decideFailure } from './retry-policy.js';
@@ -16,12 +17,7 @@ import type { Topology } from './topology.js';
 export type ActorRuntimeOptions = {
   prefetch: number;
   batchSize: number;
-  /**
-   * Batches handled at once. A second batch starts only when a full one waits; otherwise new
-   * deliveries wait for the batch in hand and join the next: a few large batches cost far less per
-   * message (statements, confirms, acks) than many small ones, and an actor that keeps up would
-   * otherwise handle its messages one or two at a time.
-   */
+  /** Batches handled at once (see batcher.ts). */
   concurrentBatches: number;
   maxAttempts: number;
   maxMessageBytes: number;
@@ -57,11 +53,11 @@ export function startActor<T>(
   let acks: AckTracker | null = null;
   let consumerTag: string | null = null;
   let stopped = false;
-  let buffer: Delivery[] = [];
-  let flushScheduled = false;
-  let inFlight = 0;
-  let batchesInFlight = 0;
-  let idleWaiters: Array<() => void> = [];
+  const batches = createBatcher<Delivery>(options, {
+    process: processBatch,
+    onError: (err: unknown) => logger.error({ err }, 'settling messages failed outside their handler; they are redelivered when the channel closes'),
+  });
+  const { track } = batches;
 
   const wantsToConsume = () => !stopped && !(deps.pause?.isPaused() ?? false);
 
@@ -135,45 +131,7 @@ export function startActor<T>(
       setTimeout(() => void syncConsumer().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')), 1_000);
       return;
     }
-    buffer.push({ msg, channel: ch, acks: tracker, receivedAt: Date.now() });
-    if (batchesInFlight >= options.concurrentBatches) return;
-    if (buffer.length >= options.batchSize) flush();
-    // With a batch in hand, a partial batch waits for it to end (see concurrentBatches).
-    else if (batchesInFlight > 0) return;
-    else if (!flushScheduled) {
-      flushScheduled = true;
-      // Let every delivery already read from the socket join this batch.
-      setImmediate(flush);
-    }
-  }
-
-  function flush(): void {
-    flushScheduled = false;
-    while (buffer.length > 0 && batchesInFlight < options.concurrentBatches && (batchesInFlight === 0 || buffer.length >= options.batchSize)) {
-      const batch = buffer.length <= options.batchSize ? buffer : buffer.slice(0, options.batchSize);
-      buffer = buffer.length <= options.batchSize ? [] : buffer.slice(options.batchSize);
-      batchesInFlight++;
-      void track(processBatch(batch)).finally(() => {
-        batchesInFlight--;
-        // What arrived meanwhile is the next batch.
-        if (buffer.length > 0) flush();
-      });
-    }
-  }
-
-  /** Counts work in hand until it ends, for stop() to wait on. */
-  function track(work: Promise<void>): Promise<void> {
-    inFlight++;
-    return work
-      .catch((err: unknown) => logger.error({ err }, 'a batch failed outside its handler; its messages are redelivered when the channel closes'))
-      .finally(() => {
-        inFlight--;
-        if (inFlight === 0 && buffer.length === 0) {
-          const waiters = idleWaiters;
-          idleWaiters = [];
-          for (const w of waiters) w();
-        }
-      });
+    batches.add({ msg, channel: ch, acks: tracker, receivedAt: Date.now() });
   }
 
   function decode(delivery: Delivery): Decoded<T> {
@@ -262,27 +220,9 @@ export function startActor<T>(
 
   async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined, parkAttempt = 0): Promise<void> {
     const { msg } = delivery;
-    const headers = { ...(msg.properties.headers) };
-    const decision = decideFailure(error, readAttempt(headers, options.maxAttempts), actor.queues.retries, options.maxAttempts);
-    const now = new Date().toISOString();
-    Object.assign(headers, {
-      [HEADERS.attempt]: decision.attempt,
-      [HEADERS.firstFailedAt]: (headers[HEADERS.firstFailedAt] as string | undefined) ?? now,
-      [HEADERS.lastFailedAt]: now,
-      [HEADERS.errorCode]: errorCode(error),
-      [HEADERS.errorMessage]: String(error.message).slice(0, ERROR_MESSAGE_MAX_CHARS),
-      [HEADERS.errorStack]: String(error.stack ?? '').slice(0, STACK_MAX_CHARS),
-      [HEADERS.errorClass]: isRetryable(error) ? 'retryable' : 'permanent',
-      [HEADERS.actor]: actor.name,
-      [HEADERS.originalQueue]: queue,
-      [HEADERS.originalRoutingKey]: msg.fields.routingKey,
-      ...(orderId === undefined ? {} : { [HEADERS.orderId]: orderId }),
-    });
-    if (incoming) headers[HEADERS.traceparent] ??= incoming.traceparent;
+    const decision = decideFailure(error, readAttempt(msg.properties.headers, options.maxAttempts), actor.queues.retries, options.maxAttempts);
+    const headers = failureHeaders(msg, { error, decision, actor: actor.name, queue, orderId, traceparent: incoming?.traceparent, now: new Date() });
     const target = decision.action === 'retry' ? decision.queue : topology.deadLetters;
-    if (decision.action === 'dead-letter') headers[HEADERS.deadLetterReason] = decision.reason;
-    // A message moved back by hand from the dead-letter queue must not look dead-lettered by us later.
-    else delete headers[HEADERS.deadLetterReason];
     const log = incoming?.logger ?? logger.child({ messageId: msg.properties.messageId as unknown, orderId });
     try {
       await publisher.publish(target, msg.content, {
@@ -338,11 +278,6 @@ export function startActor<T>(
     void syncConsumer().catch((err: unknown) => logger.error({ err }, 'could not apply the pause switch'));
   });
 
-  function whenIdle(): Promise<void> {
-    if (inFlight === 0 && buffer.length === 0) return Promise.resolve();
-    return new Promise((resolve) => idleWaiters.push(resolve));
-  }
-
   return {
     name: actor.name,
     isConsuming: () => consumerTag !== null && consumerTag !== 'pending',
@@ -350,7 +285,7 @@ export function startActor<T>(
     async stop(graceMs = 10_000): Promise<void> {
       stopped = true;
       await syncConsumer().catch(() => undefined);
-      await Promise.race([whenIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await Promise.race([batches.whenIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
       // Acks waiting for a run behind an unfinished message are sent now, not lost with the channel.
       acks?.flush();
       const ch = channel;

@@ -1,0 +1,33 @@
+// The headers a failed message carries into its retry tier or the dead-letter queue: every header
+// it had, plus why, where and how often it failed. The failure batch job and operators read them.
+import type { ConsumeMessage } from 'amqplib';
+import { errorCode, isRetryable } from '../errors.js';
+import { ERROR_MESSAGE_MAX_CHARS, HEADERS, STACK_MAX_CHARS } from './message-headers.js';
+import type { FailureDecision } from './retry-policy.js';
+
+export function failureHeaders(
+  msg: Pick<ConsumeMessage, 'properties' | 'fields'>,
+  failure: { error: Error; decision: FailureDecision; actor: string; queue: string; orderId: string | undefined; traceparent: string | undefined; now: Date },
+): Record<string, unknown> {
+  const { error, decision } = failure;
+  const headers: Record<string, unknown> = { ...msg.properties.headers };
+  const now = failure.now.toISOString();
+  Object.assign(headers, {
+    [HEADERS.attempt]: decision.attempt,
+    [HEADERS.firstFailedAt]: (headers[HEADERS.firstFailedAt] as string | undefined) ?? now,
+    [HEADERS.lastFailedAt]: now,
+    [HEADERS.errorCode]: errorCode(error),
+    [HEADERS.errorMessage]: String(error.message).slice(0, ERROR_MESSAGE_MAX_CHARS),
+    [HEADERS.errorStack]: String(error.stack ?? '').slice(0, STACK_MAX_CHARS),
+    [HEADERS.errorClass]: isRetryable(error) ? 'retryable' : 'permanent',
+    [HEADERS.actor]: failure.actor,
+    [HEADERS.originalQueue]: failure.queue,
+    [HEADERS.originalRoutingKey]: msg.fields.routingKey,
+    ...(failure.orderId === undefined ? {} : { [HEADERS.orderId]: failure.orderId }),
+  });
+  if (failure.traceparent !== undefined) headers[HEADERS.traceparent] ??= failure.traceparent;
+  if (decision.action === 'dead-letter') headers[HEADERS.deadLetterReason] = decision.reason;
+  // A message moved back by hand from the dead-letter queue must not look dead-lettered by us later.
+  else delete headers[HEADERS.deadLetterReason];
+  return headers;
+}
