@@ -8,12 +8,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDelayFanout, type DelayFanout } from '../../src/delivery-delays/delay-fanout.js';
 import { createDelayRepository } from '../../src/delivery-delays/delay-repository.js';
-import { createAmqpConnection, type AmqpConnection } from '../../src/platform/amqp/connection.js';
-import { createPublisher, type Publisher } from '../../src/platform/amqp/publisher.js';
-import { declareTopology, describeTopology, type Topology } from '../../src/platform/amqp/topology.js';
-import { migrateToLatest } from '../../src/platform/migrate.js';
+import type { Publisher } from '../../src/platform/amqp/publisher.js';
+import type { Topology } from '../../src/platform/amqp/topology.js';
+import { startBrokerBed, type BrokerBed } from '../support/broker-bed.js';
 import { storeOrders } from '../support/stored-orders.js';
-import { createTestContext, type TestContext } from '../support/test-context.js';
+import type { TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ORDERS = 300;
@@ -23,31 +22,21 @@ const DUE = '2026-12-01';
 
 /** The trace the test's delays are requested under. */
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+let bed: BrokerBed;
 let ctx: TestContext;
 let topology: Topology;
-let connection: AmqpConnection;
 let publisher: Publisher;
 let fanout: DelayFanout | undefined;
 const delays = createDelayRepository();
 
 beforeAll(async () => {
-  ctx = await createTestContext('delay-fanout-pacing');
-  const { config, logger } = ctx;
-  await migrateToLatest(ctx.db, config.DATABASE_SCHEMA);
-  topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
-  connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'test-fanout', heartbeatS: 5, logger });
-  const ch = await connection.model.createChannel();
-  await declareTopology(ch, topology);
-  await ch.close();
-  publisher = createPublisher({ connection, exchange: topology.exchange, confirmTimeoutMs: 5_000, logger });
-  await publisher.ready();
+  bed = await startBrokerBed('delay-fanout-pacing');
+  ({ ctx, topology, publisher } = bed);
 });
 
 afterAll(async () => {
   await fanout?.stop();
-  await publisher?.close();
-  await connection?.close();
-  await ctx?.cleanup();
+  await bed?.close();
 });
 
 async function noticeQueueDepth(): Promise<number> {
