@@ -121,16 +121,27 @@ function parseBodyJson(body: Buffer): unknown {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
+// A time outside years 1–9999 cannot come from a real failure, and some (JavaScript reaches year
+// −271821) PostgreSQL cannot store at all: one such header would fail the drain on every pass.
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+const storable = (d: Date): Date | undefined => (d.getTime() >= EARLIEST && d.getTime() <= LATEST ? d : undefined);
+
 function date(v: unknown): Date | undefined {
   const d = typeof v === 'string' ? new Date(v) : typeof v === 'number' ? new Date(v) : undefined;
-  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+  return d && !Number.isNaN(d.getTime()) ? storable(d) : undefined;
 }
 
 /** An amqplib timestamp ({'!': 'timestamp', value: seconds}) or plain seconds, as a Date. */
 function amqpTime(v: unknown): Date | undefined {
   const seconds = v && typeof v === 'object' && 'value' in v ? v.value : v;
-  return typeof seconds === 'number' && seconds > 0 ? new Date(seconds * 1000) : undefined;
+  if (typeof seconds !== 'number' || !(seconds > 0)) return undefined;
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? undefined : storable(d);
 }
+
+/** The attempts column is a 32-bit integer; a forged count past it is stored as the most it holds. */
+const MAX_STORED_ATTEMPTS = 2_147_483_647;
 
 type XDeath = { queue?: unknown; reason?: unknown; count?: unknown; time?: unknown; 'routing-keys'?: unknown };
 
@@ -164,7 +175,7 @@ export function readDeadLetter(
 
   const lastKnownCode = str(rawHeaders[HEADERS.errorCode]);
   const lastKnownMessage = str(rawHeaders[HEADERS.errorMessage]);
-  const attempts = readAttempt(rawHeaders);
+  const attempts = Math.min(readAttempt(rawHeaders), MAX_STORED_ATTEMPTS);
   const firstFailedAt = date(rawHeaders[HEADERS.firstFailedAt]);
   const lastFailedAt = date(rawHeaders[HEADERS.lastFailedAt]);
 

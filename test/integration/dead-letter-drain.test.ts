@@ -148,6 +148,37 @@ describe('the batch job killed in the middle of a run', () => {
   });
 });
 
+describe('dead letters whose headers PostgreSQL could not store as they are', () => {
+  it('are stored with their values clamped, and the good ones around them too: the drain is never wedged', async () => {
+    const prefix = uniqueOrderId('H');
+    await deadLetters(`${prefix}-before`, 3);
+    const hostile = [
+      { 'x-attempt': 3e9 },
+      { 'x-first-failed-at': '-200000-01-01T00:00:00.000Z', 'x-last-failed-at': '+275000-01-01T00:00:00.000Z' },
+      { 'x-first-failed-at': -8.64e15, 'x-last-failed-at': 8.64e15 },
+      { 'x-error-message': 'a\u0000b', 'x-order-id': '\u0000', 'x-actor': '\ud800' },
+    ];
+    await broker.publishAll(queues.deadLetters, hostile.map((headers, i) => ({
+      body: JSON.stringify({ type: 'order.submitted', version: 1 }),
+      options: {
+        contentType: 'application/json',
+        messageId: `${prefix}-hostile-${i}`,
+        headers: { 'x-error-code': 'invalid_message', 'x-dead-letter-reason': 'permanent', 'x-original-queue': queues.business, ...headers },
+      },
+    })));
+    await deadLetters(`${prefix}-after`, 3);
+
+    expect(JSON.parse(await runCli(['drain', '--json']))).toMatchObject({ ran: true, stored: 10, remaining: 0 });
+    expect(await storedCount(prefix)).toBe(10);
+    const rows = await ctx.db.selectFrom('failed_messages').select(['message_id', 'attempts', 'first_failed_at', 'last_failed_at']).where('message_id', 'like', `${prefix}-hostile-%`).orderBy('message_id').execute();
+    expect(rows.map((r) => r.attempts)).toEqual([2_147_483_647, 0, 0, 0]);
+    for (const r of rows) {
+      expect(r.first_failed_at.getTime()).not.toBeNaN();
+      expect(r.last_failed_at.getTime()).not.toBeNaN();
+    }
+  });
+});
+
 describe('a dead letter that comes back after it was stored', () => {
   it('is stored once: the redelivered copy is recognised and acked', async () => {
     const orderId = uniqueOrderId('R');
