@@ -17,6 +17,7 @@ import { describeTopology } from '../platform/amqp/topology.js';
 import { createDb } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { createShutdown } from '../platform/shutdown.js';
+import { printResult } from './terminal-text.js';
 import { textTable } from './text-table.js';
 
 const BROKER_WAIT_MS = 10_000;
@@ -61,7 +62,7 @@ async function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterSer
   }
 }
 
-const print = (json: boolean | undefined, value: unknown, human: () => string) => console.log(json ? JSON.stringify(value, null, 2) : human());
+const print = printResult;
 
 const operator = (by: string | undefined) => by ?? `${os.userInfo().username} (cli)`;
 

@@ -7,6 +7,7 @@ import { migrateToLatest } from '../platform/migrate.js';
 import { IdSchema } from '../orders/order-schema.js';
 import { textTable } from './text-table.js';
 import { createSellerKeys, type SellerKeys } from '../sellers/seller-keys.js';
+import { forTerminal } from './terminal-text.js';
 
 async function withKeys<T>(work: (keys: SellerKeys) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -50,6 +51,6 @@ export function registerSellerCommands(program: Command): void {
     .action(async (sellerId: string | undefined, opts: { json?: boolean }) => {
       const keys = await withKeys((k) => k.list(sellerId));
       if (opts.json) console.log(JSON.stringify(keys, null, 2));
-      else console.log(textTable(['key', 'seller', 'created', 'revoked'], keys.map((k) => [k.keyId, k.sellerId, k.createdAt, k.revokedAt ?? '-'])));
+      else console.log(forTerminal(textTable(['key', 'seller', 'created', 'revoked'], keys.map((k) => [k.keyId, k.sellerId, k.createdAt, k.revokedAt ?? '-']))));
     });
 }

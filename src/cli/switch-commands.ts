@@ -8,6 +8,7 @@ import { createLogger } from '../platform/logger.js';
 import { createSwitchAdmin, type SwitchAdmin } from '../switches/switch-admin.js';
 import { createSwitchChangeRepository, type SwitchChangeEntry } from '../switches/switch-change-repository.js';
 import { createZookeeperSwitches } from '../switches/zookeeper-switches.js';
+import { printResult } from './terminal-text.js';
 
 async function withSwitchAdmin<T>(work: (admin: SwitchAdmin) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -43,8 +44,7 @@ function describeChange(c: SwitchChangeEntry | null): string {
   return `${c.at} ${c.oldValue ?? '(none)'} → ${c.newValue} via ${c.source} by ${c.actor}`;
 }
 
-const print = (json: boolean | undefined, value: unknown, human: () => string) =>
-  console.log(json ? JSON.stringify(value, null, 2) : human());
+const print = printResult;
 
 export function registerSwitchCommands(program: Command): void {
   const switches = program.command('switches').description('look at, flip and audit the ZooKeeper switches');

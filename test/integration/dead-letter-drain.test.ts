@@ -157,6 +157,7 @@ describe('dead letters whose headers PostgreSQL could not store as they are', ()
       { 'x-first-failed-at': '-200000-01-01T00:00:00.000Z', 'x-last-failed-at': '+275000-01-01T00:00:00.000Z' },
       { 'x-first-failed-at': -8.64e15, 'x-last-failed-at': 8.64e15 },
       { 'x-error-message': 'a\u0000b', 'x-order-id': '\u0000', 'x-actor': '\ud800' },
+      { 'x-error-message': 'boom \u001b]0;owned\u0007\u001b[2J\u202e' },
     ];
     await broker.publishAll(queues.deadLetters, hostile.map((headers, i) => ({
       body: JSON.stringify({ type: 'order.submitted', version: 1 }),
@@ -168,14 +169,20 @@ describe('dead letters whose headers PostgreSQL could not store as they are', ()
     })));
     await deadLetters(`${prefix}-after`, 3);
 
-    expect(JSON.parse(await runCli(['drain', '--json']))).toMatchObject({ ran: true, stored: 10, remaining: 0 });
-    expect(await storedCount(prefix)).toBe(10);
+    expect(JSON.parse(await runCli(['drain', '--json']))).toMatchObject({ ran: true, stored: 11, remaining: 0 });
+    expect(await storedCount(prefix)).toBe(11);
     const rows = await ctx.db.selectFrom('failed_messages').select(['message_id', 'attempts', 'first_failed_at', 'last_failed_at']).where('message_id', 'like', `${prefix}-hostile-%`).orderBy('message_id').execute();
-    expect(rows.map((r) => r.attempts)).toEqual([2_147_483_647, 0, 0, 0]);
+    expect(rows.map((r) => r.attempts)).toEqual([2_147_483_647, 0, 0, 0, 0]);
     for (const r of rows) {
       expect(r.first_failed_at.getTime()).not.toBeNaN();
       expect(r.last_failed_at.getTime()).not.toBeNaN();
     }
+
+    // An operator reading it in a terminal sees the escape sequences, and the terminal does not act on them.
+    const { id } = await ctx.db.selectFrom('failed_messages').select('id').where('message_id', '=', `${prefix}-hostile-4`).executeTakeFirstOrThrow();
+    const shown = await runCli(['show', String(id)]);
+    expect(shown).toContain('boom \\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{202e}');
+    expect(shown).not.toMatch(/[\u001b\u0007\u202e]/);
   });
 });
 
