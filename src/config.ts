@@ -74,6 +74,9 @@ const EnvSchema = z.object({
   // How long a verified key is trusted before it is checked again (a revocation's delay).
   SELLER_KEY_CACHE_TTL_MS: positive(30_000),
   ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  // When set, GET /metrics wants it as a bearer token; unset, /metrics is open (as a scrape target
+  // usually is, behind the network's own boundary).
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   DEAD_LETTER_BATCH_INTERVAL: millis(60_000),
   ALERT_WEBHOOK_URL: z.url().optional(),
 });

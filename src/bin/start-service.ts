@@ -219,7 +219,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       shutdown.add('actors', () => Promise.all(actors.map((a) => a.stop())));
     }
 
-    routes.push(healthRoutes(health), metricsRoutes(metrics));
+    routes.push(healthRoutes(health), metricsRoutes(metrics, { token: config.METRICS_TOKEN }));
     const app = await buildHttpApp({ logger, routes, metrics, maxEventLoopDelayMs: roles.has('intake') ? config.INTAKE_MAX_EVENT_LOOP_DELAY_MS : undefined });
     await app.listen({ host: config.HOST, port: config.PORT });
     // Registered last so it runs first: no new requests while the rest shuts down.
