@@ -8,7 +8,7 @@ import type { Publisher } from '../platform/amqp/publisher.js';
 import { HEADERS } from '../platform/amqp/message-headers.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import { continueTrace } from '../platform/tracing.js';
+import { spanIn } from '../platform/tracing.js';
 import type { DeliveryDelayed } from './delay-schema.js';
 import type { DelayRepository } from './delay-repository.js';
 import { delayNotice } from './delay-notice.js';
@@ -114,8 +114,7 @@ export function createDelayFanout(deps: {
 
   async function fanOut(delayId: string): Promise<void> {
     // The notices continue the trace the delay was requested under.
-    const requested = await deps.delays.traceOf(deps.db, delayId);
-    const trace = continueTrace(requested ? `00-${requested}-0000000000000001-01` : undefined);
+    const trace = spanIn(await deps.delays.traceOf(deps.db, delayId));
     let published = 0;
     let pacing = false;
     let lastSliceFull = true;

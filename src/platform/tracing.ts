@@ -25,6 +25,11 @@ function make(traceId: string): TraceContext {
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
 
+/** A new span in a trace known by its id (one stored with a record), or in a new trace without one. */
+export function spanIn(traceId: string | null | undefined): TraceContext {
+  return make(traceId && /^[0-9a-f]{32}$/.test(traceId) && !/^0+$/.test(traceId) ? traceId : randomHex(16));
+}
+
 /** A new span in the trace of `incoming` (a traceparent header), or a new trace if it is missing or malformed. */
 export function continueTrace(incoming: unknown): TraceContext {
   return make(traceIdOf(incoming) ?? randomHex(16));
