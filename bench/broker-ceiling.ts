@@ -54,12 +54,12 @@ export function connectRaw(config: BenchConfig, name: string): Promise<ChannelMo
 
 async function declareQueues(model: ChannelModel, names: BenchNames, type: QueueType): Promise<{ hop1: string; hop2: string }> {
   const { topology } = names;
-  const hop1 = topology.actors.business!.work;
-  const hop2 = topology.actors.notification!.work;
+  const hop1 = topology.actors.business.work;
+  const hop2 = topology.actors.notification.work;
   const ch = await model.createChannel();
   if (type === 'quorum') {
     // Exactly what the service declares: quorum, delivery limit, at-least-once dead-lettering.
-    await declareTopology(ch, topology);
+    await declareTopology(model, topology);
   } else {
     await ch.assertExchange(topology.exchange, 'direct', { durable: true });
     for (const q of [hop1, hop2]) {

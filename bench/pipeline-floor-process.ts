@@ -61,8 +61,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: 'warn', name: 'pipeline-floor' });
   const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
   const { exchange } = topology;
-  const hop1 = topology.actors.business!.work;
-  const hop2 = topology.actors.notification!.work;
+  const hop1 = topology.actors.business.work;
+  const hop2 = topology.actors.notification.work;
   const [publishConn, consumeConn] = await Promise.all([connectRaw(bench, 'bench-floor-publish'), connectRaw(bench, 'bench-floor-consume')]);
   for (const [what, model] of [['publish connection', publishConn], ['consume connection', consumeConn]] as const) {
     coalesceFrameWrites(model, logger);

@@ -51,10 +51,7 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
   try {
     const declaring = await connectRaw(config, 'bench-floor-declare');
     try {
-      const ch = await declaring.createChannel();
-      // Unheard, a channel error would crash the bench past its cleanup; the failed call says why.
-      ch.on('error', () => undefined);
-      await declareTopology(ch, names.topology);
+      await declareTopology(declaring, names.topology);
     } finally {
       await declaring.close();
     }

@@ -30,8 +30,8 @@ export async function runRuntimeOverhead(config: BenchConfig): Promise<RelayResu
   const { service } = config;
   const names = benchNames('runtime', config);
   const { topology } = names;
-  const hop1 = topology.actors.business!;
-  const hop2 = topology.actors.notification!;
+  const hop1 = topology.actors.business;
+  const hop2 = topology.actors.notification;
   const count = config.BENCH_MESSAGES;
   const logger = createLogger({ level: 'warn', name: 'bench-runtime' });
 
@@ -46,9 +46,7 @@ export async function runRuntimeOverhead(config: BenchConfig): Promise<RelayResu
     const consumeConnection = await connection('consume');
     closers.push(() => consumeConnection.close());
 
-    const declaring = await publishConnection.model.createChannel();
-    await declareTopology(declaring, topology);
-    await declaring.close();
+    await declareTopology(publishConnection.model, topology);
 
     const publisher: Publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: service.PUBLISH_CONFIRM_TIMEOUT_MS, logger });
     closers.push(() => publisher.close());

@@ -1,6 +1,8 @@
 // The only reader of process.env: one zod schema, parsed once, so a bad value stops the process
 // at start with the variable's name instead of failing on the first message.
 import { z } from 'zod';
+import { parseBrokerEndpoints } from './platform/amqp/broker-endpoints.js';
+import { MAX_SHARDS } from './platform/amqp/topology.js';
 
 const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -14,7 +16,28 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  AMQP_URL: z.url().default('amqp://guest:guest@127.0.0.1:5672'),
+  // One URL, or a cluster's nodes separated by commas: each connection starts at a different node
+  // and moves to the next when its node is lost.
+  AMQP_URL: z
+    .string()
+    .default('amqp://guest:guest@127.0.0.1:5672')
+    .superRefine((value, ctx) => {
+      try {
+        parseBrokerEndpoints(value, 10);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  // Work queues per actor, fed by a consistent-hash exchange on the order id (1: one queue each).
+  ACTOR_SHARDS: z.coerce.number().int().min(1).max(MAX_SHARDS).default(1),
+  // The shards this process consumes ("0,2"); unset, all of them.
+  CONSUME_SHARDS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated shard numbers, e.g. 0,2')
+    .transform((s) => [...new Set(s.split(',').map(Number))])
+    .optional(),
+  // Replicas of each quorum queue; a cluster with fewer nodes gets one per node.
+  QUEUE_REPLICAS: z.coerce.number().int().min(1).max(7).default(3),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]{0,40}$/, 'lowercase letters, digits, dot, dash or underscore')
@@ -81,6 +104,13 @@ const EnvSchema = z.object({
   ALERT_WEBHOOK_URL: z.url().optional(),
 });
 
+const ConfigSchema = EnvSchema.superRefine((c, ctx) => {
+  const outside = c.CONSUME_SHARDS?.filter((i) => i >= c.ACTOR_SHARDS) ?? [];
+  if (outside.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['CONSUME_SHARDS'], message: `shard(s) ${outside.join(', ')} do not exist with ACTOR_SHARDS=${c.ACTOR_SHARDS} (shards are numbered from 0)` });
+  }
+});
+
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
 
 export class ConfigError extends Error {
@@ -91,7 +121,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as in most shells' `FOO= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = EnvSchema.safeParse(present);
+  const parsed = ConfigSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid environment; fix these variables (see .env.example):\n${lines.join('\n')}`);

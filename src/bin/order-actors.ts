@@ -18,8 +18,9 @@ program
   .command('start', { isDefault: true })
   .description('start the service: every role (default) or the one named by --role or ROLE')
   .addOption(new Option('--role <role>', 'which role this process runs').choices(ROLES))
-  .action(async (opts: { role?: Role }) => {
-    const config = loadConfig({ ...process.env, ...(opts.role ? { ROLE: opts.role } : {}) });
+  .addOption(new Option('--shards <list>', 'the shards this process consumes, e.g. 0,2 (default: all; sets CONSUME_SHARDS)'))
+  .action(async (opts: { role?: Role; shards?: string }) => {
+    const config = loadConfig({ ...process.env, ...(opts.role ? { ROLE: opts.role } : {}), ...(opts.shards ? { CONSUME_SHARDS: opts.shards } : {}) });
     const logger = createLogger({ level: config.LOG_LEVEL });
     const service = await startService(config, logger);
     exitOnSignals(service.shutdown, logger);

@@ -20,14 +20,14 @@ import { createMessagingClient } from '../notifications/messaging-client.js';
 import { createNotificationActor } from '../notifications/notification-actor.js';
 import { startActor, type ActorRuntimeOptions, type RunningActor } from '../platform/amqp/actor-runtime.js';
 import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
-import { createAmqpConnection } from '../platform/amqp/connection.js';
+import { createAmqpConnection, type AmqpConnection } from '../platform/amqp/connection.js';
 import { createQueueDepthSampler } from '../platform/amqp/queue-depth-sampler.js';
 import { createIntakeGuard } from '../http/intake-guard.js';
 import { metricsRoutes } from '../http/metrics-routes.js';
 import { openApiRoutes } from '../http/openapi-routes.js';
 import { actorMetricHooks, createMetrics } from '../platform/metrics.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
-import { declareTopology, describeTopology } from '../platform/amqp/topology.js';
+import { allShards, declareTopology, describeTopology, type ActorName } from '../platform/amqp/topology.js';
 import { createDb } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { migrateToLatest } from '../platform/migrate.js';
@@ -63,6 +63,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const health: HealthCheck[] = [];
   const actors: RunningActor[] = [];
   const metrics = createMetrics();
+  // Every AMQP connection of this process, so readiness and the metrics can name the node each uses.
+  const brokerConnections: AmqpConnection[] = [];
+  metrics.sources.brokerNodes = () => brokerConnections.map((c) => ({ connection: c.name, node: c.node() }));
   try {
     let notifyApiUrl = config.NOTIFY_API_URL;
     // Only a whole-service trial (ROLE=all) falls back to the sandbox: a notification process of a
@@ -87,7 +90,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     health.push({ name: 'database', check: async () => (await sql`select 1`.execute(db), true) });
 
-    const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
+    const topology = describeTopology({
+      prefix: config.QUEUE_PREFIX,
+      retryDelaysMs: config.RETRY_DELAYS_MS,
+      deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
+      shards: config.ACTOR_SHARDS,
+      replicas: config.QUEUE_REPLICAS,
+    });
     const publishConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-publish`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
     shutdown.add('publish connection', () => publishConnection.close());
     // Driven by the connection, not by requests: a scrape shows an alarm, and its end, in every
@@ -97,17 +106,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     publishConnection.onConnect(() => metrics.brokerBlocked.set(0));
     // Declared before anything publishes or consumes, and again after every reconnect (a broker
     // restarted from scratch comes back without our queues).
-    const declare = async () => {
-      const ch = await publishConnection.model.createChannel();
-      // A refused declaration (e.g. a queue argument changed between releases) closes the channel
-      // with an 'error' event; unheard, it would crash the process instead of failing this call.
-      ch.on('error', (err: Error) => logger.error({ err }, 'RabbitMQ refused the topology; check queue arguments against the running broker'));
-      try {
-        await declareTopology(ch, topology);
-      } finally {
-        await ch.close().catch(() => undefined);
-      }
-    };
+    const declare = () => declareTopology(publishConnection.model, topology);
     await declare();
     // onConnect also runs at once for the connection just used: skip that one, declared above.
     let reconnects = 0;
@@ -119,6 +118,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     metrics.sources.publishesInFlight = () => publisher.inFlight();
     await publisher.ready();
     health.push({ name: 'broker', check: () => publishConnection.isConnected() && publisher.isReady() });
+    brokerConnections.push(publishConnection);
 
     const orders = createOrderRepository();
     const delays = createDelayRepository();
@@ -136,18 +136,25 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), adminToken: config.ADMIN_TOKEN }));
 
     if (roles.has('intake')) {
-      const businessQueue = topology.actors.business!.work;
-      const notificationQueue = topology.actors.notification!.work;
+      const businessQueue = topology.actors.business.work;
+      const notificationQueue = topology.actors.notification.work;
       // Its own connection: a connection that publishes is blocked whole during a broker alarm, and
       // the depths must stay current exactly then.
       const monitorConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-monitor`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
       shutdown.add('monitor connection', () => monitorConnection.close());
-      const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [businessQueue, notificationQueue, topology.deadLetters], logger, metrics });
+      brokerConnections.push(monitorConnection);
+      const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [...allShards(topology).map((s) => s.queue), topology.deadLetters], logger, metrics });
       depths.start();
       shutdown.add('queue depth sampler', () => depths.stop());
+      /** Messages waiting for an actor, over all its shards; unknown if any shard's depth is. */
+      const actorDepth = (actor: ActorName): number | undefined =>
+        topology.actors[actor].shards.reduce<number | undefined>((sum, s) => {
+          const d = depths.depth(s.queue);
+          return sum === undefined || d === undefined ? undefined : sum + d;
+        }, 0);
       const admit = createIntakeGuard({
         isBrokerBlocked: () => publishConnection.isBlocked(),
-        queueDepth: () => depths.depth(businessQueue),
+        queueDepth: () => actorDepth('business'),
         maxQueueDepth: config.INTAKE_MAX_QUEUE_DEPTH,
         publishesInFlight: () => publisher.inFlight(),
         maxPublishesInFlight: config.INTAKE_MAX_PUBLISHES_IN_FLIGHT,
@@ -166,8 +173,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         // Both queues: the business step is quick, so a delay's backlog builds up in the notification queue.
         backlog: {
           depth: () => {
-            const business = depths.depth(businessQueue);
-            const notification = depths.depth(notificationQueue);
+            const business = actorDepth('business');
+            const notification = actorDepth('notification');
             return business === undefined || notification === undefined ? undefined : business + notification;
           },
           max: config.DELAY_FANOUT_MAX_BACKLOG,
@@ -189,20 +196,22 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const consumeConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-consume`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
       shutdown.add('consume connection', () => consumeConnection.close());
       health.push({ name: 'consumer', check: () => consumeConnection.isConnected() });
+      brokerConnections.push(consumeConnection);
       const runtime = (prefetch: number): ActorRuntimeOptions => ({
         prefetch,
         batchSize: config.ACTOR_BATCH_SIZE,
         concurrentBatches: config.ACTOR_CONCURRENT_BATCHES,
         maxAttempts: config.MAX_ATTEMPTS,
         maxMessageBytes: config.MESSAGE_MAX_BYTES,
+        ...(config.CONSUME_SHARDS ? { shards: config.CONSUME_SHARDS } : {}),
       });
       const hooks = actorMetricHooks(metrics);
       const runtimeDeps = { connection: consumeConnection, publisher, topology, logger, hooks };
 
       if (roles.has('business')) {
-        const notificationQueue = topology.actors.notification!.work;
+        const notificationQueue = topology.actors.notification.work;
         const actor = createBusinessActor({
-          queues: topology.actors.business!,
+          queues: topology.actors.business,
           handleSubmitted: createSubmissionHandler({ db, orders, switches, notificationQueue }),
           handleDelayed: createDelayHandler({ db, delays, notificationQueue }),
         });
@@ -212,14 +221,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         if (!notifyApiUrl) throw new Error('Set NOTIFY_API_URL to the messaging API for ROLE=notification (only ROLE=all falls back to the built-in sandbox)');
         const messaging = createMessagingClient({ baseUrl: notifyApiUrl, timeoutMs: config.NOTIFY_TIMEOUT_MS, connections: config.NOTIFY_CONNECTIONS });
         shutdown.add('messaging client', () => messaging.close());
-        const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, queues: topology.actors.notification! });
+        const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, queues: topology.actors.notification });
         actors.push(startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH), pause: switches.pauseControl('notification-actor-paused') }, actor));
       }
       // Consumers stop before their channels' connection closes; in-flight messages finish first.
       shutdown.add('actors', () => Promise.all(actors.map((a) => a.stop())));
     }
 
-    routes.push(healthRoutes(health), metricsRoutes(metrics, { token: config.METRICS_TOKEN }));
+    routes.push(healthRoutes(health, { details: () => ({ brokerNodes: metrics.sources.brokerNodes() }) }), metricsRoutes(metrics, { token: config.METRICS_TOKEN }));
     const app = await buildHttpApp({ logger, routes, metrics, maxEventLoopDelayMs: roles.has('intake') ? config.INTAKE_MAX_EVENT_LOOP_DELAY_MS : undefined });
     await app.listen({ host: config.HOST, port: config.PORT });
     // Registered last so it runs first: no new requests while the rest shuts down.

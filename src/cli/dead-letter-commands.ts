@@ -39,14 +39,14 @@ async function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterSer
   const { db } = createDb({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 5, statementTimeoutMs: 30_000, applicationName: 'order-actors-cli' }, logger);
   shutdown.add('database pool', () => db.destroy());
   try {
-    const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
+    const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT, shards: config.ACTOR_SHARDS });
     let service: DeadLetterService;
     if (broker) {
       const connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'order-actors-cli-publish', heartbeatS: config.AMQP_HEARTBEAT_S, logger });
       shutdown.add('publish connection', () => connection.close());
       const publisher = createPublisher({ connection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger });
       shutdown.add('publisher channel', () => publisher.close());
-      await withDeadline(publisher.ready(), BROKER_WAIT_MS, `Connecting to RabbitMQ at ${new URL(config.AMQP_URL).host}`);
+      await withDeadline(publisher.ready(), BROKER_WAIT_MS, `Connecting to RabbitMQ at ${config.AMQP_URL.replace(/\/\/[^@/]*@/g, '//')}`);
       ({ service } = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: false }));
     } else {
       service = createDeadLetterService({ db, repository: createFailedMessageRepository(), publisher: { publish: noBroker }, drain: noBroker, topology, logger });

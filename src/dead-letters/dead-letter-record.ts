@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { MessageProperties } from 'amqplib';
 import { HEADERS, readAttempt } from '../platform/amqp/message-headers.js';
 import type { PublishOptions } from '../platform/amqp/publisher.js';
-import type { Topology } from '../platform/amqp/topology.js';
+import { shardOfQueue, type Topology } from '../platform/amqp/topology.js';
 import { traceIdOf } from '../platform/tracing.js';
 import { failureFingerprint } from './failure-fingerprint.js';
 
@@ -53,6 +53,7 @@ const FAILURE_HEADERS = new Set<string>([
   HEADERS.actor,
   HEADERS.originalQueue,
   HEADERS.originalRoutingKey,
+  HEADERS.shard,
   HEADERS.replayOf,
   'x-death',
   'x-first-death-exchange',
@@ -147,8 +148,7 @@ type XDeath = { queue?: unknown; reason?: unknown; count?: unknown; time?: unkno
 
 /** The actor whose work or retry queue this is, by the topology's names. */
 function actorOfQueue(topology: Pick<Topology, 'actors'>, queue: string | undefined): string | undefined {
-  if (!queue) return undefined;
-  return Object.entries(topology.actors).find(([, q]) => q.work === queue || q.retries.some((r) => r.queue === queue))?.[0];
+  return shardOfQueue(topology, queue)?.actor;
 }
 
 export function readDeadLetter(

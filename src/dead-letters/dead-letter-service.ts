@@ -2,7 +2,7 @@
 // logic of its own: list, group, show, replay (one, or a group that stops itself when the cause is
 // not fixed), discard, drain.
 import type { Publisher } from '../platform/amqp/publisher.js';
-import type { Topology } from '../platform/amqp/topology.js';
+import { allShards, type Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { ConflictError, NotFoundError } from '../http/http-errors.js';
@@ -61,7 +61,17 @@ export function createDeadLetterService(deps: {
 }) {
   const { db, repository } = deps;
   const logger = deps.logger.child({ module: 'dead-letters' });
-  const workQueues = new Set(Object.values(deps.topology.actors).map((q) => q.work));
+  const shardQueues = new Set(allShards(deps.topology).map((s) => s.queue));
+  /**
+   * Where a dead letter from `queue` goes back to: its own shard, or, when the shard count has
+   * changed since it failed, its actor's exchange route, which picks the shard by its order id.
+   */
+  function replayTarget(queue: string | null): string | undefined {
+    if (!queue) return undefined;
+    if (shardQueues.has(queue)) return queue;
+    const formerShard = (work: string) => queue.startsWith(`${work}.`) && /^\d+$/.test(queue.slice(work.length + 1));
+    return Object.values(deps.topology.actors).find((a) => queue === a.work || formerShard(a.work))?.work;
+  }
 
   async function show(id: number) {
     const found = await repository.find(db, id);
@@ -83,15 +93,16 @@ export function createDeadLetterService(deps: {
         if (!status) throw new NotFoundError(`No failed message ${id}`);
         throw new ConflictError(`already_${status}`, `Failed message ${id} is ${status}; only new ones are replayed, and only once`);
       }
-      if (!row.originalQueue || !workQueues.has(row.originalQueue)) {
+      const target = replayTarget(row.originalQueue);
+      if (!target) {
         throw new ConflictError(
           'not_replayable',
           `Failed message ${id} came from ${row.originalQueue ?? 'an unknown queue'}, which is not a work queue of this deployment; republish it by hand or discard it`,
         );
       }
-      await deps.publisher.publish(row.originalQueue, Buffer.from(row.body.base64, 'base64'), replayMessage(row));
-      logger.info({ id, messageId: row.messageId, queue: row.originalQueue, by }, 'failed message replayed');
-      return { id, status: 'replayed' as const, queue: row.originalQueue, messageId: row.messageId, replayedAt: row.replayedAt!, replayedBy: by };
+      await deps.publisher.publish(target, Buffer.from(row.body.base64, 'base64'), replayMessage(row));
+      logger.info({ id, messageId: row.messageId, queue: target, by }, 'failed message replayed');
+      return { id, status: 'replayed' as const, queue: target, messageId: row.messageId, replayedAt: row.replayedAt!, replayedBy: by };
     });
   }
 

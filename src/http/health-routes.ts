@@ -9,7 +9,15 @@ type Readiness = { ready: boolean; checks: Record<string, boolean> };
 
 const READINESS_MAX_AGE_MS = 1_000;
 
-export function healthRoutes(checks: readonly HealthCheck[], now: () => number = () => performance.now()) {
+export function healthRoutes(
+  checks: readonly HealthCheck[],
+  options: {
+    /** Facts to show beside the checks, such as the broker node each connection uses. */
+    details?: () => Record<string, unknown>;
+    now?: () => number;
+  } = {},
+) {
+  const now = options.now ?? (() => performance.now());
   let last: { at: number; result: Promise<Readiness> } | undefined;
 
   async function readiness(): Promise<Readiness> {
@@ -30,7 +38,7 @@ export function healthRoutes(checks: readonly HealthCheck[], now: () => number =
     app.get('/health/ready', async (_req, reply) => {
       if (!last || now() - last.at >= READINESS_MAX_AGE_MS) last = { at: now(), result: readiness() };
       const { ready, checks: byName } = await last.result;
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: byName });
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: byName, ...options.details?.() });
     });
   };
 }

@@ -11,7 +11,10 @@ export function createMetrics() {
   const registers = [registry];
   // Values read when Prometheus scrapes, instead of set on every message; the composition root
   // points them at their components.
-  const sources = { publishesInFlight: (): number => 0 };
+  const sources = {
+    publishesInFlight: (): number => 0,
+    brokerNodes: (): Array<{ connection: string; node: string | null }> => [],
+  };
   return {
     registry,
     sources,
@@ -56,6 +59,16 @@ export function createMetrics() {
       registers,
     }),
     queueDepth: new Gauge({ name: 'order_actors_queue_depth', help: 'Messages ready in a queue, as last sampled', labelNames: ['queue'] as const, registers }),
+    brokerNode: new Gauge({
+      name: 'order_actors_broker_connection_node',
+      help: 'The RabbitMQ node (host:port) each AMQP connection of this process uses: 1 while connected to it',
+      labelNames: ['connection', 'node'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { connection, node } of sources.brokerNodes()) this.set({ connection, node: node ?? 'none' }, node === null ? 0 : 1);
+      },
+    }),
     brokerBlocked: new Gauge({ name: 'order_actors_broker_blocked', help: '1 while RabbitMQ blocks the publishing connection (resource alarm)', registers }),
     switchValue: new Gauge({ name: 'order_actors_switch_value', help: 'Current switch values (percent, or 1/0 for on/off)', labelNames: ['name'] as const, registers }),
     switchInvalid: new Counter({ name: 'order_actors_switch_invalid_total', help: 'Switch values ignored because they were invalid', labelNames: ['name'] as const, registers }),

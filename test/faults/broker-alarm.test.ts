@@ -101,8 +101,8 @@ for (const alarm of ALARMS) {
   it(`${alarm.resource} alarm (${alarm.how}), then restored: intake refuses with 503 + Retry-After instead of hanging, consumers keep draining, /metrics shows the block, and afterwards nothing is lost or doubled`, async () => {
     onTestFailed(() => console.log(deployment.tail(40)));
     const prefix = `${ctx.id}-${alarm.resource}`;
-    const business = ctx.topology.actors.business!.work;
-    const notification = ctx.topology.actors.notification!.work;
+    const business = ctx.topology.actors.business.work;
+    const notification = ctx.topology.actors.notification.work;
 
     // Work caught by the alarm at both stages: confirmations waiting for the notification actor, and
     // orders waiting for the business actor (their actors are down, so the messages wait in the queues).

@@ -41,7 +41,7 @@ async function consumerCounts(): Promise<Record<string, number>> {
   try {
     const ch = await conn.createChannel();
     const counts: Record<string, number> = {};
-    for (const actor of ['business', 'notification']) counts[actor] = (await ch.checkQueue(ctx.topology.actors[actor]!.work)).consumerCount;
+    for (const actor of ['business', 'notification'] as const) counts[actor] = (await ch.checkQueue(ctx.topology.actors[actor].work)).consumerCount;
     await ch.close();
     return counts;
   } finally {

@@ -110,7 +110,7 @@ it('the intake process killed -9 half-way through a delivery delay\'s fan-out an
       const before = (await told()).n;
       await new Promise((r) => setTimeout(r, 1_000));
       const after = (await told()).n;
-      const notices = (await queueDepths(ctx.amqpUrl, ctx.topology)).get(ctx.topology.actors.notification!.work);
+      const notices = (await queueDepths(ctx.amqpUrl, ctx.topology)).get(ctx.topology.actors.notification.work);
       return after === before && notices === 0 ? after : undefined;
     },
     { what: 'the notification actor to work off what reached the broker before the kill', timeoutMs: 60_000 },

@@ -31,9 +31,7 @@ beforeAll(async () => {
   const publishing = await createAmqpConnection({ url: config.AMQP_URL, name: 'test-publish', heartbeatS: 5, logger });
   const consuming = await createAmqpConnection({ url: config.AMQP_URL, name: 'test-consume', heartbeatS: 5, logger });
   connections = [publishing, consuming];
-  const ch = await publishing.model.createChannel();
-  await declareTopology(ch, topology);
-  await ch.close();
+  await declareTopology(publishing.model, topology);
   publisher = createPublisher({ connection: publishing, exchange: topology.exchange, confirmTimeoutMs: 5_000, logger });
   await publisher.ready();
 });
@@ -50,13 +48,13 @@ describe('a batch whose handler throws', () => {
     const ids = ['poison', ...Array.from({ length: 20 }, (_, i) => `good-${i}`)];
     // Published before the actor starts, so they arrive together and share a batch.
     for (const id of ids) {
-      await publisher.publish(topology.actors.business!.work, Buffer.from(JSON.stringify({ version: 1, id })));
+      await publisher.publish(topology.actors.business.work, Buffer.from(JSON.stringify({ version: 1, id })));
     }
     const handled: Array<{ id: string; attempt: number }> = [];
     const batchSizes: number[] = [];
     const actor = defineActor<Message>({
       name: 'business',
-      queues: topology.actors.business!,
+      queues: topology.actors.business,
       versions: [1],
       schema: MessageSchema,
       orderIdOf: () => undefined,
@@ -93,7 +91,7 @@ describe('a batch whose handler throws', () => {
 
 describe('messages published in one turn of the event loop', () => {
   it('leave in a handful of socket writes instead of one per message, and every one arrives', async () => {
-    const queue = topology.actors.notification!.work;
+    const queue = topology.actors.notification.work;
     const socket = (connections[0]!.current() as unknown as { connection: { stream: Socket } }).connection.stream;
     let writes = 0;
     const write = socket._write.bind(socket);
@@ -128,7 +126,7 @@ describe('messages published in one turn of the event loop', () => {
 
 describe('a handler whose emit cannot be serialized', () => {
   it('fails that message like any other (retried, then dead-lettered) and settles the rest of its batch', async () => {
-    const hop = topology.actors.notification!;
+    const hop = topology.actors.notification;
     const ids = ['unserializable', 'fine-1', 'fine-2', 'fine-3'];
     for (const id of ids) await publisher.publish(hop.work, Buffer.from(JSON.stringify({ version: 1, id })));
     const done: string[] = [];
@@ -144,7 +142,7 @@ describe('a handler whose emit cannot be serialized', () => {
           return messages.map((m) => {
             if (m.body.id !== 'unserializable') done.push(m.body.id);
             // JSON.stringify throws on a BigInt.
-            return { ok: true as const, emit: m.body.id === 'unserializable' ? [{ routingKey: topology.actors.business!.work, body: { n: 1n } }] : [] };
+            return { ok: true as const, emit: m.body.id === 'unserializable' ? [{ routingKey: topology.actors.business.work, body: { n: 1n } }] : [] };
           });
         },
       }),

@@ -43,7 +43,7 @@ async function noticeQueueDepth(): Promise<number> {
   const conn = await amqp.connect(ctx.config.AMQP_URL);
   try {
     const ch = await conn.createChannel();
-    const { messageCount } = await ch.checkQueue(topology.actors.notification!.work);
+    const { messageCount } = await ch.checkQueue(topology.actors.notification.work);
     await ch.close();
     return messageCount;
   } finally {
@@ -66,8 +66,8 @@ function startFanout(depth: () => number | undefined): DelayFanout {
     db: ctx.db,
     delays,
     publisher,
-    businessQueue: topology.actors.business!.work,
-    notificationQueue: topology.actors.notification!.work,
+    businessQueue: topology.actors.business.work,
+    notificationQueue: topology.actors.notification.work,
     logger: ctx.logger,
     sliceSize: SLICE,
     backlog: { depth, max: MAX_BACKLOG },

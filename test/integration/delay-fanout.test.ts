@@ -61,14 +61,14 @@ it('moves the dates, journals them and queues one notice per buyer; an order mis
     db: ctx.db,
     delays,
     publisher,
-    businessQueue: topology.actors.business!.work,
-    notificationQueue: topology.actors.notification!.work,
+    businessQueue: topology.actors.business.work,
+    notificationQueue: topology.actors.notification.work,
     logger: ctx.logger,
   });
   await fanout.run(delayId);
   await fanout.stop();
 
-  const notices = await drain(topology.actors.notification!.work);
+  const notices = await drain(topology.actors.notification.work);
   expect(notices.map((n) => n.body.orderId).sort()).toEqual([...present].sort());
   for (const n of notices) {
     expect(n).toMatchObject({
@@ -77,7 +77,7 @@ it('moves the dates, journals them and queues one notice per buyer; an order mis
       body: { kind: 'delivery-delayed', params: { previousDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' } },
     });
   }
-  const business = await drain(topology.actors.business!.work);
+  const business = await drain(topology.actors.business.work);
   expect(business).toMatchObject([{ type: 'delivery.delayed', messageId: `${delayId}:${missing}`, body: { delayId, orderId: missing } }]);
   expect(business[0]!.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-`));
 

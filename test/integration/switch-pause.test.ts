@@ -58,9 +58,9 @@ describe('business-actor-paused', () => {
     const orders = Array.from({ length: 50 }, () => between());
     await submitAll(service.baseUrl, orders);
     const ids = orders.map((o) => o.orderId);
-    await waitFor(async () => (await depth(topology.actors.business!.work)) === 50, { what: '50 orders waiting in the queue' });
+    await waitFor(async () => (await depth(topology.actors.business.work)) === 50, { what: '50 orders waiting in the queue' });
     await new Promise((r) => setTimeout(r, 500));
-    expect(await depth(topology.actors.business!.work)).toBe(50);
+    expect(await depth(topology.actors.business.work)).toBe(50);
     expect(await orderStatuses(ids)).toEqual([]);
 
     const off = await runCli(ctx.config, ['switches', 'set', 'business-actor-paused', 'off', '--as', 'night-operator']);
@@ -69,7 +69,7 @@ describe('business-actor-paused', () => {
 
     await waitFor(async () => (await orderStatuses(ids)).filter((s) => s === 'notified').length === 50, { timeoutMs: 30_000, what: 'all 50 orders notified' });
     expect(actor('business').isConsuming()).toBe(true);
-    expect(await depth(topology.actors.business!.work)).toBe(0);
+    expect(await depth(topology.actors.business.work)).toBe(0);
     expect(await depth(topology.deadLetters)).toBe(0);
     for (const id of ids) expect(sandbox.messages().filter((m) => m.params.orderId === id)).toHaveLength(1);
 
@@ -90,15 +90,15 @@ describe('notification-actor-paused', () => {
     const ids = orders.map((o) => o.orderId);
     await submitAll(service.baseUrl, orders);
     await waitFor(async () => (await orderStatuses(ids)).length === 30, { what: 'the business actor to price all 30' });
-    await waitFor(async () => (await depth(topology.actors.notification!.work)) === 30, { what: '30 notifications waiting' });
+    await waitFor(async () => (await depth(topology.actors.notification.work)) === 30, { what: '30 notifications waiting' });
     await new Promise((r) => setTimeout(r, 500));
-    expect(await depth(topology.actors.notification!.work)).toBe(30);
+    expect(await depth(topology.actors.notification.work)).toBe(30);
     expect(sandbox.messages().filter((m) => ids.includes(String(m.params.orderId)))).toEqual([]);
 
     const off = await adminRequest(service.baseUrl, 'PUT', '/admin/switches/notification-actor-paused', { value: 'off' });
     expect(off).toMatchObject({ status: 200, body: { previous: 'on', value: 'off' } });
     await waitFor(async () => (await orderStatuses(ids)).filter((s) => s === 'notified').length === 30, { timeoutMs: 30_000, what: 'all 30 notified' });
-    expect(await depth(topology.actors.notification!.work)).toBe(0);
+    expect(await depth(topology.actors.notification.work)).toBe(0);
     expect(await depth(topology.deadLetters)).toBe(0);
     for (const id of ids) expect(sandbox.messages().filter((m) => m.params.orderId === id)).toHaveLength(1);
   });

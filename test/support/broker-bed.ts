@@ -14,9 +14,7 @@ export async function startBrokerBed(label: string): Promise<BrokerBed> {
   await migrateToLatest(ctx.db, config.DATABASE_SCHEMA);
   const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT });
   const connection = await createAmqpConnection({ url: config.AMQP_URL, name: `test-${label}`, heartbeatS: 5, logger });
-  const ch = await connection.model.createChannel();
-  await declareTopology(ch, topology);
-  await ch.close();
+  await declareTopology(connection.model, topology);
   const publisher = createPublisher({ connection, exchange: topology.exchange, confirmTimeoutMs: 5_000, logger });
   await publisher.ready();
   return {

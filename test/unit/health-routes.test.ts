@@ -9,7 +9,7 @@ describe('GET /health/ready', () => {
     let queries = 0;
     let databaseUp = true;
     const app = Fastify();
-    await app.register(healthRoutes([{ name: 'database', check: async () => (queries++, databaseUp) }], () => clock));
+    await app.register(healthRoutes([{ name: 'database', check: async () => (queries++, databaseUp) }], { now: () => clock }));
     const ask = () => app.inject({ method: 'GET', url: '/health/ready' });
 
     const answers = await Promise.all(Array.from({ length: 50 }, ask));

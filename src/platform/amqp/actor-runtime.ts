@@ -1,4 +1,4 @@
-// Runs one actor on its queue: prefetch-bounded manual-ack consumption, batching of the messages
+// Runs one actor on its queue (or its shards' queues): prefetch-bounded manual-ack consumption, batching of the messages
 // that arrive together, contract checks, retry tiers and dead-lettering, and pause/resume.
 // A message is acked only after its work is committed and every message it causes is confirmed.
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
@@ -12,7 +12,7 @@ import { HEADERS, readAttempt } from './message-headers.js';
 import type { PublishOptions, Publisher } from './publisher.js';
 import { decodeMessage, messageIdOf, type DecodedMessage } from './message-decoder.js';
 import { decideFailure } from './retry-policy.js';
-import type { Topology } from './topology.js';
+import type { ActorShard, Topology } from './topology.js';
 
 export type ActorRuntimeOptions = {
   prefetch: number;
@@ -21,12 +21,14 @@ export type ActorRuntimeOptions = {
   concurrentBatches: number;
   maxAttempts: number;
   maxMessageBytes: number;
+  /** The shards this process consumes, by number; all of the actor's when undefined. */
+  shards?: readonly number[];
 };
 
 /** Something that says whether the actor should be paused, and tells when that changes. */
 export type PauseControl = { isPaused(): boolean; onChange(listener: () => void): void };
 
-type Delivery = { msg: ConsumeMessage; channel: Channel; acks: AckTracker; receivedAt: number };
+type Delivery = { msg: ConsumeMessage; channel: Channel; acks: AckTracker; shard: ActorShard; receivedAt: number };
 type AckTracker = ReturnType<typeof createAckTracker>;
 
 type Decoded<T> = { delivery: Delivery } & DecodedMessage<T>;
@@ -47,11 +49,13 @@ export function startActor<T>(
 ) {
   const { publisher, topology, options } = deps;
   const logger = deps.logger.child({ module: 'actor', actor: actor.name });
-  const queue = actor.queues.work;
+  const shards = actor.queues.shards.filter((s) => options.shards?.includes(s.index) ?? true);
+  if (shards.length === 0) throw new Error(`${actor.name}: none of shards ${options.shards?.join(', ')} exists; the actor has ${actor.queues.shards.length}`);
 
   let channel: Channel | null = null;
   let acks: AckTracker | null = null;
-  let consumerTag: string | null = null;
+  // One consumer per shard: shard number → consumer tag, or 'pending' while subscribing.
+  const consumers = new Map<number, string>();
   let stopped = false;
   const batches = createBatcher<Delivery>(options, {
     process: processBatch,
@@ -76,11 +80,12 @@ export function startActor<T>(
     ch.on('close', () => {
       if (channel === ch) {
         channel = null;
-        consumerTag = null;
+        consumers.clear();
         reopenSoon();
       }
     });
-    await ch.prefetch(options.prefetch);
+    // The prefetch is per consumer: shared out, so the actor holds as many messages as unsharded.
+    await ch.prefetch(Math.ceil(options.prefetch / shards.length));
     acks = createAckTracker(
       {
         ack(deliveryTag, allUpTo) {
@@ -97,41 +102,49 @@ export function startActor<T>(
     await syncConsumer();
   }
 
-  /** Starts or cancels the consumer so that it matches the pause state. */
+  /** Starts or cancels the shards' consumers so that they match the pause state. */
   async function syncConsumer(): Promise<void> {
     const ch = channel;
     if (!ch) return;
-    if (wantsToConsume() && consumerTag === null) {
-      consumerTag = 'pending';
-      try {
-        const tracker = acks!;
-        const reply = await ch.consume(queue, (msg) => onMessage(ch, tracker, msg), { noAck: false });
-        consumerTag = reply.consumerTag;
-        logger.info({ queue }, 'consuming');
-      } catch (err) {
-        consumerTag = null;
-        throw err;
+    if (wantsToConsume()) {
+      for (const shard of shards) {
+        if (consumers.has(shard.index)) continue;
+        consumers.set(shard.index, 'pending');
+        try {
+          const tracker = acks!;
+          const reply = await ch.consume(shard.queue, (msg) => onMessage(ch, tracker, shard, msg), { noAck: false });
+          if (channel !== ch) return;
+          consumers.set(shard.index, reply.consumerTag);
+          logger.info({ queue: shard.queue }, 'consuming');
+        } catch (err) {
+          consumers.delete(shard.index);
+          throw err;
+        }
       }
-      // The pause state may have changed while the consume call was in flight.
+      // The pause state may have changed while the consume calls were in flight.
       if (!wantsToConsume()) await syncConsumer();
-    } else if (!wantsToConsume() && consumerTag !== null && consumerTag !== 'pending') {
-      const tag = consumerTag;
-      consumerTag = null;
-      // Cancelling only stops new deliveries; those already here are still processed and acked.
-      await ch.cancel(tag).catch((err: unknown) => logger.warn({ err }, 'could not cancel the consumer'));
-      logger.info({ queue, stopped }, stopped ? 'stopped consuming' : 'paused: messages wait in the queue');
+    } else {
+      let cancelled = 0;
+      for (const [index, tag] of consumers) {
+        if (tag === 'pending') continue;
+        consumers.delete(index);
+        cancelled++;
+        // Cancelling only stops new deliveries; those already here are still processed and acked.
+        await ch.cancel(tag).catch((err: unknown) => logger.warn({ err }, 'could not cancel the consumer'));
+      }
+      if (cancelled > 0) logger.info({ queues: shards.map((s) => s.queue), stopped }, stopped ? 'stopped consuming' : 'paused: messages wait in the queue');
     }
   }
 
-  function onMessage(ch: Channel, tracker: AckTracker, msg: ConsumeMessage | null): void {
+  function onMessage(ch: Channel, tracker: AckTracker, shard: ActorShard, msg: ConsumeMessage | null): void {
     if (msg === null) {
       // The broker cancelled us (queue deleted or failed over); consume again once it is back.
-      consumerTag = null;
-      logger.warn({ queue }, 'the broker cancelled the consumer; re-subscribing');
+      consumers.delete(shard.index);
+      logger.warn({ queue: shard.queue }, 'the broker cancelled the consumer; re-subscribing');
       setTimeout(() => void syncConsumer().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')), 1_000);
       return;
     }
-    batches.add({ msg, channel: ch, acks: tracker, receivedAt: Date.now() });
+    batches.add({ msg, channel: ch, acks: tracker, shard, receivedAt: Date.now() });
   }
 
   function decode(delivery: Delivery): Decoded<T> {
@@ -211,7 +224,10 @@ export function startActor<T>(
   }
 
   function publishEmit(emit: Emit, body: Buffer, cause: Incoming<T>): Promise<void> {
-    const headers = emit.headers === undefined ? { [HEADERS.traceparent]: cause.traceparent } : { [HEADERS.traceparent]: cause.traceparent, ...emit.headers };
+    // A message caused by one about an order concerns the same order: sharded, it is routed by it.
+    const orderId = actor.orderIdOf(cause.body);
+    const base = orderId === undefined ? { [HEADERS.traceparent]: cause.traceparent } : { [HEADERS.traceparent]: cause.traceparent, [HEADERS.orderId]: orderId };
+    const headers = emit.headers === undefined ? base : { ...base, ...emit.headers };
     const options: PublishOptions = { headers };
     if (emit.messageId !== undefined) options.messageId = emit.messageId;
     if (emit.type !== undefined) options.type = emit.type;
@@ -220,8 +236,9 @@ export function startActor<T>(
 
   async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined, parkAttempt = 0): Promise<void> {
     const { msg } = delivery;
-    const decision = decideFailure(error, readAttempt(msg.properties.headers, options.maxAttempts), actor.queues.retries, options.maxAttempts);
-    const headers = failureHeaders(msg, { error, decision, actor: actor.name, queue, orderId, traceparent: incoming?.traceparent, now: new Date() });
+    const { shard } = delivery;
+    const decision = decideFailure(error, readAttempt(msg.properties.headers, options.maxAttempts), shard.retries, options.maxAttempts);
+    const headers = failureHeaders(msg, { error, decision, actor: actor.name, queue: shard.queue, shard: shard.index, orderId, traceparent: incoming?.traceparent, now: new Date() });
     const target = decision.action === 'retry' ? decision.queue : topology.deadLetters;
     const log = incoming?.logger ?? logger.child({ messageId: msg.properties.messageId as unknown, orderId });
     try {
@@ -280,7 +297,7 @@ export function startActor<T>(
 
   return {
     name: actor.name,
-    isConsuming: () => consumerTag !== null && consumerTag !== 'pending',
+    isConsuming: () => shards.every((s) => (consumers.get(s.index) ?? 'pending') !== 'pending'),
     /** Stops taking messages, finishes those in hand (up to `graceMs`), then closes the channel. */
     async stop(graceMs = 10_000): Promise<void> {
       stopped = true;

@@ -2,6 +2,7 @@
 // broker alarm blocking publishers never stops consumers from draining the queues.
 import amqp, { type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logger.js';
+import { parseBrokerEndpoints, rotatingEndpoint } from './broker-endpoints.js';
 import { coalesceFrameWrites } from './frame-coalescing.js';
 
 export type AmqpConnection = {
@@ -11,6 +12,8 @@ export type AmqpConnection = {
   isConnected(): boolean;
   /** The live channel model, or null while reconnecting. */
   current(): ChannelModel | null;
+  /** The node this connection uses (host:port), or null while reconnecting. */
+  node(): string | null;
   /** True while the broker has blocked this connection (memory or disk alarm). */
   isBlocked(): boolean;
   /** Runs `listener` after every successful (re)connect, and now if already connected. */
@@ -19,6 +22,7 @@ export type AmqpConnection = {
 };
 
 export async function createAmqpConnection(options: {
+  /** One AMQP URL, or a comma-separated list of a cluster's nodes. */
   url: string;
   name: string;
   heartbeatS: number;
@@ -26,29 +30,38 @@ export async function createAmqpConnection(options: {
 }): Promise<AmqpConnection> {
   const logger = options.logger.child({ module: 'amqp', connection: options.name });
   let current: ChannelModel | null = null;
+  let node: string | null = null;
   let blocked = false;
   const listeners: Array<(model: ChannelModel) => void> = [];
 
-  const url = new URL(options.url);
-  if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatS));
-  const model = await amqp.connect(url.toString(), {
+  const endpoints = rotatingEndpoint(parseBrokerEndpoints(options.url, options.heartbeatS));
+  const model = await amqp.connect(endpoints.target, {
     noDelay: true,
     timeout: 10_000,
     clientProperties: { connection_name: options.name },
-    recovery: { initialDelay: 200, maxDelay: 5_000, waitForConnect: false },
+    // Capped at 2 s: with a node lost, the next attempt goes to the next node, which should be
+    // reached well within the 5 s a cluster's clients are promised.
+    recovery: { initialDelay: 200, maxDelay: 2_000, waitForConnect: false },
   });
   model.on('connect', (m: ChannelModel) => {
     coalesceFrameWrites(m, logger);
     current = m;
+    node = endpoints.current().label;
     blocked = false;
-    logger.info('connected to RabbitMQ');
+    logger.info({ node }, 'connected to RabbitMQ');
     for (const l of listeners) l(m);
   });
   model.on('disconnect', (err: Error) => {
     current = null;
-    logger.warn({ err }, 'lost the RabbitMQ connection; reconnecting');
+    logger.warn({ err, node }, 'lost the RabbitMQ connection; reconnecting');
+    node = null;
+    // The node may be gone: the next attempt goes to the next one in the list.
+    endpoints.advance();
   });
-  model.on('connect-failed', (err: Error) => logger.warn({ err }, 'could not connect to RabbitMQ; retrying'));
+  model.on('connect-failed', (err: Error) => {
+    logger.warn({ err, node: endpoints.current().label }, 'could not connect to RabbitMQ; trying the next node');
+    endpoints.advance();
+  });
   model.on('error', (err: Error) => logger.warn({ err }, 'RabbitMQ connection error'));
   model.on('blocked', (reason: string) => {
     blocked = true;
@@ -64,6 +77,7 @@ export async function createAmqpConnection(options: {
     model,
     isConnected: () => current !== null,
     current: () => current,
+    node: () => node,
     isBlocked: () => blocked,
     onConnect(listener) {
       listeners.push(listener);

@@ -7,7 +7,7 @@ import type { FailureDecision } from './retry-policy.js';
 
 export function failureHeaders(
   msg: Pick<ConsumeMessage, 'properties' | 'fields'>,
-  failure: { error: Error; decision: FailureDecision; actor: string; queue: string; orderId: string | undefined; traceparent: string | undefined; now: Date },
+  failure: { error: Error; decision: FailureDecision; actor: string; queue: string; shard: number; orderId: string | undefined; traceparent: string | undefined; now: Date },
 ): Record<string, unknown> {
   const { error, decision } = failure;
   const headers: Record<string, unknown> = { ...msg.properties.headers };
@@ -22,6 +22,7 @@ export function failureHeaders(
     [HEADERS.errorClass]: isRetryable(error) ? 'retryable' : 'permanent',
     [HEADERS.actor]: failure.actor,
     [HEADERS.originalQueue]: failure.queue,
+    [HEADERS.shard]: failure.shard,
     [HEADERS.originalRoutingKey]: msg.fields.routingKey,
     ...(failure.orderId === undefined ? {} : { [HEADERS.orderId]: failure.orderId }),
   });

@@ -15,7 +15,10 @@ export const HEADERS = {
   deadLetterReason: 'x-dead-letter-reason',
   actor: 'x-actor',
   originalQueue: 'x-original-queue',
+  /** The shard of its actor the message failed in (0 when unsharded); replays go back to it. */
+  shard: 'x-shard',
   originalRoutingKey: 'x-original-routing-key',
+  /** The order a message concerns: sharded, the consistent-hash exchange routes on it. */
   orderId: 'x-order-id',
   /** W3C trace context, as OpenTelemetry's messaging conventions carry it. */
   traceparent: 'traceparent',

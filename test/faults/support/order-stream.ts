@@ -23,6 +23,8 @@ export type StreamOptions = {
   requestTimeoutMs?: number;
   /** How long a client keeps retrying one order; 0 sends each order once. */
   retryForMs?: number;
+  /** The shop's API key, sent as a bearer token (needed when SELLER_AUTH is required). */
+  apiKey?: string;
 };
 
 export type StreamResult = {
@@ -55,7 +57,7 @@ export function startOrderStream(options: StreamOptions) {
     try {
       const res = await fetch(`${url()}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });

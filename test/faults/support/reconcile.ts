@@ -1,11 +1,11 @@
 // The check every fault test ends with, as RabbitMQ's Jepsen runs end: from what the client was told
 // (202 or refusal) and what the database and the messaging provider hold, count what was lost,
 // duplicated, processed without being accepted, and left behind in the broker.
-import amqp from 'amqplib';
 import { expect } from 'vitest';
 import type { Db } from '../../../src/platform/db.js';
 import { allQueues, type Topology } from '../../../src/platform/amqp/topology.js';
 import type { Sandbox } from '../../support/service-harness.js';
+import { connectAny } from '../../support/topology-cleanup.js';
 import { waitFor } from '../../support/wait-for.js';
 
 export type Reconciliation = {
@@ -38,7 +38,7 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): Map<string, num
 
 /** Messages ready in each of this file's queues, looked at on a connection of the test's own. */
 export async function queueDepths(url: string, topology: Topology): Promise<Map<string, number>> {
-  const conn = await amqp.connect(url, { timeout: 5_000 });
+  const conn = await connectAny(url);
   try {
     const ch = await conn.createChannel();
     const depths = new Map<string, number>();
