@@ -39,6 +39,13 @@ if is_local "$h" && ! answers "$h" "$p"; then
   rabbitmqctl await_startup >/dev/null 2>&1 || true
 fi
 
+# ACTOR_SHARDS > 1 routes through RabbitMQ's consistent-hash exchange, a plugin shipped with it.
+h=$(host_of "$amqp_url")
+if is_local "$h" && command -v rabbitmq-plugins >/dev/null && ! grep -qs rabbitmq_consistent_hash_exchange /etc/rabbitmq/enabled_plugins; then
+  log "enabling RabbitMQ's consistent-hash exchange"
+  rabbitmq-plugins enable rabbitmq_consistent_hash_exchange >/dev/null || log "could not enable the consistent-hash exchange; ACTOR_SHARDS=1 still works"
+fi
+
 h=$(host_of "$pg_url"); p=$(port_of "$pg_url" 5432)
 if is_local "$h" && ! answers "$h" "$p"; then
   command -v pg_ctlcluster >/dev/null || apt_install postgresql

@@ -188,6 +188,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
     if (roles.has('intake') || roles.has('dead-letters')) {
       const deadLetters = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: roles.has('dead-letters') });
+      brokerConnections.push(deadLetters.connection);
       // The admin API for failures lives with the HTTP intake.
       if (roles.has('intake')) routes.push(deadLetters.routes());
     }

@@ -39,6 +39,7 @@ export async function startDeadLetters(deps: {
   const service = createDeadLetterService({ db, repository, publisher: deps.publisher, drain: () => drainer.drain(), topology: deps.topology, logger });
   return {
     service,
+    connection,
     /** The admin REST routes over this service (registered by processes that serve HTTP intake). */
     routes: () => deadLetterRoutes({ service, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) }),
   };

@@ -1,0 +1,153 @@
+// A node of the 3-node RabbitMQ cluster lost under load: its application stopped (the leader of the
+// business queue, then of the notification queue), or its Erlang VM killed. Shops keep posting over
+// HTTP with their API keys throughout; every 202 is stored once and its buyer told exactly once, no
+// request hangs for more than 10 s, and the processes move to the live nodes by themselves.
+import { afterAll, afterEach, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { createSellerKeys } from '../../src/sellers/seller-keys.js';
+import { waitFor } from '../support/wait-for.js';
+import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
+import { startOrderStream, type StreamResult } from '../faults/support/order-stream.js';
+import { expectReconciledClean, type ReconcileDeps } from '../faults/support/reconcile.js';
+import { startDeployment, type Deployment } from '../faults/support/service-process.js';
+import { CLUSTER_AMQP_URL, CLUSTER_ZK_CONNECT, NODES, leaderOf, membersOf, rabbitNode, type NodeNumber } from './support/local-cluster.js';
+
+let ctx: FaultContext;
+let deployment: Deployment;
+let deps: ReconcileDeps;
+let apiKey: string;
+const stopped = new Set<NodeNumber>();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  ctx = await createFaultContext('cluster-nodes', {
+    amqpUrl: CLUSTER_AMQP_URL,
+    env: { ZK_CONNECT: CLUSTER_ZK_CONNECT, SELLER_AUTH: 'required' },
+  });
+  ({ apiKey } = await createSellerKeys({ db: ctx.db }).create('farm-7'));
+  deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
+  deployment = await startDeployment(ctx.env);
+});
+
+// Whatever a test did, the next one starts with all three nodes running.
+afterEach(async () => {
+  for (const n of stopped) await rabbitNode.start(n);
+  stopped.clear();
+});
+
+afterAll(async () => {
+  await deployment?.stop();
+  await ctx?.cleanup();
+});
+
+function diagnoseOnFailure(): void {
+  onTestFailed(() => console.log(deployment.tail(40)));
+}
+
+const stream = (label: string) => startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-${label}`, count: 300, ratePerSecond: 30, apiKey });
+
+/** What a shop must never see: a request left hanging (10 s timeout) or a refusal it cannot act on. */
+function expectShopsServed(result: StreamResult): void {
+  expect(result.refused).toEqual([]);
+  expect(result.answers.filter((a) => a.status === 'timeout')).toEqual([]);
+  expect(result.answers.filter((a) => a.status === 503 && !/^\d+$/.test(a.retryAfter ?? ''))).toEqual([]);
+  expect(result.answers.filter((a) => typeof a.status === 'number' && a.status !== 202 && a.status !== 503)).toEqual([]);
+}
+
+it('declares every quorum queue with three replicas, leaders spread over the nodes', async () => {
+  const queues = [ctx.topology.deadLetters, ...Object.values(ctx.topology.actors).flatMap((a) => a.shards.flatMap((s) => [s.queue, ...s.retries.map((r) => r.queue)]))];
+  for (const q of queues) expect(await membersOf(q), q).toEqual([1, 2, 3]);
+  const leaders = new Set(await Promise.all(queues.map((q) => leaderOf(q))));
+  expect(leaders.size).toBeGreaterThan(1);
+});
+
+for (const actor of ['business', 'notification'] as const) {
+  it(`the node leading the ${actor} queue stopped (stop_app) and started again mid-stream: nothing accepted is lost or doubled`, async () => {
+    diagnoseOnFailure();
+    const queue = ctx.topology.actors[actor].shards[0]!.queue;
+    const leader = await leaderOf(queue);
+    const orders = stream(`${actor.slice(0, 3)}-stop`);
+    await orders.acceptedMore(60);
+    stopped.add(leader);
+    await rabbitNode.stopApp(leader);
+    // Another node takes the lead while orders keep coming.
+    await waitFor(async () => (await leaderOf(queue, leader === 1 ? 2 : 1)) !== leader, { what: `a new leader for ${queue}`, timeoutMs: 30_000 });
+    await orders.acceptedMore(60);
+    await rabbitNode.startApp(leader);
+    stopped.delete(leader);
+    await orders.acceptedMore(30);
+    orders.stop();
+
+    const result = await orders.done;
+    expectShopsServed(result);
+    await deployment.waitUntilReady();
+    await expectReconciledClean(deps, result);
+    expect(deployment.unexpectedExits()).toEqual([]);
+  });
+}
+
+it("a node's Erlang VM killed (kill -9) mid-stream and started again: it rejoins, and every 202 is processed once", async () => {
+  diagnoseOnFailure();
+  const victim = await leaderOf(ctx.topology.actors.business.shards[0]!.queue);
+  const orders = stream('kill');
+  await orders.acceptedMore(60);
+  stopped.add(victim);
+  await rabbitNode.kill(victim);
+  await orders.acceptedMore(60);
+  await sleep(2_000);
+  await rabbitNode.start(victim);
+  stopped.delete(victim);
+  await orders.acceptedMore(30);
+  orders.stop();
+
+  const result = await orders.done;
+  expectShopsServed(result);
+  await deployment.waitUntilReady();
+  await expectReconciledClean(deps, result);
+  expect(deployment.unexpectedExits()).toEqual([]);
+});
+
+type Readiness = { status: string; brokerNodes: Array<{ connection: string; node: string | null }> };
+
+async function readiness(baseUrl: string): Promise<Readiness> {
+  const res = await fetch(`${baseUrl}/health/ready`);
+  return (await res.json()) as Readiness;
+}
+
+it('a process whose node dies moves to a live node within 5 s, says which in /health/ready and /metrics, and carries on', async () => {
+  diagnoseOnFailure();
+  const before = await readiness(deployment.intake.baseUrl);
+  const publish = before.brokerNodes.find((c) => c.connection.endsWith('-publish'))!;
+  expect(publish.node).toMatch(/^127\.0\.0\.1:568[123]$/);
+  const victim = (Number(publish.node!.slice(-1)) as NodeNumber);
+  expect(NODES).toContain(victim);
+
+  const orders = stream('move');
+  await orders.acceptedMore(40);
+  stopped.add(victim);
+  await rabbitNode.stopApp(victim);
+  // stop_app returns once the node's connections are closed.
+  const lostAt = Date.now();
+  await waitFor(
+    async () => {
+      const now = await readiness(deployment.intake.baseUrl);
+      const node = now.brokerNodes.find((c) => c.connection === publish.connection)?.node;
+      return now.status === 'ready' && node !== null && node !== undefined && node !== publish.node;
+    },
+    { what: 'the intake to publish through another node', timeoutMs: 15_000, intervalMs: 100 },
+  );
+  // From the node gone to the process ready again on another one.
+  expect(Date.now() - lostAt).toBeLessThan(5_000);
+  const metrics = await (await fetch(`${deployment.intake.baseUrl}/metrics`)).text();
+  expect(metrics).toMatch(new RegExp(`order_actors_broker_connection_node\\{connection="${publish.connection}",node="127\\.0\\.0\\.1:568(?!${victim})\\d"\\} 1`));
+  await orders.acceptedMore(60);
+  orders.stop();
+
+  const result = await orders.done;
+  expectShopsServed(result);
+  await rabbitNode.startApp(victim);
+  stopped.delete(victim);
+  await deployment.waitUntilReady();
+  await expectReconciledClean(deps, result);
+  expect(deployment.unexpectedExits()).toEqual([]);
+});
