@@ -14,6 +14,7 @@ export function createMetrics() {
   const sources = {
     publishesInFlight: (): number => 0,
     brokerNodes: (): Array<{ connection: string; node: string | null }> => [],
+    switchesStale: (): boolean => false,
   };
   return {
     registry,
@@ -72,7 +73,15 @@ export function createMetrics() {
     brokerBlocked: new Gauge({ name: 'order_actors_broker_blocked', help: '1 while RabbitMQ blocks the publishing connection (resource alarm)', registers }),
     switchValue: new Gauge({ name: 'order_actors_switch_value', help: 'Current switch values (percent, or 1/0 for on/off)', labelNames: ['name'] as const, registers }),
     switchInvalid: new Counter({ name: 'order_actors_switch_invalid_total', help: 'Switch values ignored because they were invalid', labelNames: ['name'] as const, registers }),
-    switchStale: new Gauge({ name: 'order_actors_switch_stale', help: '1 while switches are served from the last known values (ZooKeeper unreachable)', registers }),
+    // Read at each scrape: staleness changes with time (no answer for a while), not with an event.
+    switchStale: new Gauge({
+      name: 'order_actors_switch_stale',
+      help: '1 while switches are served from the last known values (ZooKeeper unreachable)',
+      registers,
+      collect() {
+        this.set(sources.switchesStale() ? 1 : 0);
+      },
+    }),
     deadLetterRuns: new Counter({ name: 'order_actors_dead_letter_runs_total', help: 'Failure batch job runs by outcome', labelNames: ['outcome'] as const, registers }),
     deadLettersStored: new Counter({ name: 'order_actors_dead_letters_stored_total', help: 'Dead letters moved into PostgreSQL', labelNames: ['actor', 'error_code'] as const, registers }),
   };

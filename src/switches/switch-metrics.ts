@@ -4,7 +4,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { Switches } from '../platform/switches/switches.js';
 
 /** Keeps the switch gauges current; returns what stops it. */
-export function exportSwitchMetrics(deps: { switches: Pick<Switches, 'list' | 'isStale' | 'onObserve' | 'onChange'>; metrics: Pick<Metrics, 'switchValue' | 'switchStale'> }): () => void {
+export function exportSwitchMetrics(deps: { switches: Pick<Switches, 'list' | 'isStale' | 'onObserve' | 'onChange'>; metrics: Pick<Metrics, 'switchValue' | 'sources'> }): () => void {
   const { switches, metrics } = deps;
   const values = () => {
     for (const s of switches.list()) metrics.switchValue.set({ name: s.name }, typeof s.value === 'number' ? s.value : s.value === 'on' ? 1 : 0);
@@ -14,8 +14,8 @@ export function exportSwitchMetrics(deps: { switches: Pick<Switches, 'list' | 'i
   // (values remembered from the audit while ZooKeeper is away at start).
   switches.onObserve(values);
   for (const s of switches.list()) switches.onChange(s.name, values);
-  // Staleness changes with time (no answer for a while), not with an event: sample it.
-  const timer = setInterval(() => metrics.switchStale.set(switches.isStale() ? 1 : 0), 1_000);
-  timer.unref();
-  return () => clearInterval(timer);
+  metrics.sources.switchesStale = () => switches.isStale();
+  return () => {
+    metrics.sources.switchesStale = () => false;
+  };
 }
