@@ -37,11 +37,13 @@ export async function leaderOf(queue: string, askNode: NodeNumber = 1): Promise<
   return Number(match[1]) as NodeNumber;
 }
 
-/** Members (replicas) of `queue` by node number. */
-export async function membersOf(queue: string, askNode: NodeNumber = 1): Promise<NodeNumber[]> {
-  const out = await rabbitCtl(askNode, 'list_queues', '-p', '/', 'name', 'members', '--formatter', 'json');
-  const rows = JSON.parse(out) as Array<{ name: string; members: string[] }>;
-  return (rows.find((r) => r.name === queue)?.members ?? []).map((m) => Number(/^oa-rabbit-(\d)@/.exec(m)?.[1]) as NodeNumber).sort();
+const nodeNumber = (name: string) => Number(/^oa-rabbit-(\d)@/.exec(name)?.[1]) as NodeNumber;
+
+/** Every queue's leader and members (replicas) by node number, in one call. */
+export async function queuePlacement(askNode: NodeNumber = 1): Promise<Map<string, { leader: NodeNumber; members: NodeNumber[] }>> {
+  const out = await rabbitCtl(askNode, 'list_queues', '-p', '/', 'name', 'leader', 'members', '--formatter', 'json');
+  const rows = JSON.parse(out) as Array<{ name: string; leader: string; members: string[] }>;
+  return new Map(rows.map((r) => [r.name, { leader: nodeNumber(r.leader), members: r.members.map(nodeNumber).sort() }]));
 }
 
 export const otherThan = (n: NodeNumber): NodeNumber => (n === 1 ? 2 : 1);
