@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { loadConfig, type Config } from '../src/config.js';
 
-export const SCENARIOS = [1, 2, 3, 4, 5, 6] as const;
+export const SCENARIOS = [1, 2, 3, 4, 5, 6, 7] as const;
 export type ScenarioNumber = (typeof SCENARIOS)[number];
 
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -15,8 +15,8 @@ const BenchEnvSchema = z.object({
   BENCH_ORDERS: count(50_000),
   BENCH_SCENARIOS: z
     .string()
-    .regex(/^[1-6](,[1-6])*$/, 'comma-separated scenario numbers 1–6, e.g. 1,2,6')
-    .default('1,2,3,4,5,6')
+    .regex(/^[1-7](,[1-7])*$/, 'comma-separated scenario numbers 1–7, e.g. 1,2,6')
+    .default('1,2,3,4,5,6,7')
     .transform((s) => [...new Set(s.split(',').map(Number))].sort((a, b) => a - b) as ScenarioNumber[]),
   /**
    * Orders sent (and delivered) before the measured HTTP run of scenarios 2, 4 and 6, and delayed

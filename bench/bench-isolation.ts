@@ -7,8 +7,12 @@ import pg from 'pg';
 import { allQueues, describeTopology, type Topology } from '../src/platform/amqp/topology.js';
 import type { BenchConfig } from './bench-config.js';
 
+/** Where a run's service processes find the broker and ZooKeeper, and how many shards they use. */
+export type Placement = { amqpUrl: string; zkConnect: string; shards: number };
+
 export type BenchNames = {
   id: string;
+  placement: Placement;
   queuePrefix: string;
   schema: string;
   zkRoot: string;
@@ -17,10 +21,16 @@ export type BenchNames = {
   env: Record<string, string>;
 };
 
+/** The first node of an AMQP_URL list: the bench's own checks need no failover. */
+export function firstUrl(urls: string): string {
+  return urls.split(',')[0]!.trim();
+}
+
 /** Runs whose resources exist right now, so an interrupted bench can still remove them. */
 const active = new Map<string, BenchNames>();
 
-export function benchNames(label: string, config: BenchConfig): BenchNames {
+export function benchNames(label: string, config: BenchConfig, placement?: Placement): BenchNames {
+  const where = placement ?? { amqpUrl: config.service.AMQP_URL, zkConnect: config.service.ZK_CONNECT, shards: config.service.ACTOR_SHARDS };
   const id = `${label}-${randomBytes(3).toString('hex')}`;
   const queuePrefix = `bench.${id}`;
   const schema = `bench_${id.replace(/-/g, '_')}`;
@@ -29,8 +39,11 @@ export function benchNames(label: string, config: BenchConfig): BenchNames {
     prefix: queuePrefix,
     retryDelaysMs: config.service.RETRY_DELAYS_MS,
     deliveryLimit: config.service.QUEUE_DELIVERY_LIMIT,
+    shards: where.shards,
   });
-  const names = { id, queuePrefix, schema, zkRoot, topology, env: { QUEUE_PREFIX: queuePrefix, DATABASE_SCHEMA: schema, ZK_ROOT: zkRoot } };
+  const env: Record<string, string> = { QUEUE_PREFIX: queuePrefix, DATABASE_SCHEMA: schema, ZK_ROOT: zkRoot };
+  if (placement) Object.assign(env, { AMQP_URL: placement.amqpUrl, ZK_CONNECT: placement.zkConnect, ACTOR_SHARDS: String(placement.shards) });
+  const names = { id, placement: where, queuePrefix, schema, zkRoot, topology, env };
   active.set(id, names);
   return names;
 }
@@ -54,10 +67,11 @@ export async function removeBenchResources(names: BenchNames, config: BenchConfi
     }
   };
   await attempt(`queues ${names.queuePrefix}.*`, async () => {
-    const conn = await amqp.connect(config.service.AMQP_URL);
+    const conn = await amqp.connect(firstUrl(names.placement.amqpUrl));
     try {
       const ch = await conn.createChannel();
       for (const q of allQueues(names.topology)) await ch.deleteQueue(q);
+      for (const actor of Object.values(names.topology.actors)) if (actor.shardExchange) await ch.deleteExchange(actor.shardExchange);
       await ch.deleteExchange(names.topology.exchange);
       await ch.close();
     } finally {
@@ -73,7 +87,7 @@ export async function removeBenchResources(names: BenchNames, config: BenchConfi
       await client.end();
     }
   });
-  await attempt(`ZooKeeper ${names.zkRoot}`, () => removeZkTree(config, names.zkRoot));
+  await attempt(`ZooKeeper ${names.zkRoot}`, () => removeZkTree(config, names.placement.zkConnect, names.zkRoot));
   return problems;
 }
 
@@ -91,8 +105,8 @@ async function removeSubtree(client: ZkClient, path: string): Promise<void> {
   await zkCall<void>((cb) => client.remove(path, (err) => cb(err, undefined)));
 }
 
-async function removeZkTree(config: BenchConfig, path: string): Promise<void> {
-  const client = zookeeper.createClient(config.service.ZK_CONNECT, { sessionTimeout: 5_000, retries: 1 });
+async function removeZkTree(config: BenchConfig, connect: string, path: string): Promise<void> {
+  const client = zookeeper.createClient(connect, { sessionTimeout: 5_000, retries: 1 });
   if (config.service.ZK_AUTH) client.addAuthInfo('digest', Buffer.from(config.service.ZK_AUTH));
   try {
     await new Promise<void>((resolve, reject) => {

@@ -14,6 +14,11 @@ function usPerUnit(cpu: CpuReport, name: string, units: number): number {
   return ((cpu.byProcess[name] ?? 0) / 100) * cpu.seconds * 1e6 / Math.max(1, units);
 }
 
+/** µs of CPU per unit over every pipeline process together: service, brokers and database. */
+export function wholeStackUs(cpu: CpuReport, units: number): number {
+  return cpu.pipeline.reduce((sum, name) => sum + usPerUnit(cpu, name, units), 0);
+}
+
 export function cpuText(cpu: CpuReport): string {
   const parts = Object.entries(cpu.byProcess).map(([name, pct]) => `${name} ${Math.round(pct)}`);
   return `${parts.join(', ')}, others ${Math.round(cpu.others)} (machine ${Math.round(cpu.machine)} of 200)`;

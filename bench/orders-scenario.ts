@@ -1,11 +1,12 @@
-// Scenarios 2 and 4: orders over HTTP through the real service, from the first request to the last
-// buyer told at the messaging sandbox, in one process (ROLE=all) or scaled out (one intake, two
-// business and two notification processes, one sandbox process), then verified.
+// Scenarios 2, 4 and 7: orders over HTTP through the real service, from the first request to the
+// last buyer told at the messaging sandbox, in one process (ROLE=all), scaled out (one intake, two
+// business and two notification processes, one sandbox process), or on the 3-node cluster with
+// sharded queues (one process per role, then one intake and two per actor), then verified.
 import { idempotencyKey } from '../src/notifications/notification-messages.js';
 import { createDb } from '../src/platform/db.js';
 import { createLogger } from '../src/platform/logger.js';
 import type { BenchConfig } from './bench-config.js';
-import { benchNames, removeBenchResources, type BenchNames } from './bench-isolation.js';
+import { benchNames, removeBenchResources, type BenchNames, type Placement } from './bench-isolation.js';
 import { confirmationsOf, fetchSandboxMessages, sandboxCount, waitForBuyersTold, type SandboxCalls } from './delivery-progress.js';
 import { startLoadGenerator, type LoadGenerator } from './load-generator.js';
 import type { LoadResult } from './order-load.js';
@@ -14,7 +15,14 @@ import { processTargets, sharedServiceTargets, startCpuMeter, type CpuReport } f
 import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
 import { checkBuyersTold, checkOrdersStored, checkQueues, newVerification, settle, type Verification } from './verify.js';
 
-export type Layout = 'one-process' | 'scale-out';
+export type Layout = 'one-process' | 'scale-out' | 'cluster' | 'cluster-scaled';
+
+const LABELS: Record<Layout, { names: string; scenario: string }> = {
+  'one-process': { names: 'orders', scenario: 'scenario 2' },
+  'scale-out': { names: 'scale-out', scenario: 'scenario 4' },
+  cluster: { names: 'cluster', scenario: 'scenario 7' },
+  'cluster-scaled': { names: 'cluster-scaled', scenario: 'scenario 7' },
+};
 
 export type OrdersResult = {
   layout: Layout;
@@ -51,19 +59,19 @@ async function startLayout(config: BenchConfig, names: BenchNames, layout: Layou
   // The messaging API is a third party: the sandbox standing in for it runs in its own process in
   // both layouts, so its CPU is not counted as the pipeline's. It also migrates the schema first,
   // so the others start on a ready database.
-  const sandbox = await start(layout === 'one-process' ? 'orders-sandbox' : 'scale-out-sandbox', 'sandbox', own);
+  const sandbox = await start(`${LABELS[layout].names}-sandbox`, 'sandbox', own);
   const sandboxName = sandbox.name;
   const workers = { ...names.env, NOTIFY_API_URL: sandboxUrl };
   if (layout === 'one-process') {
     const all = await start('orders-all', 'all', workers);
     return { intakeUrl: `http://127.0.0.1:${all.port}`, sandboxUrl, sandboxName };
   }
+  const prefix = LABELS[layout].names;
+  const perActor = layout === 'cluster' ? 1 : 2;
   const [intake] = await Promise.all([
-    start('scale-out-intake', 'intake', workers),
-    start('scale-out-business-1', 'business', workers),
-    start('scale-out-business-2', 'business', workers),
-    start('scale-out-notification-1', 'notification', workers),
-    start('scale-out-notification-2', 'notification', workers),
+    start(`${prefix}-intake`, 'intake', workers),
+    ...Array.from({ length: perActor }, (_, i) => start(`${prefix}-business-${i + 1}`, 'business', workers)),
+    ...Array.from({ length: perActor }, (_, i) => start(`${prefix}-notification-${i + 1}`, 'notification', workers)),
   ]);
   return { intakeUrl: `http://127.0.0.1:${intake.port}`, sandboxUrl, sandboxName };
 }
@@ -76,9 +84,9 @@ async function warmUp(config: BenchConfig, db: ReturnType<typeof createDb>['db']
   return new Set(accepted.keys());
 }
 
-export async function runOrdersScenario(config: BenchConfig, layout: Layout): Promise<OrdersResult> {
-  const names = benchNames(layout === 'one-process' ? 'orders' : 'scale-out', config);
-  const label = layout === 'one-process' ? 'scenario 2' : 'scenario 4';
+export async function runOrdersScenario(config: BenchConfig, layout: Layout, placement?: Placement): Promise<OrdersResult> {
+  const names = benchNames(LABELS[layout].names, config, placement);
+  const label = LABELS[layout].scenario;
   const logger = createLogger({ level: 'warn', name: 'bench' });
   const { db } = createDb({ url: config.service.DATABASE_URL, schema: names.schema, poolSize: 2, statementTimeoutMs: 60_000 }, logger);
   const processes: ServiceProcess[] = [];
@@ -89,7 +97,7 @@ export async function runOrdersScenario(config: BenchConfig, layout: Layout): Pr
     const started = await startLayout(config, names, layout, processes);
     const { sandboxUrl } = started;
     // One load generator for the warm-up and the run, so that it is measured warm too.
-    load = await startLoadGenerator({ name: `${layout === 'one-process' ? 'orders' : 'scale-out'}-load-generator`, connections: config.BENCH_CONNECTIONS });
+    load = await startLoadGenerator({ name: `${LABELS[layout].names}-load-generator`, connections: config.BENCH_CONNECTIONS });
     const warmedUp = await warmUp(config, db, load, started, `${names.id}w`, label);
     await load.prepare(started.intakeUrl, names.id, config.BENCH_ORDERS);
     const callsBefore = (await sandboxCount(sandboxUrl)).requests;

@@ -2,7 +2,7 @@
 // target, printed, written as JSON (bench/results.json) and appended to bench/RESULTS.md.
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import type { RelayResult } from './broker-ceiling.js';
-import { cpuPerUnitText, cpuText, sandboxRow, sizingRow } from './cpu-rows.js';
+import { cpuPerUnitText, cpuText, sandboxRow, sizingRow, wholeStackUs } from './cpu-rows.js';
 import type { Row } from './report-row.js';
 import type { DelayResult } from './delivery-delay-scenario.js';
 import type { OrdersResult } from './orders-scenario.js';
@@ -14,6 +14,9 @@ export type BenchResults = {
   orders?: OrdersResult;
   delay?: DelayResult;
   scaleOut?: OrdersResult;
+  /** Scenario 7: the 3-node cluster, one process per role, then one intake and two per actor. */
+  cluster?: OrdersResult;
+  clusterScaled?: OrdersResult;
   runtime?: RelayResult;
   floor?: FloorResult;
   /** Scenario label → why it could not finish. */
@@ -112,6 +115,24 @@ export function buildRows(results: BenchResults): Row[] {
       { scenario: '6', measure: 'verified', value: f.verification.ok ? `${int(f.accepted)} accepted orders${f.warmedUp ? ` (and ${int(f.warmedUp)} warm-up orders)` : ''} reached the sandbox once` : f.verification.problems.join('; '), ratio: '', target: 'all', met: check(f.verification.ok) },
     );
   }
+  const stack = (r: OrdersResult) => wholeStackUs(r.cpu, r.told);
+  if (results.cluster) rows.push(...ordersRows('7', 'orders on a 3-node cluster, 3 shards (1 intake, 1 business, 1 notification)', results.cluster, ceiling, undefined, results.orders));
+  if (results.clusterScaled) rows.push(...ordersRows('7', 'orders on a 3-node cluster, 3 shards (1 intake, 2 business, 2 notification)', results.clusterScaled, ceiling, undefined, results.orders));
+  for (const [cluster, single, layout] of [
+    [results.cluster, results.orders, 'one process per role against scenario 2'],
+    [results.clusterScaled, results.scaleOut, 'two per actor against scenario 4 (same processes)'],
+  ] as const) {
+    if (!cluster || !single) continue;
+    const ratio = stack(cluster) / stack(single);
+    rows.push({
+      scenario: '7',
+      measure: `scaling law: whole stack's CPU per order, cluster ÷ single node (${layout})`,
+      value: `${int(stack(cluster))} µs ÷ ${int(stack(single))} µs (service processes, every RabbitMQ node and PostgreSQL)`,
+      ratio: times(ratio),
+      target: '≤ 1.3×',
+      met: check(ratio <= 1.3),
+    });
+  }
   for (const [label, reason] of Object.entries(results.failures)) {
     rows.push({ scenario: label.replace(/\D+/g, ''), measure: label, value: `FAILED: ${reason}`, ratio: '', target: '', met: '✗' });
   }
@@ -138,6 +159,8 @@ export function renderFindings(results: BenchResults): string[] {
   each('scenario 2', results.orders?.verification, results.orders?.cleanupProblems);
   if (results.delay?.available) each('scenario 3', results.delay.verification, results.delay.cleanupProblems);
   each('scenario 4', results.scaleOut?.verification, results.scaleOut?.cleanupProblems);
+  each('scenario 7 (cluster)', results.cluster?.verification, results.cluster?.cleanupProblems);
+  each('scenario 7 (cluster, scaled)', results.clusterScaled?.verification, results.clusterScaled?.cleanupProblems);
   each('scenario 5', undefined, results.runtime?.cleanupProblems);
   each('scenario 6', results.floor?.verification, results.floor?.cleanupProblems);
   return lines;

@@ -11,7 +11,11 @@ import { loadBenchConfig, type BenchConfig, type ScenarioNumber } from './bench-
 import { removeActiveBenchResources } from './bench-isolation.js';
 import { runBrokerCeiling } from './broker-ceiling.js';
 import { runDeliveryDelayScenario } from './delivery-delay-scenario.js';
+import { useLocalCluster } from './local-cluster.js';
 import { runOrdersScenario } from './orders-scenario.js';
+
+/** Work queues per actor in scenario 7: one per node, so every node leads some. */
+const CLUSTER_SHARDS = 3;
 import { runPipelineFloor } from './pipeline-floor-scenario.js';
 import { appendResultsMd, buildRows, renderFindings, renderTable, writeJson, type BenchResults, type RunInfo } from './report.js';
 import { runRuntimeOverhead } from './runtime-overhead.js';
@@ -114,6 +118,20 @@ async function main(): Promise<number> {
   if (wants(6)) await step('scenario 6, pipeline floor', async () => rate((results.floor = await runPipelineFloor(config)).ordersPerSecond, 'orders/s'));
   if (wants(2)) await step('scenario 2, orders in one process', async () => rate((results.orders = await runOrdersScenario(config, 'one-process')).ordersPerSecond, 'orders/s'));
   if (wants(4)) await step('scenario 4, orders scaled out', async () => rate((results.scaleOut = await runOrdersScenario(config, 'scale-out')).ordersPerSecond, 'orders/s'));
+  if (wants(7)) {
+    // The cluster's own brokers on this same machine: a scaling law (CPU per order), not a speed-up.
+    let cluster: Awaited<ReturnType<typeof useLocalCluster>> | undefined;
+    await step('scenario 7, starting the 3-node cluster', async () => {
+      cluster = await useLocalCluster(CLUSTER_SHARDS);
+      return cluster.placement.amqpUrl;
+    });
+    if (cluster) {
+      const placement = cluster.placement;
+      await step('scenario 7, orders on the cluster', async () => rate((results.cluster = await runOrdersScenario(config, 'cluster', placement)).ordersPerSecond, 'orders/s'));
+      await step('scenario 7, orders on the cluster, scaled', async () => rate((results.clusterScaled = await runOrdersScenario(config, 'cluster-scaled', placement)).ordersPerSecond, 'orders/s'));
+      await cluster.release().catch((err: unknown) => console.error('[bench] could not stop the cluster:', err));
+    }
+  }
   if (wants(3)) {
     await step('scenario 3, delivery delay', async () => {
       const d = (results.delay = await runDeliveryDelayScenario(config));
@@ -130,7 +148,7 @@ async function main(): Promise<number> {
   appendResultsMd(path.join(BENCH_DIR, 'RESULTS.md'), info, table, findings);
   console.log('\nwritten: bench/results.json, appended to bench/RESULTS.md');
 
-  const unverified = [results.orders, results.scaleOut, results.floor, results.delay?.available ? results.delay : undefined].filter((r) => r && !r.verification.ok);
+  const unverified = [results.orders, results.scaleOut, results.cluster, results.clusterScaled, results.floor, results.delay?.available ? results.delay : undefined].filter((r) => r && !r.verification.ok);
   const failed = Object.keys(results.failures).length > 0 || unverified.length > 0;
   if (failed) console.error('\n[bench] FAILED: a scenario did not finish or its verification found lost or repeated work (see above)');
   return failed ? 1 : 0;

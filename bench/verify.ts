@@ -3,10 +3,11 @@
 // dead-lettered. Problems fail the run; notes are reported but allowed.
 import amqp from 'amqplib';
 import { sql } from 'kysely';
+import { allShards } from '../src/platform/amqp/topology.js';
 import type { Db } from '../src/platform/db.js';
 import type { SandboxMessage } from '../src/sandbox/messaging-sandbox.js';
 import type { BenchConfig } from './bench-config.js';
-import type { BenchNames } from './bench-isolation.js';
+import { firstUrl, type BenchNames } from './bench-isolation.js';
 
 export type Verification = { ok: boolean; problems: string[]; notes: string[] };
 
@@ -69,14 +70,14 @@ export async function checkBuyersTold(
 
 /** Nothing may be dead-lettered in a clean run; a message still in a work queue is reported. */
 export async function checkQueues(config: BenchConfig, names: BenchNames, result: Verification): Promise<void> {
-  const conn = await amqp.connect(config.service.AMQP_URL);
+  const conn = await amqp.connect(firstUrl(names.placement.amqpUrl));
   try {
     const ch = await conn.createChannel();
     const { messageCount: dead } = await ch.checkQueue(names.topology.deadLetters);
     if (dead > 0) result.problems.push(`${dead} messages were dead-lettered (inspect ${names.topology.deadLetters} or the service logs)`);
-    for (const actor of Object.values(names.topology.actors)) {
-      const { messageCount } = await ch.checkQueue(actor.work);
-      if (messageCount > 0) result.notes.push(`${messageCount} messages still wait in ${actor.work}`);
+    for (const shard of allShards(names.topology)) {
+      const { messageCount } = await ch.checkQueue(shard.queue);
+      if (messageCount > 0) result.notes.push(`${messageCount} messages still wait in ${shard.queue}`);
     }
     await ch.close();
   } finally {

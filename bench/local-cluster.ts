@@ -1,0 +1,40 @@
+// Scenario 7's broker and ZooKeeper: the local 3-node RabbitMQ cluster and 3-server ensemble that
+// `npm run cluster:up` starts. A run started by the bench is stopped and removed by it; one that
+// was already up is left as it was.
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import type { Placement } from './bench-isolation.js';
+import { ROOT } from './paths.js';
+
+function script(command: 'up' | 'down'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', ['scripts/cluster.sh', command], { cwd: ROOT, timeout: 300_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`scripts/cluster.sh ${command} failed: ${err.message}\n${stderr.slice(-2_000)}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts the cluster unless it runs; returns where it is and what undoes the start. */
+export async function useLocalCluster(shards: number): Promise<{ placement: Placement; release(): Promise<void> }> {
+  const wasUp = await answers(5681);
+  const exports = await script('up');
+  const value = (name: string) => new RegExp(`^export ${name}=(.+)$`, 'm').exec(exports)?.[1];
+  const amqpUrl = value('AMQP_URL');
+  const zkConnect = value('ZK_CONNECT');
+  if (!amqpUrl || !zkConnect) throw new Error(`scripts/cluster.sh up printed no AMQP_URL/ZK_CONNECT:\n${exports}`);
+  return {
+    placement: { amqpUrl, zkConnect, shards },
+    release: async () => {
+      if (!wasUp) await script('down');
+    },
+  };
+}
