@@ -32,6 +32,9 @@ node_name() { printf 'oa-rabbit-%s@localhost' "$1"; }
 # Every rabbitmq command for node N runs in a clean environment of its own: nothing may fall back
 # to /etc/rabbitmq (whose rabbitmq-env.conf names the shared node) or to the caller's RABBITMQ_*.
 # The three nodes share one HOME, so the CLI and the nodes read the same Erlang cookie.
+# Three nodes share this host's cores: Erlang's schedulers would spin waiting for work (+sbwt) and
+# burn the CPU the other nodes and the service need, so busy waiting is off, as RabbitMQ advises
+# for hosts where it shares the cores.
 rabbit_env() {
   local d="$root/rabbit-$1"
   printf '%s\n' "PATH=$PATH" "HOME=$root/home" LANG=C.UTF-8 ERL_EPMD_ADDRESS=127.0.0.1 \
@@ -39,7 +42,7 @@ rabbit_env() {
     "RABBITMQ_MNESIA_BASE=$d/mnesia" "RABBITMQ_LOG_BASE=$d/log" "RABBITMQ_PID_FILE=$d/pid" \
     "RABBITMQ_ENABLED_PLUGINS_FILE=$d/etc/enabled_plugins" "RABBITMQ_CONFIG_FILE=$d/etc/rabbitmq.conf" \
     "RABBITMQ_ADVANCED_CONFIG_FILE=$d/etc/advanced.config" "RABBITMQ_CONF_ENV_FILE=$d/etc/rabbitmq-env.conf" \
-    "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}"
+    "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none"
 }
 rabbit() { local n=$1 bin=$2 e; shift 2; mapfile -t e < <(rabbit_env "$n"); env -i "${e[@]}" "$RABBITMQ_BIN/$bin" "$@"; }
 # rabbitmqctl, always aimed at one of these nodes by name: never at the shared one.
