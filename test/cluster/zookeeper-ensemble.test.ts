@@ -57,7 +57,9 @@ it('one server lost: a flip through another reaches every process within 1 s', a
   await zkNode.stop(1);
   // The processes that were on server 1 move to another within their session; give them that.
   await new Promise((r) => setTimeout(r, 4_000));
-  expect(await flipAndTime(zkServer(2), 20)).toBeLessThan(1_000);
+  const tookMs = await flipAndTime(zkServer(2), 20);
+  console.log(`with server 1 down, a flip through server 2 reached all three processes in ${tookMs} ms`);
+  expect(tookMs).toBeLessThan(1_000);
   for (const p of processes()) expect((await adminRequest(p.baseUrl, 'GET', '/admin/switches')).body?.stale).toBe(false);
 });
 
