@@ -5,8 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The fault suite has its own config and command (npm run test:faults).
-    exclude: ['test/faults/**', 'node_modules/**'],
+    // The fault and cluster suites have their own configs and commands (npm run test:faults,
+    // npm run test:cluster): the cluster suite needs the cluster it starts itself.
+    exclude: ['test/faults/**', 'test/cluster/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
