@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { registerDeadLetterCommands } from '../cli/dead-letter-commands.js';
 import { registerSellerCommands } from '../cli/seller-commands.js';
+import { registerShardCommands } from '../cli/shard-commands.js';
 import { registerSwitchCommands } from '../cli/switch-commands.js';
 import { loadConfig, ROLES, type Role } from '../config.js';
 import { createDb } from '../platform/db.js';
@@ -44,6 +45,7 @@ program
 registerSwitchCommands(program);
 registerDeadLetterCommands(program);
 registerSellerCommands(program);
+registerShardCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -27,6 +27,7 @@ import { metricsRoutes } from '../http/metrics-routes.js';
 import { openApiRoutes } from '../http/openapi-routes.js';
 import { actorMetricHooks, createMetrics } from '../platform/metrics.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
+import { assertShardLayout } from '../platform/amqp/shard-layout.js';
 import { allShards, declareTopology, describeTopology, type ActorName } from '../platform/amqp/topology.js';
 import { createDb } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
@@ -106,7 +107,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     publishConnection.onConnect(() => metrics.brokerBlocked.set(0));
     // Declared before anything publishes or consumes, and again after every reconnect (a broker
     // restarted from scratch comes back without our queues).
-    const declare = () => declareTopology(publishConnection.model, topology);
+    const declare = () => declareTopology(publishConnection.model, topology, { onNotice: (message) => logger.warn(message) });
+    // Before any binding could route to, or duplicate into, queues of another ACTOR_SHARDS. Only at
+    // start: a few probes per actor, and the layout does not change under a running process.
+    await assertShardLayout(publishConnection.model, topology);
     await declare();
     // onConnect also runs at once for the connection just used: skip that one, declared above.
     let reconnects = 0;

@@ -14,6 +14,8 @@ describe('AMQP_URL', () => {
   it('refuses an entry that is not an AMQP URL, naming it without its password', () => {
     expect(() => parseBrokerEndpoints('amqp://a:1,http://b:2', 10)).toThrow(/must start with amqp/);
     expect(() => parseBrokerEndpoints('amqp://user:pw@a:1,not a url', 10)).toThrow(/"not a url" is not a URL/);
+    expect(() => parseBrokerEndpoints('amqp://user:pa/ss word@h:1', 10)).toThrow(/"amqp:\/\/\*\*\*@h:1" is not a URL/);
+    expect(() => parseBrokerEndpoints('amqp://h:1?heartbeat=abc', 10)).toThrow(/heartbeat must be a whole number/);
     expect(() => loadConfig({ AMQP_URL: 'amqp://a:1,,' })).not.toThrow();
     expect(() => loadConfig({ AMQP_URL: 'amqp://a:1,redis://b' })).toThrow(/AMQP_URL/);
   });

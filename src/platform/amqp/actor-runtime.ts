@@ -138,13 +138,33 @@ export function startActor<T>(
 
   function onMessage(ch: Channel, tracker: AckTracker, shard: ActorShard, msg: ConsumeMessage | null): void {
     if (msg === null) {
-      // The broker cancelled us (queue deleted or failed over); consume again once it is back.
+      // The broker cancelled us (the queue was deleted): consume again once it is back. Looked for
+      // on a channel of its own first, since consuming a missing queue would close the channel
+      // that every other shard's deliveries are on.
       consumers.delete(shard.index);
-      logger.warn({ queue: shard.queue }, 'the broker cancelled the consumer; re-subscribing');
-      setTimeout(() => void syncConsumer().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')), 1_000);
+      logger.warn({ queue: shard.queue }, 'the broker cancelled the consumer; re-subscribing once the queue exists');
+      void resubscribeWhenPresent(shard);
       return;
     }
     batches.add({ msg, channel: ch, acks: tracker, shard, receivedAt: Date.now() });
+  }
+
+  async function resubscribeWhenPresent(shard: ActorShard): Promise<void> {
+    for (let waitMs = 1_000; !stopped; waitMs = Math.min(waitMs * 2, 30_000)) {
+      await new Promise((r) => setTimeout(r, waitMs).unref());
+      const model = deps.connection.current();
+      if (!model || !channel) return; // a new channel subscribes every shard
+      try {
+        const probe = await model.createChannel();
+        probe.on('error', () => undefined);
+        await probe.checkQueue(shard.queue);
+        await probe.close().catch(() => undefined);
+        await syncConsumer();
+        return;
+      } catch (err) {
+        logger.error({ err, queue: shard.queue, retryInMs: waitMs }, 'cannot consume this shard: its queue is gone (restart the process once the topology is fixed)');
+      }
+    }
   }
 
   function decode(delivery: Delivery): Decoded<T> {

@@ -15,13 +15,19 @@ export function parseBrokerEndpoints(urls: string, heartbeatS: number): BrokerEn
     try {
       url = new URL(entry);
     } catch {
-      throw new Error(`AMQP_URL entry "${entry.replace(/\/\/[^@/]*@/, '//***@')}" is not a URL`);
+      // Whatever stands before the last @ may be a password, slashes and all.
+      throw new Error(`AMQP_URL entry "${entry.replace(/\/\/.*@/, '//***@')}" is not a URL`);
     }
     if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw new Error(`AMQP_URL entry for ${url.host} must start with amqp:// or amqps://`);
     const secure = url.protocol === 'amqps:';
     const port = Number(url.port) || (secure ? 5671 : 5672);
     const query = url.searchParams;
-    const number = (key: string) => (query.has(key) ? Number(query.get(key)) : undefined);
+    const number = (key: string) => {
+      if (!query.has(key)) return undefined;
+      const value = query.get(key)!;
+      if (!/^\d+$/.test(value)) throw new Error(`AMQP_URL entry for ${url.host}: ${key} must be a whole number, not "${value}"`);
+      return Number(value);
+    };
     const endpoint: BrokerEndpoint = {
       label: `${url.hostname}:${port}`,
       protocol: secure ? 'amqps' : 'amqp',

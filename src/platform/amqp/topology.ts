@@ -37,7 +37,8 @@ function delayName(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-function retryTiers(queue: string, retryDelaysMs: readonly number[]): RetryTier[] {
+/** A work queue's retry tiers, by their delays. */
+export function retryTiers(queue: string, retryDelaysMs: readonly number[]): RetryTier[] {
   return retryDelaysMs.map((delayMs) => ({ queue: `${queue}.retry-${delayName(delayMs)}`, delayMs }));
 }
 
@@ -134,85 +135,73 @@ export class TopologyError extends Error {
 
 type ChannelSource = Pick<ChannelModel, 'createChannel'>;
 
-/** Runs `work` on a channel of its own: a refused declaration closes the channel it was sent on. */
-async function onChannel<T>(model: ChannelSource, work: (ch: Channel) => Promise<T>): Promise<T> {
-  const ch = await model.createChannel();
-  // Unheard, a channel error would crash the process instead of failing the call that caused it.
-  ch.on('error', () => undefined);
-  try {
-    return await work(ch);
-  } finally {
-    await ch.close().catch(() => undefined);
-  }
+/**
+ * One channel for a whole declaration, replaced when the broker closes it: a refused declaration
+ * closes the channel it was sent on, and must fail only its own call.
+ */
+function channelRunner(model: ChannelSource) {
+  let open: Promise<Channel> | null = null;
+  const channel = (): Promise<Channel> =>
+    (open ??= model.createChannel().then((ch) => {
+      // Unheard, a channel error would crash the process instead of failing the call that caused it.
+      ch.on('error', () => undefined);
+      ch.on('close', () => (open = null));
+      return ch;
+    }));
+  return {
+    run: async <T>(work: (ch: Channel) => Promise<T>): Promise<T> => work(await channel()),
+    close: async () => {
+      const ch = open;
+      open = null;
+      if (ch) await (await ch).close().catch(() => undefined);
+    },
+  };
 }
 
-async function assertQueue(model: ChannelSource, queue: string, options: Options.AssertQueue): Promise<void> {
+type Runner = ReturnType<typeof channelRunner>;
+
+async function assertPlacedQueue(onChannel: Runner['run'], queue: string, options: Options.AssertQueue, onNotice?: (message: string) => void): Promise<void> {
   try {
-    await onChannel(model, (ch) => ch.assertQueue(queue, options));
+    await onChannel((ch) => ch.assertQueue(queue, options));
   } catch (err) {
-    // A queue from a release that did not yet ask for replicas or balanced leaders: it stays as it
-    // is (RabbitMQ cannot change a queue's arguments), with whatever replicas it has; an operator
-    // adds more with `rabbitmq-queues grow`. Any other difference is a real conflict.
+    // A queue declared with other placement (a release without replicas or balanced leaders, or
+    // another QUEUE_REPLICAS) stays as it is: RabbitMQ cannot change a queue's arguments, and its
+    // replicas are an operator's to change (`rabbitmq-queues grow`). Any other difference is a
+    // real conflict.
     const message = String((err as Error).message);
     if (!PLACEMENT_ARGS.some((a) => message.includes(`inequivalent arg '${a}'`))) throw err;
-    const args = Object.fromEntries(Object.entries(options.arguments as Record<string, unknown>).filter(([k]) => !PLACEMENT_ARGS.includes(k)));
-    await onChannel(model, (ch) => ch.assertQueue(queue, { ...options, arguments: args }));
+    await onChannel((ch) => ch.checkQueue(queue));
+    onNotice?.(`${queue} keeps the replicas it was declared with (${message.replace(/^.*inequivalent arg/, 'inequivalent arg')}); add replicas with rabbitmq-queues grow`);
   }
 }
 
-/** Messages waiting in `queue`, or undefined when it does not exist. */
-async function depthOf(model: ChannelSource, queue: string): Promise<number | undefined> {
+/** Declares everything, idempotently (at start and after every reconnect). */
+export async function declareTopology(
+  model: ChannelSource,
+  topology: Topology,
+  options: { onNotice?: (message: string) => void } = {},
+): Promise<void> {
+  const runner = channelRunner(model);
   try {
-    return await onChannel(model, async (ch) => (await ch.checkQueue(queue)).messageCount);
-  } catch {
-    return undefined;
+    await declareAll(runner.run, topology, options.onNotice);
+  } finally {
+    await runner.close();
   }
 }
 
-/**
- * Work queues of another shard count (ACTOR_SHARDS changed): empty ones are deleted, so nothing is
- * routed to them any more; one that still holds messages stops the start, since deleting it would
- * lose them and leaving it bound would strand new ones.
- */
-async function retireOtherShards(model: ChannelSource, topology: Topology): Promise<void> {
-  for (const actor of Object.values(topology.actors)) {
-    const current = new Set(actor.shards.map((s) => s.queue));
-    const candidates = [actor.work, ...Array.from({ length: MAX_SHARDS }, (_, i) => `${actor.work}.${i}`)].filter((q) => !current.has(q));
-    for (const work of candidates) {
-      // Its retry tiers go with it: they dead-letter back to it.
-      if ((await depthOf(model, work)) === undefined) continue;
-      const queues = [work, ...retryTiers(work, topology.retryDelaysMs).map((r) => r.queue)];
-      const depths = await Promise.all(queues.map(async (q) => ({ q, depth: await depthOf(model, q) })));
-      const holding = depths.filter((d) => (d.depth ?? 0) > 0);
-      if (holding.length > 0) {
-        throw new TopologyError(
-          `ACTOR_SHARDS is ${topology.shardCount}, but ${holding.map((d) => `${d.q} holds ${d.depth} message(s)`).join(', ')} from another shard count. ` +
-            'Run the service with the previous ACTOR_SHARDS until those queues are empty (npm run cluster:status shows their depth), then restart it with the new value.',
-        );
-      }
-      // Deleting an empty queue also removes its bindings, so nothing is routed to it any more.
-      await onChannel(model, async (ch) => {
-        for (const { q, depth } of depths) if (depth !== undefined) await ch.deleteQueue(q);
-      });
-    }
-    // Back to one shard: the hash exchange left from a sharded run would route to nothing.
-    if (!actor.shardExchange) await onChannel(model, (ch) => ch.deleteExchange(`${actor.work}.shards`)).catch(() => undefined);
-  }
-}
-
-export async function declareTopology(model: ChannelSource, topology: Topology): Promise<void> {
+async function declareAll(onChannel: Runner['run'], topology: Topology, onNotice: ((message: string) => void) | undefined): Promise<void> {
   const { exchange, deadLetters } = topology;
-  await onChannel(model, (ch) => ch.assertExchange(exchange, 'direct', { durable: true }));
-  await retireOtherShards(model, topology);
+  await onChannel((ch) => ch.assertExchange(exchange, 'direct', { durable: true }));
+  const assertQueue = (queue: string, queueOptions: Options.AssertQueue) => assertPlacedQueue(onChannel, queue, queueOptions, onNotice);
 
-  await assertQueue(model, deadLetters, quorumArgs(topology, {}));
-  await onChannel(model, (ch) => ch.bindQueue(deadLetters, exchange, deadLetters));
+  await assertQueue(deadLetters, quorumArgs(topology, {}));
+  await onChannel((ch) => ch.bindQueue(deadLetters, exchange, deadLetters));
 
   for (const actor of Object.values(topology.actors)) {
     if (actor.shardExchange) {
       const shardExchange = actor.shardExchange;
       try {
-        await onChannel(model, async (ch) => {
+        await onChannel(async (ch) => {
           await ch.assertExchange(shardExchange, 'x-consistent-hash', { durable: true, arguments: { 'hash-header': HEADERS.orderId } });
           await ch.bindExchange(shardExchange, exchange, actor.work);
         });
@@ -226,7 +215,6 @@ export async function declareTopology(model: ChannelSource, topology: Topology):
     }
     for (const shard of actor.shards) {
       await assertQueue(
-        model,
         shard.queue,
         quorumArgs(topology, {
           // Redeliveries the broker counts itself: a message that crashes its consumer over and over
@@ -235,15 +223,15 @@ export async function declareTopology(model: ChannelSource, topology: Topology):
           ...atLeastOnceDeadLetter(exchange, deadLetters),
         }),
       );
-      await onChannel(model, async (ch) => {
+      await onChannel(async (ch) => {
         // Every shard is reachable by its own name too: retries and replays go back to their shard.
         await ch.bindQueue(shard.queue, exchange, shard.queue);
         // Weight 1 each: the shards share the hash ring evenly.
         if (actor.shardExchange) await ch.bindQueue(shard.queue, actor.shardExchange, '1');
       });
       for (const tier of shard.retries) {
-        await assertQueue(model, tier.queue, quorumArgs(topology, { 'x-message-ttl': tier.delayMs, ...atLeastOnceDeadLetter(exchange, shard.queue) }));
-        await onChannel(model, (ch) => ch.bindQueue(tier.queue, exchange, tier.queue));
+        await assertQueue(tier.queue, quorumArgs(topology, { 'x-message-ttl': tier.delayMs, ...atLeastOnceDeadLetter(exchange, shard.queue) }));
+        await onChannel((ch) => ch.bindQueue(tier.queue, exchange, tier.queue));
       }
     }
   }
