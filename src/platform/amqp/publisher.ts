@@ -22,6 +22,9 @@ export type Publisher = ReturnType<typeof createPublisher>;
 
 export class PublishError extends RetryableError {}
 
+/** Nacks in a row, with no confirm between, after which the channel is replaced. */
+const NACKS_BEFORE_NEW_CHANNEL = 5;
+
 // Promise.withResolvers arrives in Node 22; this service also runs on 20.
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -42,6 +45,8 @@ export function createPublisher(deps: {
   // Message ids the broker returned as unroutable; their confirm still arrives and must fail.
   const returned = new Set<string>();
   let inFlight = 0;
+  // Nacks in a row with no confirm between them, on the current channel.
+  let nacksInARow = 0;
   // Settled when a channel is open; replaced while (re)opening so publishes can wait for it.
   let opened = deferred();
 
@@ -64,6 +69,7 @@ export function createPublisher(deps: {
     });
     channel = ch;
     drained = null;
+    nacksInARow = 0;
     opened.resolve();
   }
 
@@ -88,6 +94,19 @@ export function createPublisher(deps: {
     }, 500).unref();
   }
   deps.connection.onConnect(openOnce);
+
+  /**
+   * A channel keeps its own idea of where each quorum queue's leader is. Seen on a 3.10 cluster: a
+   * node killed with kill -9, new leaders elected within a second, yet a channel on a surviving node
+   * had every publish nacked until the dead node came back. A new channel looks the leaders up
+   * again; publishes still in flight on the old one fail as unconfirmed, and their callers resend.
+   */
+  function onNack(ch: ConfirmChannel): void {
+    if (++nacksInARow < NACKS_BEFORE_NEW_CHANNEL || channel !== ch) return;
+    logger.warn({ nacks: nacksInARow }, 'RabbitMQ refused every recent publish on this channel; opening a new one (a queue leader may have moved)');
+    nacksInARow = 0;
+    void ch.close().catch(() => undefined);
+  }
 
   function withDeadline<T>(promise: Promise<T>, what: string, code = 'publish_timeout'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -185,14 +204,17 @@ export function createPublisher(deps: {
           if (err) {
             returned.delete(messageId);
             // A nack is a definite no; a channel that closed before confirming leaves it unknown.
+            const nacked = String((err as Error).message).includes('nacked');
             finish(
-              String((err as Error).message).includes('nacked')
+              nacked
                 ? new PublishError('publish_nacked', 'RabbitMQ refused the message', { cause: err })
                 : new PublishError('publish_unconfirmed', 'The channel closed before RabbitMQ confirmed the message', { cause: err }),
             );
+            if (nacked) onNack(ch);
           } else if (returned.delete(messageId)) {
             finish(new PublishError('publish_unroutable', `No queue is bound for routing key ${routingKey}`));
           } else {
+            nacksInARow = 0;
             finish();
           }
         });
