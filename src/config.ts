@@ -65,6 +65,13 @@ const EnvSchema = z.object({
   MESSAGE_MAX_BYTES: positive(65_536),
   QUEUE_DELIVERY_LIMIT: positive(20),
 
+  // Country codes of the buyers' phone numbers intake accepts (without +), e.g. 82 or 82,81.
+  PHONE_COUNTRY_CODES: z
+    .string()
+    .regex(/^[1-9]\d{0,2}(,[1-9]\d{0,2})*$/, 'comma-separated country codes without +, e.g. 82 or 82,81')
+    .default('82')
+    .transform((s) => [...new Set(s.split(','))]),
+
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_SCHEMA: z
     .string()

@@ -15,6 +15,7 @@ import { createSellerAuth } from '../sellers/seller-auth.js';
 import { createSellerKeys } from '../sellers/seller-keys.js';
 import { createOrderRepository } from '../orders/order-repository.js';
 import { orderRoutes } from '../orders/order-routes.js';
+import { phoneCountryPolicy } from '../orders/phone-country-policy.js';
 import { createDeliveryRepository } from '../notifications/delivery-repository.js';
 import { createMessagingClient } from '../notifications/messaging-client.js';
 import { createNotificationActor } from '../notifications/notification-actor.js';
@@ -166,7 +167,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         onRefused: (reason) => metrics.intakeRequests.inc({ route: 'intake', outcome: `refused_${reason}` }),
       });
       const auth = createSellerAuth({ mode: config.SELLER_AUTH, keys: createSellerKeys({ db, cacheTtlMs: config.SELLER_KEY_CACHE_TTL_MS }) });
-      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth }));
+      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth, phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES) }));
       const fanout = createDelayFanout({
         db,
         delays,
@@ -187,7 +188,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       fanout.start();
       shutdown.add('delivery-delay fan-out', () => fanout.stop());
       routes.push(delayRoutes({ db, delays, fanout, admit, auth }));
-      routes.push(openApiRoutes());
+      routes.push(openApiRoutes({ phoneCountryCodes: config.PHONE_COUNTRY_CODES }));
     }
 
     if (roles.has('intake') || roles.has('dead-letters')) {

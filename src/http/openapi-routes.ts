@@ -17,7 +17,17 @@ const ErrorBody = {
   },
 };
 
-function buildDocument() {
+type JsonSchemaObject = { properties?: Record<string, JsonSchemaObject>; description?: string };
+
+/** The order's schema, with what the deployment adds to it: the phone countries it accepts. */
+function orderSchema(phoneCountryCodes: readonly string[]) {
+  const schema = json(OrderSchema) as JsonSchemaObject;
+  const phone = schema.properties?.buyer?.properties?.phone;
+  if (phone) phone.description = `E.164, in a country this deployment delivers to: country code ${phoneCountryCodes.map((c) => `+${c}`).join(', ')} (PHONE_COUNTRY_CODES); others are refused with 400 naming buyer.phone`;
+  return schema;
+}
+
+function buildDocument(options: { phoneCountryCodes: readonly string[] }) {
   const errors = (...codes: number[]) =>
     Object.fromEntries(codes.map((c) => [String(c), { description: 'see error and message', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
   const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -27,7 +37,7 @@ function buildDocument() {
     components: {
       securitySchemes: { sellerKey: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        Order: json(OrderSchema),
+        Order: orderSchema(options.phoneCountryCodes),
         OrderBatch: { type: 'object', required: ['orders'], additionalProperties: false, properties: { orders: { type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/components/schemas/Order' } } } },
         DeliveryDelayRequest: json(DeliveryDelayRequestSchema),
         Error: ErrorBody,
@@ -45,8 +55,8 @@ function buildDocument() {
   };
 }
 
-export function openApiRoutes() {
-  const document = buildDocument();
+export function openApiRoutes(options: { phoneCountryCodes: readonly string[] }) {
+  const document = buildDocument(options);
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/docs/json', async () => document);
   };

@@ -12,6 +12,7 @@ import { orderSubmitted } from './order-messages.js';
 import type { OrderRepository } from './order-repository.js';
 import type { SellerAuth } from '../sellers/seller-auth.js';
 import { IdSchema, OrderSchema, type Order } from './order-schema.js';
+import type { PhoneCountryPolicy } from './phone-country-policy.js';
 
 export type OrderRoutesDeps = {
   db: Db;
@@ -21,6 +22,7 @@ export type OrderRoutesDeps = {
   /** Throws an 'overloaded' AppError when intake must refuse work (backpressure). */
   admit?: () => void;
   auth: SellerAuth;
+  phoneCountry: PhoneCountryPolicy;
 };
 
 const OrderIdParams = z.object({ orderId: IdSchema });
@@ -51,6 +53,8 @@ export function orderRoutes(deps: OrderRoutesDeps) {
     app.post('/orders', async (req, reply) => {
       const parsed = OrderSchema.safeParse(req.body);
       if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
+      const phoneIssue = deps.phoneCountry(parsed.data.buyer.phone);
+      if (phoneIssue) throw new ValidationError([phoneIssue]);
       deps.auth.assertMayActFor(req, parsed.data.sellerId);
       deps.admit?.();
       const order = parsed.data;
@@ -75,6 +79,8 @@ export function orderRoutes(deps: OrderRoutesDeps) {
             const id = (raw as { orderId?: unknown } | null)?.orderId;
             return { index, ...(typeof id === 'string' && id.length <= 64 ? { orderId: id } : {}), status: 'rejected', issues: toIssues(parsed.error) };
           }
+          const phoneIssue = deps.phoneCountry(parsed.data.buyer.phone);
+          if (phoneIssue) return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [phoneIssue] };
           if (!deps.auth.maySee(req, parsed.data.sellerId)) {
             return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [{ path: 'sellerId', message: 'this API key cannot submit orders for that seller' }] };
           }

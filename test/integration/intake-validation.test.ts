@@ -37,6 +37,7 @@ const invalidOrders: Array<[string, string, unknown]> = [
   ['orderId of 65 characters', 'orderId', { ...valid, orderId: 'A'.repeat(65) }],
   ['empty orderId', 'orderId', { ...valid, orderId: '' }],
   ['phone not E.164', 'buyer.phone', { ...valid, buyer: { ...valid.buyer, phone: '010-1234-5678' } }],
+  ['phone in a country the deployment does not deliver to (+1)', 'buyer.phone', { ...valid, buyer: { ...valid.buyer, phone: '+14155550100' } }],
   ['unknown top-level field', '(body)', { ...valid, discountOverride: 100 }],
   ['unknown nested field', 'buyer', { ...valid, buyer: { ...valid.buyer, vip: true } }],
   ['missing orderId', 'orderId', { ...valid, orderId: undefined }],
@@ -115,5 +116,18 @@ describe('what reaches the broker', () => {
     expect(await businessQueueDepth()).toBe(0);
     expect((await postJson(file.service.baseUrl, '/orders', makeOrder())).status).toBe(202);
     expect(await businessQueueDepth()).toBe(1);
+  });
+});
+
+describe('POST /orders/batch with a buyer abroad', () => {
+  it('rejects only the order whose buyer phone is in a country the deployment does not deliver to', async () => {
+    const abroad = makeOrder({ buyer: { ...valid.buyer, phone: '+14155550100' } });
+    const home = makeOrder();
+    const res = await postJson(file.service.baseUrl, '/orders/batch', { orders: [abroad, home] });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ accepted: 1, rejected: 1, unavailable: 0 });
+    const results = res.body!.results as Array<{ status: string; orderId: string; issues?: Array<{ path: string }> }>;
+    expect(results.map((r) => [r.orderId, r.status])).toEqual([[abroad.orderId, 'rejected'], [home.orderId, 'accepted']]);
+    expect(results[0]!.issues!.map((i) => i.path)).toEqual(['buyer.phone']);
   });
 });
