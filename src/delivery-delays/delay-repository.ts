@@ -36,7 +36,7 @@ export function createDelayRepository() {
      * Creates the delay and snapshots the orders it concerns, once: a second identical request
      * finds the first (same delay id) and creates nothing.
      */
-    async create(q: Q, delayId: string, request: DeliveryDelayRequest, traceId: string): Promise<{ created: boolean; total: number }> {
+    async create(q: Q, delayId: string, request: DeliveryDelayRequest, traceId: string): Promise<{ created: boolean; total: number; reason: string }> {
       const inserted = await q
         .insertInto('delivery_delays')
         .values({
@@ -52,15 +52,16 @@ export function createDelayRepository() {
         .returning('delay_id')
         .executeTakeFirst();
       if (!inserted) {
-        const existing = await q.selectFrom('delivery_delays').select('total').where('delay_id', '=', delayId).executeTakeFirstOrThrow();
-        return { created: false, total: existing.total };
+        const existing = await q.selectFrom('delivery_delays').select(['total', 'reason']).where('delay_id', '=', delayId).executeTakeFirstOrThrow();
+        return { created: false, total: existing.total, reason: existing.reason };
       }
       let select = q
         .selectFrom('orders')
         .select([sql.lit(delayId).as('delay_id'), 'order_id', 'delivery_date as previous_delivery_date'])
         .where('seller_id', '=', request.sellerId);
+      // An order already due on the new date (moved there by an earlier delay) is not told again.
       select = request.orderIds
-        ? select.where('order_id', '=', anyText(request.orderIds))
+        ? select.where('order_id', '=', anyText(request.orderIds)).where('delivery_date', '<>', request.newDeliveryDate)
         : select.where('delivery_date', '=', request.requestedDeliveryDate!);
       const result = await q
         .insertInto('delivery_delay_orders')
@@ -69,7 +70,7 @@ export function createDelayRepository() {
         .executeTakeFirst();
       const total = Number(result.numInsertedOrUpdatedRows ?? 0);
       await q.updateTable('delivery_delays').set({ total }).where('delay_id', '=', delayId).execute();
-      return { created: true, total };
+      return { created: true, total, reason: request.reason };
     },
 
     /**

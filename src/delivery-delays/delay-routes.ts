@@ -27,12 +27,16 @@ export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pic
       deps.admit?.();
       const delayId = delayIdOf(parsed.data);
       const { traceId } = continueTrace(req.headers.traceparent);
-      const { created, total } = await deps.db.transaction().execute((trx) => deps.delays.create(trx, delayId, parsed.data, traceId));
+      const { created, total, reason } = await deps.db.transaction().execute((trx) => deps.delays.create(trx, delayId, parsed.data, traceId));
       if (total > 0) void deps.fanout.run(delayId);
+      const note =
+        !created && reason !== parsed.data.reason
+          ? { note: `These orders were already delayed to ${parsed.data.newDeliveryDate}, with the reason "${reason}"; a new reason alone tells no buyer again.` }
+          : {};
       return reply
         .code(202)
         .header('location', `/delivery-delays/${delayId}`)
-        .send({ delayId, orders: total, status: created ? 'accepted' : 'already_accepted' });
+        .send({ delayId, orders: total, status: created ? 'accepted' : 'already_accepted', ...note });
     });
 
     app.get('/delivery-delays/:delayId', async (req) => {

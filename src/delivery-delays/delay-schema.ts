@@ -27,8 +27,9 @@ export const DeliveryDelayRequestSchema = z
 export type DeliveryDelayRequest = z.infer<typeof DeliveryDelayRequestSchema>;
 
 /**
- * The same request always gets the same id, so a seller (or a client retry) sending it twice
- * creates one delay and tells each buyer once.
+ * The same orders moved to the same date always get the same id, so a seller (or a client retry)
+ * sending it twice creates one delay and tells each buyer once. The reason is left out: a request
+ * that only words the reason differently must not tell every buyer again.
  */
 export function delayIdOf(request: DeliveryDelayRequest): string {
   const canonical = JSON.stringify([
@@ -36,7 +37,6 @@ export function delayIdOf(request: DeliveryDelayRequest): string {
     request.requestedDeliveryDate ?? null,
     request.orderIds ? [...new Set(request.orderIds)].sort() : null,
     request.newDeliveryDate,
-    request.reason,
   ]);
   return `dly_${createHash('sha256').update(canonical).digest('base64url').slice(0, 22)}`;
 }

@@ -65,6 +65,14 @@ describe('POST /delivery-delays', () => {
     expect(again.body).toMatchObject({ delayId, orders: 300, status: 'already_accepted' });
     await new Promise((r) => setTimeout(r, 500));
     expect(affected.every((o) => delayed(o.orderId).length === 1)).toBe(true);
+
+    // Only the reason worded differently: the same delay, and it says so; nobody told twice.
+    const reworded = await postJson(file.service.baseUrl, '/delivery-delays', { ...request, reason: 'heavy rain in the valley' });
+    expect(reworded.status).toBe(202);
+    expect(reworded.body).toMatchObject({ delayId, orders: 300, status: 'already_accepted' });
+    expect(String(reworded.body!.note)).toContain('with the reason "heavy rain"; a new reason alone tells no buyer again');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(affected.every((o) => delayed(o.orderId).length === 1)).toBe(true);
   });
 
   it('counts buyers the messaging API refused as failed, once their dead letters are stored, and then finishes', async () => {
@@ -102,6 +110,13 @@ describe('POST /delivery-delays', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(delayed(mine[1]!.orderId)).toHaveLength(0);
     expect(delayed(someoneElses.orderId)).toHaveLength(0);
+
+    // Both named now, to the date the first already moved to: only the second is concerned.
+    const both = await postJson(file.service.baseUrl, '/delivery-delays', { sellerId, orderIds: mine.map((o) => o.orderId), newDeliveryDate: '2026-12-05', reason: 'frost' });
+    expect(both.body).toMatchObject({ orders: 1, status: 'accepted' });
+    await waitFor(() => delayed(mine[1]!.orderId).length === 1, { what: 'the second order to be told' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(delayed(mine[0]!.orderId)).toHaveLength(1);
   });
 
   it('answers 202 with orders: 0 when nothing matches', async () => {
