@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   MESSAGE_MAX_BYTES: positive(65_536),
   QUEUE_DELIVERY_LIMIT: positive(20),
 
+  // Buyers one seller's delivery delays may tell per UTC day; a delay past it gets 429.
+  DELAY_NOTICES_PER_DAY: positive(100_000),
   // Country codes of the buyers' phone numbers intake accepts (without +), e.g. 82 or 82,81.
   PHONE_COUNTRY_CODES: z
     .string()

@@ -187,7 +187,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       });
       fanout.start();
       shutdown.add('delivery-delay fan-out', () => fanout.stop());
-      routes.push(delayRoutes({ db, delays, fanout, admit, auth }));
+      routes.push(delayRoutes({ db, delays, fanout, admit, auth, noticesPerDay: config.DELAY_NOTICES_PER_DAY }));
       routes.push(openApiRoutes({ phoneCountryCodes: config.PHONE_COUNTRY_CODES }));
     }
 

@@ -36,7 +36,9 @@ export function createDelayRepository() {
      * Creates the delay and snapshots the orders it concerns, once: a second identical request
      * finds the first (same delay id) and creates nothing.
      */
-    async create(q: Q, delayId: string, request: DeliveryDelayRequest, traceId: string): Promise<{ created: boolean; total: number; reason: string }> {
+    async create(q: Q, delayId: string, request: DeliveryDelayRequest, traceId: string): Promise<{ created: boolean; total: number; reason: string; noticesToday: number }> {
+      // One seller's delays are created one at a time, so the day's count of notices is exact.
+      await sql`select pg_advisory_xact_lock(hashtext(${`delivery-delays:${request.sellerId}`}))`.execute(q);
       const inserted = await q
         .insertInto('delivery_delays')
         .values({
@@ -53,7 +55,7 @@ export function createDelayRepository() {
         .executeTakeFirst();
       if (!inserted) {
         const existing = await q.selectFrom('delivery_delays').select(['total', 'reason']).where('delay_id', '=', delayId).executeTakeFirstOrThrow();
-        return { created: false, total: existing.total, reason: existing.reason };
+        return { created: false, total: existing.total, reason: existing.reason, noticesToday: 0 };
       }
       let select = q
         .selectFrom('orders')
@@ -70,7 +72,14 @@ export function createDelayRepository() {
         .executeTakeFirst();
       const total = Number(result.numInsertedOrUpdatedRows ?? 0);
       await q.updateTable('delivery_delays').set({ total }).where('delay_id', '=', delayId).execute();
-      return { created: true, total, reason: request.reason };
+      // Buyers to be told of this seller's delays created today (UTC), this one included.
+      const today = await q
+        .selectFrom('delivery_delays')
+        .select(sql<string>`coalesce(sum(total), 0)`.as('notices'))
+        .where('seller_id', '=', request.sellerId)
+        .where('created_at', '>=', sql<Date>`date_trunc('day', now() at time zone 'utc') at time zone 'utc'`)
+        .executeTakeFirstOrThrow();
+      return { created: true, total, reason: request.reason, noticesToday: Number(today.notices) };
     },
 
     /**

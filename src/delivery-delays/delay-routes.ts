@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../platform/db.js';
 import { continueTrace } from '../platform/tracing.js';
-import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import { NotFoundError, toIssues, TooManyRequestsError, ValidationError } from '../http/http-errors.js';
 import type { SellerAuth } from '../sellers/seller-auth.js';
 import type { DelayFanout } from './delay-fanout.js';
 import type { DelayRepository } from './delay-repository.js';
@@ -15,7 +15,21 @@ const DELAY_BODY_LIMIT = 1024 * 1024;
 
 const DelayIdParams = z.object({ delayId: z.string().regex(/^dly_[A-Za-z0-9_-]{1,40}$/, 'a delay id such as dly_…') });
 
-export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pick<DelayFanout, 'run'>; admit?: () => void; auth: SellerAuth }) {
+/** Seconds until the next UTC midnight, when a seller's daily allowance of notices renews. */
+function secondsToUtcMidnight(now = new Date()): number {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return Math.max(1, Math.ceil((midnight - now.getTime()) / 1000));
+}
+
+export function delayRoutes(deps: {
+  db: Db;
+  delays: DelayRepository;
+  fanout: Pick<DelayFanout, 'run'>;
+  admit?: () => void;
+  auth: SellerAuth;
+  /** Buyers a seller's delays may tell per UTC day. */
+  noticesPerDay: number;
+}) {
   return async (app: FastifyInstance): Promise<void> => {
     // onRequest, before the body is read: a caller without a valid key cannot make the server
     // parse megabytes, and learns nothing about its body either.
@@ -27,7 +41,19 @@ export function delayRoutes(deps: { db: Db; delays: DelayRepository; fanout: Pic
       deps.admit?.();
       const delayId = delayIdOf(parsed.data);
       const { traceId } = continueTrace(req.headers.traceparent);
-      const { created, total, reason } = await deps.db.transaction().execute((trx) => deps.delays.create(trx, delayId, parsed.data, traceId));
+      const { created, total, reason } = await deps.db.transaction().execute(async (trx) => {
+        const result = await deps.delays.create(trx, delayId, parsed.data, traceId);
+        // Over the allowance, the delay is not created at all (the transaction rolls back).
+        if (result.created && result.noticesToday > deps.noticesPerDay) {
+          throw new TooManyRequestsError(
+            'daily_notice_quota',
+            `This delay would tell ${result.total} buyers, taking seller ${parsed.data.sellerId} to ${result.noticesToday} notices today (UTC), over the allowance of ${deps.noticesPerDay}. ` +
+              'Nothing was created. Narrow it (orderIds), wait for the allowance to renew at midnight UTC, or ask the operator to raise DELAY_NOTICES_PER_DAY.',
+            secondsToUtcMidnight(),
+          );
+        }
+        return result;
+      });
       if (total > 0) void deps.fanout.run(delayId);
       const note =
         !created && reason !== parsed.data.reason

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { PublishError } from '../platform/amqp/publisher.js';
 import { AppError } from '../platform/errors.js';
 import { ForbiddenError, UnauthorizedError } from '../sellers/seller-auth.js';
-import { ConflictError, NotFoundError, ValidationError } from './http-errors.js';
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from './http-errors.js';
 
 const FASTIFY_CODES: Record<string, { status: number; error: string; message: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', message: 'Send the body as Content-Type: application/json' },
@@ -58,6 +58,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     if (err instanceof ForbiddenError) return reply.code(403).send({ error: err.code, message: err.message });
     if (err instanceof ConflictError) return reply.code(409).send({ error: err.code, message: err.message });
+    if (err instanceof TooManyRequestsError) {
+      return reply.code(429).header('retry-after', String(err.retryAfterS)).send({ error: err.code, message: err.message });
+    }
     if (err instanceof PublishError) {
       req.log.warn({ err }, 'could not hand the request to RabbitMQ');
       return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send(publishFailureBody(err));

@@ -11,6 +11,15 @@ export class ValidationError extends AppError {
   }
 }
 
+/** The caller used up an allowance; Retry-After says when it renews. */
+export class TooManyRequestsError extends AppError {
+  readonly retryAfterS: number;
+  constructor(code: string, message: string, retryAfterS: number) {
+    super(code, message, { retryable: false });
+    this.retryAfterS = retryAfterS;
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(message: string) {
     super('not_found', message, { retryable: false });
