@@ -4,6 +4,7 @@
 // A process that dies half-way leaves unmarked rows that any intake process resumes; a slice done
 // twice is harmless (applying is idempotent, and a notice is sent once per idempotency key). The
 // notices take the notification actor's retries and dead letters like any other.
+import pLimit from 'p-limit';
 import type { Publisher } from '../platform/amqp/publisher.js';
 import { HEADERS } from '../platform/amqp/message-headers.js';
 import type { Db } from '../platform/db.js';
@@ -34,6 +35,8 @@ export function createDelayFanout(deps: {
   notificationQueue: string;
   logger: Logger;
   sliceSize?: number;
+  /** Slices, over every delay of this process, in flight at once (each holds a database connection). */
+  concurrentSlices?: number;
   resumeIntervalMs?: number;
   backlog?: FanoutBacklog;
 }) {
@@ -79,6 +82,11 @@ export function createDelayFanout(deps: {
     if (failure !== undefined) throw failure instanceof Error ? failure : new Error('A fan-out publish failed', { cause: failure });
     return { size, last };
   }
+
+  // Every delay of this process shares these slots: a slice holds a pooled connection across its
+  // publishes' confirms, and fifteen delays at once must leave the rest of the process (GETs,
+  // intake checks, the actors) connections to work with. Delays beyond them wait their turn.
+  const slices = pLimit(deps.concurrentSlices ?? 2);
 
   // The paced slices of every delay in this process, one after another.
   let pacedTurns: Promise<void> = Promise.resolve();
@@ -134,7 +142,8 @@ export function createDelayFanout(deps: {
         }
       }
       if (stopped) return;
-      const slice = await publishSlice(delayId, after, trace);
+      const from = after;
+      const slice = await slices(() => publishSlice(delayId, from, trace));
       published += slice.size;
       if (slice.size === 0) break;
       after = slice.last;
