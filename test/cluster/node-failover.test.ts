@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, expect, it, onTestFailed } from 'vitest
 import { createSellerKeys } from '../../src/sellers/seller-keys.js';
 import { waitFor } from '../support/wait-for.js';
 import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
-import { startOrderStream, type StreamResult } from '../faults/support/order-stream.js';
+import { startOrderStream, type OrderStream, type StreamResult } from '../faults/support/order-stream.js';
 import { expectReconciledClean, type ReconcileDeps } from '../faults/support/reconcile.js';
 import { startDeployment, type Deployment } from '../faults/support/service-process.js';
 import { CLUSTER_AMQP_URL, CLUSTER_ZK_CONNECT, NODES, leaderOf, queuePlacement, rabbitNode, type NodeNumber } from './support/local-cluster.js';
@@ -54,6 +54,17 @@ function expectShopsServed(result: StreamResult): void {
   expect(result.answers.filter((a) => typeof a.status === 'number' && a.status !== 202 && a.status !== 503)).toEqual([]);
 }
 
+/** How each fault case ends: a few more orders with the cluster whole, then the reconciliation. */
+async function finishAndReconcile(orders: OrderStream): Promise<void> {
+  await orders.acceptedMore(30);
+  orders.stop();
+  const result = await orders.done;
+  expectShopsServed(result);
+  await deployment.waitUntilReady();
+  await expectReconciledClean(deps, result);
+  expect(deployment.unexpectedExits()).toEqual([]);
+}
+
 it('declares every quorum queue with three replicas, leaders spread over the nodes', async () => {
   const queues = [ctx.topology.deadLetters, ...Object.values(ctx.topology.actors).flatMap((a) => a.shards.flatMap((s) => [s.queue, ...s.retries.map((r) => r.queue)]))];
   const placement = await queuePlacement();
@@ -80,14 +91,7 @@ for (const actor of ['business', 'notification'] as const) {
       await rabbitNode.startApp(leader);
       stopped.delete(leader);
     });
-    await orders.acceptedMore(30);
-    orders.stop();
-
-    const result = await orders.done;
-    expectShopsServed(result);
-    await deployment.waitUntilReady();
-    await expectReconciledClean(deps, result);
-    expect(deployment.unexpectedExits()).toEqual([]);
+    await finishAndReconcile(orders);
   });
 }
 
@@ -104,14 +108,7 @@ it("a node's Erlang VM killed (kill -9) mid-stream and started again: it rejoins
     await rabbitNode.start(victim);
     stopped.delete(victim);
   });
-  await orders.acceptedMore(30);
-  orders.stop();
-
-  const result = await orders.done;
-  expectShopsServed(result);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
-  expect(deployment.unexpectedExits()).toEqual([]);
+  await finishAndReconcile(orders);
 });
 
 type Readiness = { status: string; brokerNodes: Array<{ connection: string; node: string | null }> };
