@@ -5,6 +5,7 @@
 // messages wait behind it they are acked one by one.
 // With `defer`, acks settled in the same event-loop turn are gathered and the run is acked once,
 // after them: a batch of 100 settled together costs one ack frame instead of 100.
+import type { Channel, Message } from 'amqplib';
 
 export type AckSink = {
   ack(deliveryTag: number, allUpTo: boolean): void;
@@ -74,4 +75,23 @@ export function createAckTracker(sink: AckSink, options: { maxWaiting: number; d
       advance();
     },
   };
+}
+
+/**
+ * The tracker of one consumer channel: acks go out on it, and at most half the prefetch waits
+ * behind an unsettled message before a run is sent.
+ */
+export function channelAckTracker(ch: Pick<Channel, 'ack'>, prefetch: number) {
+  return createAckTracker(
+    {
+      ack(deliveryTag, allUpTo) {
+        try {
+          ch.ack({ fields: { deliveryTag } } as Message, allUpTo);
+        } catch {
+          // The channel closed since delivery: the broker redelivers; handlers are idempotent.
+        }
+      },
+    },
+    { maxWaiting: Math.max(1, Math.floor(prefetch / 2)), defer: setImmediate },
+  );
 }

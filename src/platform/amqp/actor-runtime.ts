@@ -1,13 +1,14 @@
 // Runs one actor on its queue (or its shards' queues): prefetch-bounded manual-ack consumption, batching of the messages
 // that arrive together, contract checks, retry tiers and dead-lettering, and pause/resume.
 // A message is acked only after its work is committed and every message it causes is confirmed.
-import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../logger.js';
 import type { ActorDefinition, ActorHooks, Emit, Incoming, Outcome } from './actor.js';
-import { createAckTracker } from './ack-tracker.js';
-import { createBatcher } from './batcher.js';
+import { channelAckTracker, type createAckTracker } from './ack-tracker.js';
+import { createBatcher, handleIsolatingFailures } from './batcher.js';
 import type { AmqpConnection } from './connection.js';
-import { failureHeaders } from './failure-headers.js';
+import { inspectQueue } from './broker-probes.js';
+import { failureHeaders, parkedCopyOptions } from './failure-headers.js';
 import { HEADERS, readAttempt } from './message-headers.js';
 import type { PublishOptions, Publisher } from './publisher.js';
 import { decodeMessage, messageIdOf, type DecodedMessage } from './message-decoder.js';
@@ -86,18 +87,7 @@ export function startActor<T>(
     });
     // The prefetch is per consumer: shared out, so the actor holds as many messages as unsharded.
     await ch.prefetch(Math.ceil(options.prefetch / shards.length));
-    acks = createAckTracker(
-      {
-        ack(deliveryTag, allUpTo) {
-          try {
-            ch.ack({ fields: { deliveryTag } } as Message, allUpTo);
-          } catch {
-            // The channel closed since delivery: the broker redelivers; handlers are idempotent.
-          }
-        },
-      },
-      { maxWaiting: Math.max(1, Math.floor(options.prefetch / 2)), defer: setImmediate },
-    );
+    acks = channelAckTracker(ch, options.prefetch);
     channel = ch;
     await syncConsumer();
   }
@@ -154,16 +144,9 @@ export function startActor<T>(
       await new Promise((r) => setTimeout(r, waitMs).unref());
       const model = deps.connection.current();
       if (!model || !channel) return; // a new channel subscribes every shard
-      try {
-        const probe = await model.createChannel();
-        probe.on('error', () => undefined);
-        await probe.checkQueue(shard.queue);
-        await probe.close().catch(() => undefined);
-        await syncConsumer();
-        return;
-      } catch (err) {
-        logger.error({ err, queue: shard.queue, retryInMs: waitMs }, 'cannot consume this shard: its queue is gone (restart the process once the topology is fixed)');
-      }
+      const present = await inspectQueue(model, shard.queue).catch(() => undefined);
+      if (present) return syncConsumer();
+      logger.error({ queue: shard.queue, retryInMs: waitMs }, 'cannot consume this shard: its queue is gone (restart the process once the topology is fixed)');
     }
   }
 
@@ -172,29 +155,13 @@ export function startActor<T>(
     return 'incoming' in decoded ? { delivery, incoming: decoded.incoming } : { delivery, error: decoded.error, raw: decoded.raw };
   }
 
-  /**
-   * Runs the handler; when a batch of several throws, each message is tried alone, so one message
-   * that always fails does not spend the attempts of the good ones sharing its batch.
-   */
-  async function handle(messages: Array<Incoming<T>>): Promise<Outcome[]> {
-    try {
-      const outcomes = await actor.handleBatch(messages);
-      if (outcomes.length !== messages.length) throw new Error(`handler returned ${outcomes.length} outcomes for ${messages.length} messages`);
-      return outcomes;
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      if (messages.length === 1) return [{ ok: false, error }];
-      return (await Promise.all(messages.map((m) => handle([m])))).flat();
-    }
-  }
-
   async function processBatch(batch: Delivery[]): Promise<void> {
     const decoded = batch.map(decode);
     const valid = decoded.filter((d): d is Extract<Decoded<T>, { incoming: Incoming<T> }> => 'incoming' in d);
     let outcomes: Outcome[] = [];
     if (valid.length > 0) {
       const started = performance.now();
-      outcomes = await handle(valid.map((v) => v.incoming));
+      outcomes = await handleIsolatingFailures((messages) => actor.handleBatch(messages), valid.map((v) => v.incoming));
       deps.hooks?.onBatch?.(actor.name, valid.length, (performance.now() - started) / 1000);
     }
     let next = 0;
@@ -262,17 +229,7 @@ export function startActor<T>(
     const target = decision.action === 'retry' ? decision.queue : topology.deadLetters;
     const log = incoming?.logger ?? logger.child({ messageId: msg.properties.messageId as unknown, orderId });
     try {
-      await publisher.publish(target, msg.content, {
-        messageId: incoming?.messageId ?? messageIdOf(msg),
-        headers,
-        ...(msg.properties.type ? { type: msg.properties.type as string } : {}),
-        ...(msg.properties.timestamp ? { timestamp: msg.properties.timestamp as number } : {}),
-        // The original properties travel too: a message refused for its content type must reach
-        // the dead-letter table, and a replay, exactly as it was sent.
-        contentType: (msg.properties.contentType as string | undefined) ?? null,
-        ...(msg.properties.contentEncoding ? { contentEncoding: msg.properties.contentEncoding as string } : {}),
-        ...(msg.properties.correlationId ? { correlationId: msg.properties.correlationId as string } : {}),
-      });
+      await publisher.publish(target, msg.content, parkedCopyOptions(msg, incoming?.messageId ?? messageIdOf(msg), headers));
     } catch (err) {
       // Neither done nor parked anywhere (the broker blocks or lost our publishing connection): hold
       // the message, unacked, and try parking it again later. Requeueing it would spend the queue's

@@ -3,6 +3,7 @@
 // socket. While batches run, new deliveries wait and join the next one; a second batch starts only
 // when a full one waits. An actor that keeps up would otherwise handle its messages one or two at a
 // time, and a batch's statements, confirms and acks cost about the same for one message as for 100.
+import type { Outcome } from './actor.js';
 
 export type BatcherOptions = { batchSize: number; concurrentBatches: number };
 
@@ -68,4 +69,20 @@ export function createBatcher<D>(
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
+}
+
+/**
+ * Runs a batch handler; when a batch of several throws, each message is tried alone, so one message
+ * that always fails does not spend the attempts of the good ones sharing its batch.
+ */
+export async function handleIsolatingFailures<M>(handleBatch: (messages: ReadonlyArray<M>) => Promise<Outcome[]>, messages: M[]): Promise<Outcome[]> {
+  try {
+    const outcomes = await handleBatch(messages);
+    if (outcomes.length !== messages.length) throw new Error(`handler returned ${outcomes.length} outcomes for ${messages.length} messages`);
+    return outcomes;
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (messages.length === 1) return [{ ok: false, error }];
+    return (await Promise.all(messages.map((m) => handleIsolatingFailures(handleBatch, [m])))).flat();
+  }
 }

@@ -3,6 +3,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { errorCode, isRetryable } from '../errors.js';
 import { ERROR_MESSAGE_MAX_CHARS, HEADERS, STACK_MAX_CHARS } from './message-headers.js';
+import type { PublishOptions } from './publisher.js';
 import type { FailureDecision } from './retry-policy.js';
 
 export function failureHeaders(
@@ -31,4 +32,22 @@ export function failureHeaders(
   // A message moved back by hand from the dead-letter queue must not look dead-lettered by us later.
   else delete headers[HEADERS.deadLetterReason];
   return headers;
+}
+
+/**
+ * How a failed message is published to its retry tier or the dead-letter queue: its own body under
+ * the failure headers, with the original properties, so that a message refused for its content type
+ * reaches the dead-letter table, and a replay, exactly as it was sent.
+ */
+export function parkedCopyOptions(msg: Pick<ConsumeMessage, 'properties'>, messageId: string, headers: Record<string, unknown>): PublishOptions {
+  const p = msg.properties;
+  return {
+    messageId,
+    headers,
+    ...(p.type ? { type: p.type as string } : {}),
+    ...(p.timestamp ? { timestamp: p.timestamp as number } : {}),
+    contentType: (p.contentType as string | undefined) ?? null,
+    ...(p.contentEncoding ? { contentEncoding: p.contentEncoding as string } : {}),
+    ...(p.correlationId ? { correlationId: p.correlationId as string } : {}),
+  };
 }

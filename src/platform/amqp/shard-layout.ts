@@ -2,48 +2,14 @@
 // messages, and a process of the previous count may still consume or re-declare them. Nothing here
 // deletes anything on its own: a process that finds such queues refuses to start and says what to
 // do, and `order-actors shards retire` deletes them once they are empty and unused.
-import type { Channel, ChannelModel } from 'amqplib';
+import { exchangeExists, inspectQueue as inspect, onOwnChannel as onChannel, type ChannelSource } from './broker-probes.js';
 import { retryTiers, type Topology } from './topology.js';
-
-type ChannelSource = Pick<ChannelModel, 'createChannel'>;
 
 /** A work queue of another shard count, with its retry tiers (they dead-letter back to it). */
 export type RetiredShard = { actorRoute: string; queue: string; tiers: string[]; hashExchange: string };
 
 export class ShardLayoutError extends Error {
   readonly code = 'shard_layout_changed';
-}
-
-async function onChannel<T>(model: ChannelSource, work: (ch: Channel) => Promise<T>): Promise<T> {
-  const ch = await model.createChannel();
-  ch.on('error', () => undefined);
-  try {
-    return await work(ch);
-  } finally {
-    await ch.close().catch(() => undefined);
-  }
-}
-
-/** Ready messages and consumers of `queue`; undefined when RabbitMQ says it does not exist (404). */
-async function inspect(model: ChannelSource, queue: string): Promise<{ messages: number; consumers: number } | undefined> {
-  try {
-    const ok = await onChannel(model, (ch) => ch.checkQueue(queue));
-    return { messages: ok.messageCount, consumers: ok.consumerCount };
-  } catch (err) {
-    // Anything but "not found" is not knowledge: refuse rather than guess.
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
-}
-
-async function exchangeExists(model: ChannelSource, exchange: string): Promise<boolean> {
-  try {
-    await onChannel(model, (ch) => ch.checkExchange(exchange));
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return false;
-    throw err;
-  }
 }
 
 /**
