@@ -68,6 +68,8 @@ export function destroyZkClient(client: Client): void {
   setTimeout(() => manager.socket?.destroy(), 1_000).unref();
 }
 
+const CONNECTION_ERRORS = [ZK_ERROR.CONNECTION_LOSS, ZK_ERROR.SESSION_EXPIRED, ZK_ERROR.OPERATION_TIMEOUT];
+
 export type ZkOps = ReturnType<typeof zkOps>;
 
 export function zkOps(client: Client, timeoutMs: number, describe: string) {
@@ -79,8 +81,12 @@ export function zkOps(client: Client, timeoutMs: number, describe: string) {
       );
       run((err, value) => {
         clearTimeout(timer);
-        if (err) reject(err instanceof Error ? err : new Error(`ZooKeeper ${what} failed`, { cause: err }));
-        else resolve(value as T);
+        if (!err) resolve(value as T);
+        // Lost on the way (a server gone, no quorum): for every caller that is ZooKeeper being
+        // unreachable, as a timeout is; a write's fate is then unknown, so it says so.
+        else if (CONNECTION_ERRORS.some((code) => isZkError(err, code))) {
+          reject(new SwitchesUnavailableError(`ZooKeeper at ${describe} lost the connection during ${what}; if it was a change, read the switch before trying again`, err));
+        } else reject(err instanceof Error ? err : new Error(`ZooKeeper ${what} failed`, { cause: err }));
       });
     });
   }
