@@ -10,6 +10,7 @@ import { createDelayHandler } from '../delivery-delays/delay-handler.js';
 import { createDelayRepository } from '../delivery-delays/delay-repository.js';
 import { delayRoutes } from '../delivery-delays/delay-routes.js';
 import { createBusinessActor } from '../orders/business-actor.js';
+import { createOrderOwners } from '../orders/order-owners.js';
 import { createSubmissionHandler } from '../orders/submission-handler.js';
 import { createSellerAuth } from '../sellers/seller-auth.js';
 import { createSellerKeys } from '../sellers/seller-keys.js';
@@ -19,6 +20,7 @@ import { phoneCountryPolicy } from '../orders/phone-country-policy.js';
 import { createDeliveryRepository } from '../notifications/delivery-repository.js';
 import { createMessagingClient } from '../notifications/messaging-client.js';
 import { createNotificationActor } from '../notifications/notification-actor.js';
+import { createNotificationSigner, loadNotificationKey } from '../notifications/notification-signature.js';
 import { startActor, type ActorRuntimeOptions, type RunningActor } from '../platform/amqp/actor-runtime.js';
 import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
 import { createAmqpConnection, type AmqpConnection } from '../platform/amqp/connection.js';
@@ -91,6 +93,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const applied = await migrateToLatest(db, config.DATABASE_SCHEMA);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     health.push({ name: 'database', check: async () => (await sql`select 1`.execute(db), true) });
+    // Every role that publishes or sends notices needs the key; loading it is one query at start.
+    const signer = createNotificationSigner(await loadNotificationKey(db));
 
     const topology = describeTopology({
       prefix: config.QUEUE_PREFIX,
@@ -167,13 +171,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         onRefused: (reason) => metrics.intakeRequests.inc({ route: 'intake', outcome: `refused_${reason}` }),
       });
       const auth = createSellerAuth({ mode: config.SELLER_AUTH, keys: createSellerKeys({ db, cacheTtlMs: config.SELLER_KEY_CACHE_TTL_MS }) });
-      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth, phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES) }));
+      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth, phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES), owners: createOrderOwners(db) }));
       const fanout = createDelayFanout({
         db,
         delays,
         publisher,
         businessQueue,
         notificationQueue,
+        signer,
         logger,
         // Both queues: the business step is quick, so a delay's backlog builds up in the notification queue.
         backlog: {
@@ -218,8 +223,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         const notificationQueue = topology.actors.notification.work;
         const actor = createBusinessActor({
           queues: topology.actors.business,
-          handleSubmitted: createSubmissionHandler({ db, orders, switches, notificationQueue }),
-          handleDelayed: createDelayHandler({ db, delays, notificationQueue }),
+          handleSubmitted: createSubmissionHandler({ db, orders, switches, notificationQueue, signer }),
+          handleDelayed: createDelayHandler({ db, delays, notificationQueue, signer }),
         });
         actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH), pause: switches.pauseControl('business-actor-paused') }, actor));
       }
@@ -227,7 +232,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         if (!notifyApiUrl) throw new Error('Set NOTIFY_API_URL to the messaging API for ROLE=notification (only ROLE=all falls back to the built-in sandbox)');
         const messaging = createMessagingClient({ baseUrl: notifyApiUrl, timeoutMs: config.NOTIFY_TIMEOUT_MS, connections: config.NOTIFY_CONNECTIONS });
         shutdown.add('messaging client', () => messaging.close());
-        const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, queues: topology.actors.notification });
+        const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, signer, queues: topology.actors.notification });
         actors.push(startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH), pause: switches.pauseControl('notification-actor-paused') }, actor));
       }
       // Consumers stop before their channels' connection closes; in-flight messages finish first.

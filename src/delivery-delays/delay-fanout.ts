@@ -11,6 +11,7 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { spanIn } from '../platform/tracing.js';
 import type { DeliveryDelayed } from './delay-schema.js';
+import type { NotificationSigner } from '../notifications/notification-signature.js';
 import type { DelayRepository } from './delay-repository.js';
 import { delayNotice } from './delay-notice.js';
 
@@ -33,6 +34,7 @@ export function createDelayFanout(deps: {
   publisher: Pick<Publisher, 'publish'>;
   businessQueue: string;
   notificationQueue: string;
+  signer: NotificationSigner;
   logger: Logger;
   sliceSize?: number;
   /** Slices, over every delay of this process, in flight at once (each holds a database connection). */
@@ -54,7 +56,7 @@ export function createDelayFanout(deps: {
         slice.map((pair) => {
           const headers = { [HEADERS.traceparent]: trace.traceparent, [HEADERS.orderId]: pair.orderId };
           if (pair.contact) {
-            const notice = delayNotice(delayId, pair.orderId, { ...pair, contact: pair.contact });
+            const notice = delayNotice(deps.signer, delayId, pair.orderId, { ...pair, contact: pair.contact });
             return deps.publisher.publish(deps.notificationQueue, Buffer.from(JSON.stringify(notice)), { messageId: notice.idempotencyKey, type: notice.type, headers });
           }
           // The order is not there to move (a restore in progress): the business step applies this

@@ -4,11 +4,12 @@
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
 import { PermanentError, RetryableError } from '../platform/errors.js';
+import type { NotificationSigner } from '../notifications/notification-signature.js';
 import type { DelayRepository } from './delay-repository.js';
 import { delayNotice } from './delay-notice.js';
 import type { DeliveryDelayed } from './delay-schema.js';
 
-export function createDelayHandler(deps: { db: Db; delays: DelayRepository; notificationQueue: string }) {
+export function createDelayHandler(deps: { db: Db; delays: DelayRepository; notificationQueue: string; signer: NotificationSigner }) {
   return async function handleDelayed(messages: ReadonlyArray<Incoming<DeliveryDelayed>>): Promise<Outcome[]> {
     const pairs = await deps.delays.applyDelays(
       deps.db,
@@ -27,7 +28,7 @@ export function createDelayHandler(deps: { db: Db; delays: DelayRepository; noti
       // progress, worth another try rather than a dead letter.
       const { contact } = pair;
       if (!contact) return { ok: false, error: new RetryableError('order_not_found', `Order ${orderId} of delay ${delayId} is not in the database yet`) };
-      const request = delayNotice(delayId, orderId, { ...pair, contact });
+      const request = delayNotice(deps.signer, delayId, orderId, { ...pair, contact });
       return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
     });
   };

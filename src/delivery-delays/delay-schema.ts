@@ -44,7 +44,7 @@ export function delayIdOf(request: DeliveryDelayRequest): string {
 export const DeliveryDelayedSchema = z.strictObject({
   type: z.literal('delivery.delayed'),
   version: z.literal(1),
-  delayId: z.string().min(1).max(64),
+  delayId: IdSchema,
   orderId: IdSchema,
   previousDeliveryDate: CalendarDateSchema,
   newDeliveryDate: CalendarDateSchema,

@@ -31,6 +31,9 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** What a provider's message id may hold to be stored: printable text, no control characters. */
+const PROVIDER_ID = /^[^\p{Cc}\p{Cs}]{1,200}$/u;
+
 export function createMessagingClient(options: { baseUrl: string; timeoutMs: number; connections: number }) {
   const url = new URL(options.baseUrl);
   const basePath = url.pathname.replace(/\/$/, '');
@@ -84,6 +87,14 @@ export function createMessagingClient(options: { baseUrl: string; timeoutMs: num
         id = undefined;
       }
       if (typeof id !== 'string') throw new RetryableError('provider_bad_response', `Messaging API answered ${status} without an id`);
+      // The id is stored with the delivery; one that PostgreSQL cannot store (a NUL, say) must fail
+      // this message alone, not the batch of deliveries written with it.
+      if (!PROVIDER_ID.test(id)) {
+        throw new PermanentError(
+          'provider_bad_id',
+          `Messaging API accepted the message (${status}) but its id is not 1–200 printable characters, so the delivery cannot be recorded. Check the provider; a replay sends under the same idempotency key, which the provider dedupes.`,
+        );
+      }
       return { id };
     }
     const detail = providerErrorCode(text);

@@ -3,13 +3,14 @@
 import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { ActorQueues } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
-import { errorCode } from '../platform/errors.js';
+import { errorCode, PermanentError } from '../platform/errors.js';
 import type { SwitchReader } from '../platform/switches/switch-reader.js';
 import type { JournalEntry, OrderRepository } from '../orders/order-repository.js';
 import type { Delivery, DeliveryRepository } from './delivery-repository.js';
 import type { MessagingClient } from './messaging-client.js';
 import { NotificationRequestedSchema, type NotificationRequested } from './notification-messages.js';
 import { isCanonicalNotificationRequested } from './notification-fast-check.js';
+import type { NotificationSigner } from './notification-signature.js';
 
 export const TEMPLATE_V2_SWITCH = 'notification-template-v2';
 
@@ -20,17 +21,34 @@ function chooseTemplate(request: NotificationRequested, switches: Pick<SwitchRea
   return { template: v2 ? 'order-confirmed-v2' : 'order-confirmed', path: v2 ? ('new' as const) : ('old' as const) };
 }
 
+const forged = () =>
+  new PermanentError(
+    'forged_notification',
+    'The notice does not carry this service\'s signature, so it was not published by order-actors (or its content was changed on the way); nothing was sent. Find who publishes to the notification queue.',
+  );
+
 export function createNotificationActor(deps: {
   db: Db;
   orders: OrderRepository;
   deliveries: DeliveryRepository;
   messaging: MessagingClient;
   switches: Pick<SwitchReader, 'takesNewPath'>;
+  signer: Pick<NotificationSigner, 'verify'>;
   queues: ActorQueues;
 }): ActorDefinition<NotificationRequested> {
   const { db } = deps;
 
-  async function handleBatch(messages: ReadonlyArray<Incoming<NotificationRequested>>): Promise<Outcome[]> {
+  async function handleBatch(batch: ReadonlyArray<Incoming<NotificationRequested>>): Promise<Outcome[]> {
+    // A notice this service did not sign is never sent, nor journaled against the order it names.
+    const genuine = batch.map((m) => deps.signer.verify(m.body));
+    const messages = batch.filter((_, i) => genuine[i]);
+    const outcomes = await handleGenuine(messages);
+    let k = 0;
+    return genuine.map((ok) => (ok ? outcomes[k++]! : { ok: false, error: forged() }));
+  }
+
+  async function handleGenuine(messages: ReadonlyArray<Incoming<NotificationRequested>>): Promise<Outcome[]> {
+    if (messages.length === 0) return [];
     const already = await deps.deliveries.deliveredKeys(db, messages.map((m) => m.body.idempotencyKey));
     // Copies of one request can arrive in the same batch (an order resubmitted, a business message
     // redelivered after a lost confirm): the first is sent and journaled, the others are done with it.

@@ -3,9 +3,9 @@
 // publish them, so whatever it accepts the schema accepts; anything else goes to the schema.
 import { isId, isPhone } from '../orders/order-fast-check.js';
 import { hasKeysInOrder, isJsonObject } from '../platform/json-shape.js';
-import { NOTIFICATION_KINDS, type NotificationRequested } from './notification-messages.js';
+import { IDEMPOTENCY_KEY, NOTIFICATION_KINDS, type NotificationRequested } from './notification-messages.js';
 
-const KEYS = ['type', 'version', 'orderId', 'kind', 'to', 'params', 'idempotencyKey'];
+const KEYS = ['type', 'version', 'orderId', 'kind', 'to', 'params', 'idempotencyKey', 'signature'];
 const KINDS: ReadonlySet<unknown> = new Set(NOTIFICATION_KINDS);
 
 function isParams(v: unknown): boolean {
@@ -30,8 +30,9 @@ export function isCanonicalNotificationRequested(raw: unknown): raw is Notificat
     KINDS.has(raw.kind) &&
     isPhone(raw.to) &&
     typeof raw.idempotencyKey === 'string' &&
-    raw.idempotencyKey.length >= 1 &&
-    raw.idempotencyKey.length <= 200 &&
+    IDEMPOTENCY_KEY.test(raw.idempotencyKey) &&
+    typeof raw.signature === 'string' &&
+    raw.signature.length === 43 &&
     isParams(raw.params)
   );
 }

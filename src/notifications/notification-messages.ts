@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { IdSchema, PhoneSchema } from '../orders/order-schema.js';
 
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
 export const NOTIFICATION_KINDS = ['order-confirmed', 'delivery-delayed'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -13,9 +15,14 @@ export const NotificationRequestedSchema = z.strictObject({
   kind: z.enum(NOTIFICATION_KINDS),
   to: PhoneSchema,
   params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
-  idempotencyKey: z.string().min(1).max(200),
+  // Printable ASCII only: it is a database key and the provider's idempotency header, and a NUL
+  // would make PostgreSQL refuse the whole batch it is written with.
+  idempotencyKey: z.string().regex(IDEMPOTENCY_KEY, '1–200 printable ASCII characters, no spaces'),
+  /** This service's HMAC of the rest (see notification-signature.ts): a forged notice is refused. */
+  signature: z.string().length(43),
 });
 export type NotificationRequested = z.infer<typeof NotificationRequestedSchema>;
+export type UnsignedNotification = Omit<NotificationRequested, 'signature'>;
 
 /**
  * One key per logical notification: the kind (not the template variant a switch picks, so flipping
@@ -25,7 +32,8 @@ export function idempotencyKey(kind: NotificationKind, orderId: string, occasion
   return occasion ? `${kind}:${orderId}:${occasion}` : `${kind}:${orderId}`;
 }
 
-export function notificationRequested(input: Omit<NotificationRequested, 'type' | 'version' | 'idempotencyKey'> & { occasion?: string }): NotificationRequested {
+/** A notice before it is signed: publishers sign it with their NotificationSigner. */
+export function notificationRequested(input: Omit<UnsignedNotification, 'type' | 'version' | 'idempotencyKey'> & { occasion?: string }): UnsignedNotification {
   const { occasion, ...rest } = input;
   return { type: 'notification.requested', version: 1, ...rest, idempotencyKey: idempotencyKey(input.kind, input.orderId, occasion) };
 }

@@ -69,11 +69,11 @@ export function createOrderRepository() {
       return new Set(inserted.map((r) => r.order_id));
     },
 
-    /** What is stored of orders that already exist: their content's fingerprint and their total. */
-    async stored(q: Q, orderIds: readonly string[]): Promise<Map<string, { payloadHash: string; total: number }>> {
+    /** What is stored of orders that already exist: whose they are, their content's fingerprint and their total. */
+    async stored(q: Q, orderIds: readonly string[]): Promise<Map<string, { sellerId: string; payloadHash: string; total: number }>> {
       if (orderIds.length === 0) return new Map();
-      const rows = await q.selectFrom('orders').select(['order_id', 'payload_hash', 'total']).where('order_id', '=', anyText(orderIds)).execute();
-      return new Map(rows.map((r) => [r.order_id, { payloadHash: r.payload_hash, total: r.total }]));
+      const rows = await q.selectFrom('orders').select(['order_id', 'seller_id', 'payload_hash', 'total']).where('order_id', '=', anyText(orderIds)).execute();
+      return new Map(rows.map((r) => [r.order_id, { sellerId: r.seller_id, payloadHash: r.payload_hash, total: r.total }]));
     },
 
     /** Journals what happens to orders only now and then; everyday events are read from their rows. */

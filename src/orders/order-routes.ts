@@ -7,8 +7,9 @@ import type { Db } from '../platform/db.js';
 import { HEADERS } from '../platform/amqp/message-headers.js';
 import { continueTrace } from '../platform/tracing.js';
 import { publishFailureBody, RETRY_AFTER_S } from '../http/error-handler.js';
-import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import { ConflictError, NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import { orderSubmitted } from './order-messages.js';
+import type { OrderOwners } from './order-owners.js';
 import type { OrderRepository } from './order-repository.js';
 import type { SellerAuth } from '../sellers/seller-auth.js';
 import { IdSchema, OrderSchema, type Order } from './order-schema.js';
@@ -23,6 +24,7 @@ export type OrderRoutesDeps = {
   admit?: () => void;
   auth: SellerAuth;
   phoneCountry: PhoneCountryPolicy;
+  owners: OrderOwners;
 };
 
 const OrderIdParams = z.object({ orderId: IdSchema });
@@ -37,7 +39,17 @@ type BatchResult =
   | { index: number; orderId?: string; status: 'rejected'; issues: ReturnType<typeof toIssues> }
   | { index: number; orderId: string; status: 'unavailable'; error: 'unavailable' | 'unconfirmed'; message: string };
 
+/** Says only that the id is in use: not by whom, nor anything of that order. */
+const orderIdTaken = (orderId: string) =>
+  new ConflictError('order_id_taken', `orderId ${orderId} is already in use. Choose another orderId; nothing was queued.`);
+
 export function orderRoutes(deps: OrderRoutesDeps) {
+  /** True when another seller's order holds this id; resubmitting one's own order is fine. */
+  const isTakenByAnother = async (order: Order): Promise<boolean> => {
+    const owner = await deps.owners.sellerOf(order.orderId);
+    return owner !== undefined && owner !== order.sellerId;
+  };
+
   return async (app: FastifyInstance): Promise<void> => {
     // onRequest, before the body is read: a caller without a valid key cannot make the server
     // parse megabytes, and learns nothing about its body either.
@@ -58,6 +70,7 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       deps.auth.assertMayActFor(req, parsed.data.sellerId);
       deps.admit?.();
       const order = parsed.data;
+      if (await isTakenByAnother(order)) throw orderIdTaken(order.orderId);
       const trace = continueTrace(req.headers.traceparent);
       await publishOrder(order, trace.traceparent);
       return reply
@@ -83,6 +96,9 @@ export function orderRoutes(deps: OrderRoutesDeps) {
           if (phoneIssue) return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [phoneIssue] };
           if (!deps.auth.maySee(req, parsed.data.sellerId)) {
             return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [{ path: 'sellerId', message: 'this API key cannot submit orders for that seller' }] };
+          }
+          if (await isTakenByAnother(parsed.data)) {
+            return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [{ path: 'orderId', message: orderIdTaken(parsed.data.orderId).message }] };
           }
           try {
             await publishOrder(parsed.data, trace.traceparent);

@@ -5,6 +5,7 @@ import type { Db } from '../platform/db.js';
 import { PermanentError } from '../platform/errors.js';
 import type { SwitchReader } from '../platform/switches/switch-reader.js';
 import { notificationRequested } from '../notifications/notification-messages.js';
+import type { NotificationSigner } from '../notifications/notification-signature.js';
 import { orderHash, type OrderSubmitted } from './order-messages.js';
 import type { JournalEntry, NewOrder, OrderRepository } from './order-repository.js';
 import { priceOrder } from './order-rules.js';
@@ -16,6 +17,7 @@ export function createSubmissionHandler(deps: {
   orders: OrderRepository;
   switches: Pick<SwitchReader, 'takesNewPath'>;
   notificationQueue: string;
+  signer: NotificationSigner;
 }) {
   const { db, orders } = deps;
 
@@ -41,9 +43,14 @@ export function createSubmissionHandler(deps: {
       return false;
     });
     const existing = await orders.stored(db, candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId));
-    const verdicts = candidates.map((c, i) =>
-      isNew[i] ? ('new' as const) : existing.get(c.order.orderId)?.payloadHash === c.payloadHash ? ('duplicate' as const) : ('conflict' as const),
-    );
+    const verdicts = candidates.map((c, i) => {
+      if (isNew[i]) return 'new' as const;
+      const stored = existing.get(c.order.orderId);
+      // Intake refuses an id another seller holds; this catches two sellers' first submissions of
+      // one id racing each other. The loser's message fails alone: the winner's journal is not touched.
+      if (stored && stored.sellerId !== c.order.sellerId) return 'foreign' as const;
+      return stored?.payloadHash === c.payloadHash ? ('duplicate' as const) : ('conflict' as const);
+    });
     // A duplicate is confirmed with the total that was stored, not one priced again now (a switch
     // may have moved the order to another rule since).
     const totals = new Map([...existing].map(([id, e]) => [id, e.total]));
@@ -58,6 +65,9 @@ export function createSubmissionHandler(deps: {
 
     return messages.map((m, i): Outcome => {
       const { order } = m.body;
+      if (verdicts[i] === 'foreign') {
+        return { ok: false, error: new PermanentError('order_id_taken', `orderId ${order.orderId} is already in use by another seller; this order was not stored. Submit it under another orderId.`) };
+      }
       if (verdicts[i] === 'conflict') {
         return {
           ok: false,
@@ -70,7 +80,7 @@ export function createSubmissionHandler(deps: {
       // A duplicate asks again for the confirmation: the first run may have died before publishing
       // it, and the notification actor sends each idempotency key once.
       const total = totals.get(order.orderId) ?? candidates[i]!.pricing.total;
-      const request = notificationRequested({
+      const request = deps.signer.sign(notificationRequested({
         orderId: order.orderId,
         kind: 'order-confirmed',
         to: order.buyer.phone,
@@ -81,7 +91,7 @@ export function createSubmissionHandler(deps: {
           currency: order.currency,
           deliveryDate: order.requestedDeliveryDate,
         },
-      });
+      }));
       return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
     });
   };

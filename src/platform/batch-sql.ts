@@ -14,14 +14,14 @@ export function jsonRecordset(rows: readonly object[], columns: string): RawBuil
 }
 
 // JSON.stringify writes a lone UTF-16 surrogate (which a JSON body or a forged message can carry) as
-// a \udXXX escape that PostgreSQL refuses, failing the whole batch. As a text parameter it used to
-// arrive as U+FFFD; that is kept. Surrogate pairs are written as characters, so only lone ones show
-// up as escapes, and the check costs one scan of the text.
-const LONE_SURROGATE = /\\ud[89a-f][0-9a-f]{2}/i;
+// a \udXXX escape that PostgreSQL refuses, failing the whole batch; the same holds for a NUL, which
+// no text or jsonb value can hold. Both arrive as U+FFFD instead. Only such characters show up as
+// these escapes (surrogate pairs are written as characters), so the check costs one scan of the text.
+const UNSTORABLE = /\\u(?:d[89a-f][0-9a-f]{2}|0000)/i;
 function jsonText(rows: readonly object[]): string {
   const text = JSON.stringify(rows);
-  if (!LONE_SURROGATE.test(text)) return text;
-  return JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? value.toWellFormed() : value));
+  if (!UNSTORABLE.test(text)) return text;
+  return JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? value.toWellFormed().replaceAll('\0', '\ufffd') : value));
 }
 
 /** `= any($1::text[])`: membership in a list of text values, as one parameter. */

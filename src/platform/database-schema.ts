@@ -2,6 +2,7 @@
 import type { FailedMessagesTable } from '../dead-letters/failed-message-table.js';
 import type { DeliveryDelayOrdersTable, DeliveryDelaysTable } from '../delivery-delays/delay-table.js';
 import type { DeliveriesTable } from '../notifications/delivery-table.js';
+import type { NotificationSigningKeysTable } from '../notifications/signing-key-table.js';
 import type { OrderJournalEntriesTable, OrderJournalView, OrdersTable } from '../orders/order-table.js';
 import type { SellerApiKeysTable } from '../sellers/seller-key-table.js';
 import type { SwitchChangesTable } from '../switches/switch-table.js';
@@ -16,4 +17,5 @@ export type Database = {
   delivery_delay_orders: DeliveryDelayOrdersTable;
   switch_changes: SwitchChangesTable;
   seller_api_keys: SellerApiKeysTable;
+  notification_signing_keys: NotificationSigningKeysTable;
 };

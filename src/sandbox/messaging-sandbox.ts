@@ -7,8 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { z } from 'zod';
 
 export const SandboxModeSchema = z.strictObject({
-  /** ok: 200; fail: 500; throttle: 429 with Retry-After; reject: 400; hang: never answer; slow: answer after delayMs. */
-  mode: z.enum(['ok', 'fail', 'throttle', 'reject', 'hang', 'slow']),
+  /**
+   * ok: 200; fail: 500; throttle: 429 with Retry-After; reject: 400; hang: never answer; slow: answer
+   * after delayMs; bad-id: 200 with an id holding a NUL (a broken provider), keeping nothing.
+   */
+  mode: z.enum(['ok', 'fail', 'throttle', 'reject', 'hang', 'slow', 'bad-id']),
   /** How many requests get this mode before the sandbox goes back to ok; omitted = until changed. */
   count: z.number().int().min(1).optional(),
   delayMs: z.number().int().min(0).max(120_000).optional(),
@@ -77,6 +80,7 @@ export function buildMessagingSandbox(): MessagingSandbox {
     if (mode.mode === 'hang') return null;
     if (mode.mode === 'slow') return new Promise((r) => setTimeout(() => r(accept(key, entry, body)), mode.delayMs ?? 1_000));
     if (mode.mode === 'fail') return { status: 500, body: { error: 'internal', message: 'sandbox told to fail' } };
+    if (mode.mode === 'bad-id') return { status: 200, body: { id: `sb\u0000${state.nextId()}` } };
     if (mode.mode === 'throttle') return { status: 429, body: { error: 'throttled' }, headers: { 'retry-after': String(mode.retryAfterS ?? 1) } };
     return { status: 400, body: { error: 'rejected', message: 'sandbox told to reject' } };
   }

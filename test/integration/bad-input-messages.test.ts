@@ -1,17 +1,20 @@
 // Messages published straight onto the queues with properties and headers our own publishers never
-// write (no messageId, a forged x-attempt, a broken traceparent, a false content-encoding) or naming
-// things that do not exist (an order, a delivery delay): each is processed normally or dead-lettered
+// write (no messageId, a forged x-attempt, a broken traceparent, a false content-encoding), notices
+// we did not sign, a NUL where a key is stored, or naming a delivery delay that does not exist: each
+// is processed normally or dead-lettered
 // with its reason, never retried forever, and nothing else changes. The other poison messages (bad
 // JSON, schema drift, unknown version, too large, wrong content type) are in retries-and-dead-letters.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { GetMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryDelayed } from '../../src/delivery-delays/delay-schema.js';
-import { notificationRequested } from '../../src/notifications/notification-messages.js';
+import type { NotificationRequested } from '../../src/notifications/notification-messages.js';
+import { createNotificationSigner, type NotificationSigner } from '../../src/notifications/notification-signature.js';
 import { orderSubmitted } from '../../src/orders/order-messages.js';
 import { openBroker, type Broker } from '../support/dead-letters.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
 import { getJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
+import { confirmationNotice, serviceSigner } from '../support/notices.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -20,12 +23,14 @@ let sandbox: Sandbox;
 let service: TestService;
 let broker: Broker;
 let queues: { business: string; notification: string; deadLetters: string };
+let signer: NotificationSigner;
 
 beforeAll(async () => {
   // Dead letters stay on their queue (no batch job) so each can be looked at with its headers.
   ctx = await createTestContext('bad-input-messages', { RETRY_DELAYS_MS: '200,400', MAX_ATTEMPTS: '8', DEAD_LETTER_BATCH_INTERVAL: '0' });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
+  signer = await serviceSigner(ctx.db);
   broker = await openBroker(ctx);
   const prefix = ctx.config.QUEUE_PREFIX;
   queues = { business: `${prefix}.business`, notification: `${prefix}.notification`, deadLetters: `${prefix}.dead-letters` };
@@ -97,7 +102,7 @@ describe('an x-attempt header that is not a count the runtime wrote', () => {
   it('on notifications that fail once, earns the usual retries instead of a jump to the dead-letter queue', async () => {
     const requests = forged.map(([, attempt]) => {
       const orderId = uniqueOrderId('R');
-      return { attempt, request: notificationRequested({ orderId, kind: 'order-confirmed', to: '+821012345678', params: { orderId } }) };
+      return { attempt, request: confirmationNotice(signer, orderId) };
     });
     const deadBefore = await broker.depth(queues.deadLetters);
     sandbox.setMode({ mode: 'fail' });
@@ -144,18 +149,69 @@ describe('a malformed traceparent header', () => {
   });
 });
 
-describe('a notification for an order that does not exist', () => {
-  // The decision: a notification request is self-contained (recipient and text travel with it) and
-  // the business actor publishes one only after the order is committed, so the notification actor
-  // does not look the order up. It is sent once; no order springs into existence.
-  it('is sent once, and creates no order', async () => {
-    const orderId = uniqueOrderId('ghost');
-    const request = notificationRequested({ orderId, kind: 'order-confirmed', to: '+821012345678', params: { orderId } });
-    await broker.publish(queues.notification, JSON.stringify(request), { ...json, messageId: request.idempotencyKey });
-    await waitFor(() => sentTo(request.idempotencyKey).length === 1, { what: 'the notification' });
-    await waitFor(async () => (await broker.depth(queues.notification)) === 0);
-    expect((await getJson(service.baseUrl, `/orders/${orderId}`)).status).toBe(404);
-    expect(await ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', orderId).execute()).toHaveLength(0);
+describe('a notification message this service did not sign', () => {
+  // A notice names a phone number and its words: anyone with publish rights on the vhost could
+  // otherwise text any number through us, or put words in our mouth to a real buyer.
+  const forgeries: Array<[string, (genuine: NotificationRequested) => unknown, string]> = [
+    ['without a signature', ({ signature: _, ...rest }) => rest, 'invalid_message'],
+    ['signed with another key', ({ signature: _, ...rest }) => createNotificationSigner(randomBytes(32)).sign(rest), 'forged_notification'],
+    ['signed by us, then sent to another number', (n) => ({ ...n, to: '+821099990000' }), 'forged_notification'],
+    ['signed by us, then its words changed', (n) => ({ ...n, params: { ...n.params, orderId: 'call +82 10 9999 0000' } }), 'forged_notification'],
+  ];
+
+  it.each(forgeries)('(%s) is dead-lettered: nothing is sent or journaled, and a genuine notice beside it is sent', async (_case, forge, code) => {
+    const forgedId = uniqueOrderId('forged');
+    const forged = forge(confirmationNotice(signer, forgedId));
+    const genuine = confirmationNotice(signer, uniqueOrderId('genuine'));
+    const messageId = `forged-${forgedId}`;
+    await broker.publish(queues.notification, JSON.stringify(forged), { ...json, messageId });
+    await broker.publish(queues.notification, JSON.stringify(genuine), { ...json, messageId: genuine.idempotencyKey });
+
+    const letter = await deadLetter(messageId);
+    expect(letter.properties.headers).toMatchObject({ 'x-error-code': code, 'x-error-class': 'permanent', 'x-attempt': 1 });
+    await waitFor(() => sentTo(genuine.idempotencyKey).length === 1, { what: 'the genuine notice' });
+    expect(sentTo(confirmationKey(forgedId))).toHaveLength(0);
+    expect(sandbox.messages().filter((m) => m.to === '+821099990000')).toHaveLength(0);
+    expect(await journal(forgedId)).toHaveLength(0);
+  });
+});
+
+describe('a NUL character where PostgreSQL stores a key', () => {
+  // PostgreSQL refuses a NUL in any text value, and it would refuse the whole batch's statement:
+  // the message that carries one fails alone, at once, and the good ones beside it go through.
+  it('in a notice\'s idempotencyKey: dead-lettered as invalid_message, nothing sent; the notice beside it is sent', async () => {
+    const orderId = uniqueOrderId('nulkey');
+    const { signature: _, ...unsigned } = confirmationNotice(signer, orderId);
+    const withNul = signer.sign({ ...unsigned, idempotencyKey: `order-confirmed:${orderId}\u0000x` });
+    const genuine = confirmationNotice(signer, uniqueOrderId('nulkey-good'));
+    const messageId = `nul-key-${orderId}`;
+    await broker.publish(queues.notification, JSON.stringify(withNul), { ...json, messageId });
+    await broker.publish(queues.notification, JSON.stringify(genuine), { ...json, messageId: genuine.idempotencyKey });
+    expect((await deadLetter(messageId)).properties.headers).toMatchObject({ 'x-error-code': 'invalid_message', 'x-error-class': 'permanent' });
+    await waitFor(() => sentTo(genuine.idempotencyKey).length === 1, { what: 'the genuine notice' });
+    expect(sandbox.messages().filter((m) => m.idempotencyKey.includes(orderId))).toHaveLength(0);
+  });
+
+  it('in a delay message\'s delayId: dead-lettered as invalid_message; an order beside it is stored and confirmed', async () => {
+    const order = makeOrder();
+    const message = { type: 'delivery.delayed', version: 1, delayId: 'dly_\u0000x', orderId: order.orderId, previousDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-09', reason: 'rain' };
+    const messageId = `nul-delay-${order.orderId}`;
+    await broker.publish(queues.business, JSON.stringify(message), { ...json, type: message.type, messageId });
+    await broker.publish(queues.business, JSON.stringify(orderSubmitted(order)), { ...json, messageId: `order-${order.orderId}` });
+    expect((await deadLetter(messageId)).properties.headers).toMatchObject({ 'x-error-code': 'invalid_message', 'x-error-class': 'permanent' });
+    await notifiedOrder(order.orderId);
+  });
+
+  it('in the id the messaging API answers with: that message is dead-lettered as provider_bad_id, the others of its batch are recorded', async () => {
+    const bad = confirmationNotice(signer, uniqueOrderId('badid'));
+    sandbox.setMode({ mode: 'bad-id', count: 1 });
+    await broker.publish(queues.notification, JSON.stringify(bad), { ...json, messageId: bad.idempotencyKey });
+    const letter = await deadLetter(bad.idempotencyKey);
+    expect(letter.properties.headers).toMatchObject({ 'x-error-code': 'provider_bad_id', 'x-error-class': 'permanent' });
+    const good = confirmationNotice(signer, uniqueOrderId('badid-good'));
+    await broker.publish(queues.notification, JSON.stringify(good), { ...json, messageId: good.idempotencyKey });
+    await waitFor(async () => (await journal(good.orderId)).some((j) => j.event === 'notification.sent'), { what: 'the good delivery recorded' });
+    expect((await journal(bad.orderId)).map((j) => [j.event, j.detail.errorCode])).toEqual([['notification.failed', 'provider_bad_id']]);
   });
 });
 
@@ -218,5 +274,5 @@ describe('after the whole battery', () => {
 });
 
 // Malformed inputs in this file: no messageId (processed, and failing) 2; x-attempt "abc", -5, 1e9
-// on orders 3 and on failing notifications 3; traceparent 3; a notification for a missing order 1;
-// a false gzip content-encoding 1; delivery.delayed with an unknown delay 2. Total 15.
+// on orders 3 and on failing notifications 3; traceparent 3; forged notices 4; NUL in a key 3;
+// a false gzip content-encoding 1; delivery.delayed with an unknown delay 2. Total 21.

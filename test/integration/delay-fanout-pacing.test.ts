@@ -68,6 +68,7 @@ function startFanout(depth: () => number | undefined): DelayFanout {
     publisher,
     businessQueue: topology.actors.business.work,
     notificationQueue: topology.actors.notification.work,
+    signer: bed.signer,
     logger: ctx.logger,
     sliceSize: SLICE,
     backlog: { depth, max: MAX_BACKLOG },

@@ -63,6 +63,7 @@ it('moves the dates, journals them and queues one notice per buyer; an order mis
     publisher,
     businessQueue: topology.actors.business.work,
     notificationQueue: topology.actors.notification.work,
+    signer: bed.signer,
     logger: ctx.logger,
   });
   await fanout.run(delayId);

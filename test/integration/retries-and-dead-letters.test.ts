@@ -2,11 +2,12 @@
 // tiers, dead letters with every diagnostic header, the batch job storing them, replay delivering
 // exactly once, and poison messages dead-lettered at once while good ones behind them go through.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notificationRequested } from '../../src/notifications/notification-messages.js';
+import type { NotificationSigner } from '../../src/notifications/notification-signature.js';
 import { orderSubmitted } from '../../src/orders/order-messages.js';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
 import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
+import { confirmationNotice, serviceSigner } from '../support/notices.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -17,12 +18,14 @@ let sandbox: Sandbox;
 let service: TestService;
 let broker: Broker;
 let queues: { business: string; notification: string; deadLetters: string };
+let signer: NotificationSigner;
 
 beforeAll(async () => {
   // The batch job only runs when asked, so dead letters can be looked at on the queue first.
   ctx = await createTestContext('dead-letter-path', { RETRY_DELAYS_MS: '100,200', MAX_ATTEMPTS: String(MAX_ATTEMPTS), DEAD_LETTER_BATCH_INTERVAL: '0', ADMIN_TOKEN });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
+  signer = await serviceSigner(ctx.db);
   broker = await openBroker(ctx);
   const prefix = ctx.config.QUEUE_PREFIX;
   queues = { business: `${prefix}.business`, notification: `${prefix}.notification`, deadLetters: `${prefix}.dead-letters` };
@@ -159,7 +162,7 @@ describe('poison messages published straight onto an actor\'s queue', () => {
     const valid =
       actor === 'business'
         ? orderSubmitted(makeOrder({ orderId }))
-        : notificationRequested({ orderId, kind: 'order-confirmed', to: '+821012345678', params: { orderId } });
+        : confirmationNotice(signer, orderId);
     const json = (body: unknown) => Buffer.from(JSON.stringify(body));
     return [
       { kind: 'invalid_json', content: Buffer.from('{"type": "this is not json'), contentType: 'application/json' },
@@ -182,7 +185,7 @@ describe('poison messages published straight onto an actor\'s queue', () => {
       await broker.publish(queue, JSON.stringify(orderSubmitted(good)), { contentType: 'application/json', messageId: `good-${good.orderId}` });
       await notified(good.orderId);
     } else {
-      const request = notificationRequested({ orderId: good.orderId, kind: 'order-confirmed', to: '+821012345678', params: { orderId: good.orderId } });
+      const request = confirmationNotice(signer, good.orderId);
       await broker.publish(queue, JSON.stringify(request), { contentType: 'application/json', messageId: request.idempotencyKey });
       await waitFor(() => sandbox.messages().some((m) => m.idempotencyKey === request.idempotencyKey), { what: 'the good notification' });
     }

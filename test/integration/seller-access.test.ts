@@ -1,8 +1,11 @@
 // Shops authenticate with API keys and see only their own orders; admin routes are for operators.
+// An order id another shop uses is refused, so no shop can write into another's order or journal.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSellerKeys } from '../../src/sellers/seller-keys.js';
+import { orderSubmitted } from '../../src/orders/order-messages.js';
+import { openBroker } from '../support/dead-letters.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
@@ -18,7 +21,7 @@ let keyB: string;
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 beforeAll(async () => {
-  ctx = await createTestContext('seller-access', { SELLER_AUTH: 'required', SELLER_KEY_CACHE_TTL_MS: '200', ADMIN_TOKEN: 'operator-token-0123456789' });
+  ctx = await createTestContext('seller-access', { SELLER_AUTH: 'required', SELLER_KEY_CACHE_TTL_MS: '200', ADMIN_TOKEN: 'operator-token-0123456789', DEAD_LETTER_BATCH_INTERVAL: '200' });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
   // The operator's way: the CLI, in its own process.
@@ -84,5 +87,68 @@ describe('seller API keys', () => {
     await waitFor(async () => (await postJson(service.baseUrl, '/orders', makeOrder({ sellerId: 'farm-a' }), bearer(apiKey))).status === 401, { what: 'the revoked key to be refused', timeoutMs: 5_000 });
     const stored = await ctx.db.selectFrom('seller_api_keys').select(['secret_hash']).where('key_id', '=', keyId).executeTakeFirstOrThrow();
     expect(apiKey).not.toContain(stored.secret_hash);
+  });
+});
+
+describe('an order id another shop already uses', () => {
+  const journalOf = (orderId: string) => ctx.db.selectFrom('order_journal').select(['event', 'detail']).where('order_id', '=', orderId).orderBy('at').execute();
+
+  async function storedForA() {
+    const order = makeOrder({ sellerId: 'farm-a' });
+    expect((await postJson(service.baseUrl, '/orders', order, bearer(keyA))).status).toBe(202);
+    await waitFor(async () => (await getJson(service.baseUrl, `/orders/${order.orderId}`, bearer(keyA))).body?.status === 'notified');
+    return { order, before: await journalOf(order.orderId) };
+  }
+
+  it('is refused with 409 order_id_taken that says nothing of the other order; shop A\'s order and journal stay as they were', async () => {
+    const { order, before } = await storedForA();
+    const theirs = makeOrder({ orderId: order.orderId, sellerId: 'farm-b' });
+    const res = await postJson(service.baseUrl, '/orders', theirs, bearer(keyB));
+    expect(res.status).toBe(409);
+    expect(Object.keys(res.body ?? {}).sort()).toEqual(['error', 'message']);
+    expect(res.body).toMatchObject({ error: 'order_id_taken' });
+    expect(String(res.body?.message)).toContain(order.orderId);
+    expect(JSON.stringify(res.body)).not.toContain('farm-a');
+    // Resubmitting one's own order is still the idempotent 202.
+    expect((await postJson(service.baseUrl, '/orders', order, bearer(keyA))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await journalOf(order.orderId)).toEqual(before);
+    const row = await ctx.db.selectFrom('orders').select(['seller_id', 'payload_hash']).where('order_id', '=', order.orderId).executeTakeFirstOrThrow();
+    expect(row.seller_id).toBe('farm-a');
+    expect(await ctx.db.selectFrom('failed_messages').select('id').where('order_id', '=', order.orderId).execute()).toHaveLength(0);
+  });
+
+  it('in a batch, refuses just that element', async () => {
+    const { order } = await storedForA();
+    const fresh = makeOrder({ sellerId: 'farm-b' });
+    const res = await postJson(service.baseUrl, '/orders/batch', { orders: [fresh, makeOrder({ orderId: order.orderId, sellerId: 'farm-b' })] }, bearer(keyB));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      results: [
+        { index: 0, orderId: fresh.orderId, status: 'accepted' },
+        { index: 1, orderId: order.orderId, status: 'rejected', issues: [{ path: 'orderId' }] },
+      ],
+    });
+    expect(JSON.stringify(res.body)).toContain('already in use');
+  });
+
+  it('when both shops\' first submissions race past intake, the later one is dead-lettered as order_id_taken and the first one\'s journal is untouched', async () => {
+    const { order, before } = await storedForA();
+    // What intake would have let through had it checked a moment before shop A's order was stored.
+    const broker = await openBroker(ctx);
+    try {
+      const theirs = makeOrder({ orderId: order.orderId, sellerId: 'farm-b' });
+      await broker.publish(`${ctx.config.QUEUE_PREFIX}.business`, JSON.stringify(orderSubmitted(theirs)), { contentType: 'application/json', messageId: `race-${theirs.orderId}` });
+    } finally {
+      await broker.close();
+    }
+    const letter = await waitFor(async () => ctx.db.selectFrom('failed_messages').select(['error_code', 'error_message']).where('message_id', '=', `race-${order.orderId}`).executeTakeFirst(), {
+      what: 'the dead letter of the later submission',
+    });
+    expect(letter.error_code).toBe('order_id_taken');
+    expect(await journalOf(order.orderId)).toEqual(before);
+    expect(sandbox.messages().filter((m) => m.idempotencyKey === `order-confirmed:${order.orderId}`)).toHaveLength(1);
   });
 });

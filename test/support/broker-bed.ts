@@ -4,9 +4,11 @@ import { createAmqpConnection, type AmqpConnection } from '../../src/platform/am
 import { createPublisher, type Publisher } from '../../src/platform/amqp/publisher.js';
 import { declareTopology, describeTopology, type Topology } from '../../src/platform/amqp/topology.js';
 import { migrateToLatest } from '../../src/platform/migrate.js';
+import type { NotificationSigner } from '../../src/notifications/notification-signature.js';
+import { serviceSigner } from './notices.js';
 import { createTestContext, type TestContext } from './test-context.js';
 
-export type BrokerBed = { ctx: TestContext; topology: Topology; connection: AmqpConnection; publisher: Publisher; close(): Promise<void> };
+export type BrokerBed = { ctx: TestContext; topology: Topology; connection: AmqpConnection; publisher: Publisher; signer: NotificationSigner; close(): Promise<void> };
 
 export async function startBrokerBed(label: string): Promise<BrokerBed> {
   const ctx = await createTestContext(label);
@@ -17,11 +19,13 @@ export async function startBrokerBed(label: string): Promise<BrokerBed> {
   await declareTopology(connection.model, topology);
   const publisher = createPublisher({ connection, exchange: topology.exchange, confirmTimeoutMs: 5_000, logger });
   await publisher.ready();
+  const signer = await serviceSigner(ctx.db);
   return {
     ctx,
     topology,
     connection,
     publisher,
+    signer,
     async close() {
       await publisher.close();
       await connection.close();

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { isCanonicalNotificationRequested } from '../../src/notifications/notification-fast-check.js';
 import { NotificationRequestedSchema, notificationRequested } from '../../src/notifications/notification-messages.js';
+import { createNotificationSigner } from '../../src/notifications/notification-signature.js';
 import { isCanonicalOrderSubmitted } from '../../src/orders/order-fast-check.js';
 import { orderSubmitted, OrderSubmittedSchema } from '../../src/orders/order-messages.js';
 import { OrderSchema } from '../../src/orders/order-schema.js';
@@ -131,7 +132,11 @@ describe('the business actor\'s fast check', () => {
 
 describe('the notification actor\'s fast check', () => {
   const published = JSON.parse(
-    JSON.stringify(notificationRequested({ orderId: 'A-1', kind: 'delivery-delayed', occasion: 'dly_1', to: '+821012345678', params: { orderId: 'A-1', buyerName: 'Kim', total: 18_900, reason: 'rain' } })),
+    JSON.stringify(
+      createNotificationSigner(Buffer.alloc(32, 7)).sign(
+        notificationRequested({ orderId: 'A-1', kind: 'delivery-delayed', occasion: 'dly_1', to: '+821012345678', params: { orderId: 'A-1', buyerName: 'Kim', total: 18_900, reason: 'rain' } }),
+      ),
+    ),
   ) as Json;
 
   it('passes what the business step and the fan-out publish', () => {
