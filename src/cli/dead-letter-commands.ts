@@ -137,6 +137,7 @@ export function registerDeadLetterCommands(program: Command): void {
           `order / trace: ${m.orderId ?? '-'} / ${m.traceId ?? '-'}`,
           `group:         ${m.fingerprint}`,
           `replay of:     ${m.replayOf ?? '-'}; came back as: ${m.replays.length ? m.replays.join(', ') : '-'}`,
+          `masked:        ${m.piiMaskedAt ? `personal data masked ${m.piiMaskedAt} (not replayable)` : '-'}`,
           `headers:       ${JSON.stringify(m.headers)}`,
           `properties:    ${JSON.stringify(m.properties)}`,
           `body (${m.body.bytes} bytes):`,
