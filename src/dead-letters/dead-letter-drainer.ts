@@ -37,6 +37,12 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The batch job's single-runner lock, named by the queue, so drains of different deployments
+ * sharing a database do not exclude each other.
+ */
+export const drainLockName = (queue: string) => `order-actors dead-letter drain ${queue}`;
+
 export function createDeadLetterDrainer(deps: {
   db: Db;
   connection: Pick<AmqpConnection, 'model'>;
@@ -54,8 +60,7 @@ export function createDeadLetterDrainer(deps: {
   const queue = deps.topology.deadLetters;
   const batchSize = deps.batchSize ?? 100;
   const maxPerRun = deps.maxPerRun ?? 50_000;
-  // Named by the queue, so drains of different deployments sharing a database do not exclude each other.
-  const lockName = `order-actors dead-letter drain ${queue}`;
+  const lockName = drainLockName(queue);
   let running: Promise<DrainReport> | null = null;
 
   /**
