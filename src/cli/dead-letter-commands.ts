@@ -187,7 +187,7 @@ export function registerDeadLetterCommands(program: Command): void {
     });
 
   dl.command('discard <id>')
-    .description('mark a failed message discarded (kept, never deleted)')
+    .description('mark a failed message discarded (kept until DEAD_LETTER_RETENTION_DAYS)')
     .requiredOption('--reason <text>', 'why it will not be replayed')
     .option('--by <name>', 'who discards, for the audit columns')
     .option('--json', 'print JSON')

@@ -185,7 +185,7 @@ export function createFailedMessageRepository() {
       return row ? toDetail(row, []) : undefined;
     },
 
-    /** new → discarded, only if still new. Nothing is deleted. */
+    /** new → discarded, only if still new. The row stays until retention deletes it. */
     async discard(q: Q, id: number, by: string, reason: string): Promise<FailedMessageSummary | undefined> {
       const row = await q
         .updateTable('failed_messages')
