@@ -6,6 +6,8 @@ import { MAX_SHARDS } from './platform/amqp/topology.js';
 
 const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+/** A retention in days; 0 keeps forever. At most a hundred years, so a cutoff is always a real date. */
+const days = (fallback: number) => z.coerce.number().int().min(0).max(36_500).default(fallback);
 
 export const ROLES = ['all', 'intake', 'business', 'notification', 'dead-letters', 'sandbox'] as const;
 export type Role = (typeof ROLES)[number];
@@ -111,6 +113,15 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   DEAD_LETTER_BATCH_INTERVAL: millis(60_000),
   ALERT_WEBHOOK_URL: z.url().optional(),
+  // Days after its last failure that a dead letter keeps the buyer's name, phone and address; then
+  // the batch job masks them. Never 0: personal data always has an end date (docs/dead-letters.md).
+  DEAD_LETTER_PII_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+  // Days after its last failure that a dead letter is deleted, whatever its status: masked by then,
+  // it can no longer be replayed, and its cause has long been handled or given up on.
+  DEAD_LETTER_RETENTION_DAYS: days(90),
+  // Days an order's journal entries (conflicts, failed attempts, delays) are kept: long enough for
+  // the questions a shop or a card dispute raises about an order (disputes run up to 120 days).
+  ORDER_JOURNAL_RETENTION_DAYS: days(180),
 });
 
 const ConfigSchema = EnvSchema.superRefine((c, ctx) => {

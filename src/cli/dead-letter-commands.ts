@@ -137,6 +137,7 @@ export function registerDeadLetterCommands(program: Command): void {
           `order / trace: ${m.orderId ?? '-'} / ${m.traceId ?? '-'}`,
           `group:         ${m.fingerprint}`,
           `replay of:     ${m.replayOf ?? '-'}; came back as: ${m.replays.length ? m.replays.join(', ') : '-'}`,
+          `masked:        ${m.piiMaskedAt ? `personal data masked ${m.piiMaskedAt} (not replayable)` : '-'}`,
           `headers:       ${JSON.stringify(m.headers)}`,
           `properties:    ${JSON.stringify(m.properties)}`,
           `body (${m.body.bytes} bytes):`,
@@ -186,7 +187,7 @@ export function registerDeadLetterCommands(program: Command): void {
     });
 
   dl.command('discard <id>')
-    .description('mark a failed message discarded (kept, never deleted)')
+    .description('mark a failed message discarded (kept until DEAD_LETTER_RETENTION_DAYS)')
     .requiredOption('--reason <text>', 'why it will not be replayed')
     .option('--by <name>', 'who discards, for the audit columns')
     .option('--json', 'print JSON')

@@ -37,6 +37,12 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The batch job's single-runner lock, named by the queue, so drains of different deployments
+ * sharing a database do not exclude each other.
+ */
+export const drainLockName = (queue: string) => `order-actors dead-letter drain ${queue}`;
+
 export function createDeadLetterDrainer(deps: {
   db: Db;
   connection: Pick<AmqpConnection, 'model'>;
@@ -54,8 +60,7 @@ export function createDeadLetterDrainer(deps: {
   const queue = deps.topology.deadLetters;
   const batchSize = deps.batchSize ?? 100;
   const maxPerRun = deps.maxPerRun ?? 50_000;
-  // Named by the queue, so drains of different deployments sharing a database do not exclude each other.
-  const lockName = `order-actors dead-letter drain ${queue}`;
+  const lockName = drainLockName(queue);
   let running: Promise<DrainReport> | null = null;
 
   /**
@@ -171,6 +176,8 @@ export function createDeadLetterDrainer(deps: {
 
   return {
     queue,
+    /** The single-runner lock of the batch job; steps run beside the drain (retention) take it too. */
+    lockName,
     /** One run: drains the queue (up to maxPerRun), then alerts if anything was stored. Concurrent calls share a run. */
     drain(): Promise<DrainReport> {
       running ??= (async () => {
@@ -190,8 +197,15 @@ export function createDeadLetterDrainer(deps: {
   };
 }
 
-/** Runs the drainer every `intervalMs` (never overlapping itself) until stopped; 0 disables it. */
-export function startDrainSchedule(deps: { drainer: Pick<DeadLetterDrainer, 'drain'>; intervalMs: number; logger: Logger }) {
+/** A step of the batch job run after each scheduled drain (e.g. retention); it takes the drain's lock itself. */
+export type BatchJobStep = { name: string; run: () => Promise<unknown> };
+
+/**
+ * Runs the drainer, then each step, every `intervalMs` (never overlapping itself) until stopped; 0
+ * disables it. A step runs even when the drain failed: a broker outage must not stop the database
+ * work, nor one failing step the next.
+ */
+export function startDrainSchedule(deps: { drainer: Pick<DeadLetterDrainer, 'drain'>; steps?: readonly BatchJobStep[]; intervalMs: number; logger: Logger }) {
   const logger = deps.logger.child({ module: 'dead-letter-drainer' });
   let stopped = deps.intervalMs === 0;
   let timer: NodeJS.Timeout | undefined;
@@ -200,10 +214,12 @@ export function startDrainSchedule(deps: { drainer: Pick<DeadLetterDrainer, 'dra
   function schedule(): void {
     if (stopped) return;
     timer = setTimeout(() => {
-      current = deps.drainer
-        .drain()
-        .catch((err: unknown) => logger.error({ err }, 'the dead-letter batch job failed; it runs again at the next interval'))
-        .finally(schedule);
+      current = (async () => {
+        await deps.drainer.drain().catch((err: unknown) => logger.error({ err }, 'the dead-letter batch job failed; it runs again at the next interval'));
+        for (const step of deps.steps ?? []) {
+          await step.run().catch((err: unknown) => logger.error({ err, step: step.name }, `the ${step.name} step of the dead-letter batch job failed; it runs again at the next interval`));
+        }
+      })().finally(schedule);
     }, deps.intervalMs);
   }
   schedule();

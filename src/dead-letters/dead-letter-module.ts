@@ -1,7 +1,13 @@
 // Wires the dead-letter side for the service: its own broker connection for the batch job (a
 // publisher blocked by a broker alarm must not stop failures from being drained), the scheduled job
-// when this process runs the 'dead-letters' role, and the use cases the admin routes call.
+// (the drain, then data retention under the same lock) when this process runs the 'dead-letters'
+// role, and the use cases the admin routes call.
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { createRetentionJob, retentionSettings } from '../data-retention/retention-job.js';
+import { createRetentionRunRepository } from '../data-retention/retention-run-repository.js';
+import { retentionRoutes } from '../data-retention/retention-routes.js';
+import { createOrderRepository } from '../orders/order-repository.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
 import type { Topology } from '../platform/amqp/topology.js';
@@ -12,6 +18,7 @@ import { createDeadLetterDrainer, startDrainSchedule } from './dead-letter-drain
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { createDeadLetterService, retryChainMs } from './dead-letter-service.js';
 import { createFailedMessageRepository } from './failed-message-repository.js';
+import { createFailedMessageRetention } from './failed-message-retention.js';
 import { createFailureAlerts } from './failure-alerts.js';
 
 export const ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
@@ -32,15 +39,30 @@ export async function startDeadLetters(deps: {
   const repository = createFailedMessageRepository();
   const alerts = createFailureAlerts({ webhookUrl: config.ALERT_WEBHOOK_URL, timeoutMs: ALERT_WEBHOOK_TIMEOUT_MS, logger });
   const drainer = createDeadLetterDrainer({ db, connection, topology: deps.topology, repository, alerts, logger });
+  const runs = createRetentionRunRepository();
+  const retention = createRetentionJob({
+    db,
+    lockName: drainer.lockName,
+    locks: repository,
+    failedMessages: createFailedMessageRetention(),
+    orders: createOrderRepository(),
+    runs,
+    settings: retentionSettings(config),
+    logger,
+  });
   if (deps.schedule) {
-    const job = startDrainSchedule({ drainer, intervalMs: config.DEAD_LETTER_BATCH_INTERVAL, logger });
+    const job = startDrainSchedule({ drainer, steps: [retention], intervalMs: config.DEAD_LETTER_BATCH_INTERVAL, logger });
     deps.shutdown.add('dead-letter batch job', () => job.stop());
   }
   const service = createDeadLetterService({ db, repository, publisher: deps.publisher, drain: () => drainer.drain(), topology: deps.topology, logger });
   return {
     service,
     connection,
-    /** The admin REST routes over this service (registered by processes that serve HTTP intake). */
-    routes: () => deadLetterRoutes({ service, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) }),
+    retention,
+    /** The admin REST routes over this service and the retention audit (registered by processes that serve HTTP intake). */
+    routes: () => async (app: FastifyInstance) => {
+      await deadLetterRoutes({ service, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) })(app);
+      await retentionRoutes({ db, runs, adminToken: config.ADMIN_TOKEN })(app);
+    },
   };
 }

@@ -20,6 +20,8 @@ export type BulkReplayReport = {
   outcome: 'completed' | 'stopped' | 'nothing_to_replay';
   message: string;
   replayed: number[];
+  /** Open rows of the selection skipped because their personal data was masked (at most `limit`); discard them. */
+  masked: number[];
   probe: {
     ids: number[];
     waitedMs: number;
@@ -49,6 +51,20 @@ export function retryChainMs(retryDelaysMs: readonly number[], maxAttempts: numb
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Why a masked message is not replayed, and what to do instead. */
+function maskedError(id: number, maskedAt: Date): ConflictError {
+  return new ConflictError(
+    'pii_masked',
+    `Failed message ${id} cannot be replayed: its buyer's personal data was masked on ${maskedAt.toISOString()} (DEAD_LETTER_PII_DAYS after its last failure), ` +
+      'so its body is no longer the message that was sent. If it still matters, have it sent again at its source (the shop resubmits the order; ' +
+      'a resubmitted order also asks for its confirmation again), then discard this one with a reason.',
+  );
+}
+
+/** What a bulk replay says about the rows it skipped because they were masked. */
+const maskedNote = (ids: readonly number[]) =>
+  ids.length === 0 ? '' : ` ${ids.length} matching message(s) were skipped because their personal data was masked (see masked); they cannot be replayed: discard them with a reason.`;
 
 export function createDeadLetterService(deps: {
   db: Db;
@@ -89,9 +105,10 @@ export function createDeadLetterService(deps: {
     return db.transaction().execute(async (trx) => {
       const row = await repository.claimForReplay(trx, id, by);
       if (!row) {
-        const status = await repository.statusOf(trx, id);
-        if (!status) throw new NotFoundError(`No failed message ${id}`);
-        throw new ConflictError(`already_${status}`, `Failed message ${id} is ${status}; only new ones are replayed, and only once`);
+        const state = await repository.stateOf(trx, id);
+        if (!state) throw new NotFoundError(`No failed message ${id}`);
+        if (state.status === 'new' && state.piiMaskedAt) throw maskedError(id, state.piiMaskedAt);
+        throw new ConflictError(`already_${state.status}`, `Failed message ${id} is ${state.status}; only new ones are replayed, and only once`);
       }
       const target = replayTarget(row.originalQueue);
       if (!target) {
@@ -143,8 +160,10 @@ export function createDeadLetterService(deps: {
   async function replayMany(selection: ReplaySelection, by: string, options: BulkReplayOptions): Promise<BulkReplayReport> {
     const filter: FailedMessageFilter = 'groupId' in selection ? { fingerprint: selection.groupId } : selection.filter;
     const candidates = await repository.openIds(db, filter, options.limit);
+    const masked = await repository.maskedOpenIds(db, filter, options.limit);
     if (candidates.length === 0) {
-      return { outcome: 'nothing_to_replay', message: 'No open (new) failed messages match', replayed: [], probe: { ids: [], waitedMs: 0, cameBack: [] }, untouched: 0, left: 0 };
+      const message = `No open (new) failed messages that can be replayed match.${maskedNote(masked)}`;
+      return { outcome: 'nothing_to_replay', message, replayed: [], masked, probe: { ids: [], waitedMs: 0, cameBack: [] }, untouched: 0, left: 0 };
     }
     // A first slice goes alone: if it fails again the same way, the cause is not fixed and replaying
     // the rest would only move them through the retry tiers back into the dead-letter table.
@@ -159,18 +178,21 @@ export function createDeadLetterService(deps: {
       const message =
         `Stopped: ${same.length} of the first ${probeIds.length} replayed message(s) failed again with the same cause (${same[0]!.errorCode}), ` +
         `so the cause is not fixed yet; they are back as new rows linked to the replayed ones. ${untouched} other message(s) were not replayed. ` +
-        'Fix the cause, then replay again.';
-      logger.warn({ by, probe: probeIds, failedAgain: same.map((s) => s.id), untouched }, 'bulk replay stopped: the cause is not fixed');
-      return { outcome: 'stopped', message, replayed: probeIds, probe, untouched, left };
+        `Fix the cause, then replay again.${maskedNote(masked)}`;
+      logger.warn({ by, probe: probeIds, failedAgain: same.map((s) => s.id), untouched, masked: masked.length }, 'bulk replay stopped: the cause is not fixed');
+      return { outcome: 'stopped', message, replayed: probeIds, masked, probe, untouched, left };
     }
     const rest = await replayAll(candidates.slice(options.probeSize).map((c) => c.id), by);
     const replayed = [...probeIds, ...rest];
     const left = await repository.countOpen(db, filter);
-    logger.info({ by, replayed: replayed.length, left }, 'bulk replay completed');
+    logger.info({ by, replayed: replayed.length, left, masked: masked.length }, 'bulk replay completed');
     return {
       outcome: 'completed',
-      message: `Replayed ${replayed.length} message(s); the first ${probeIds.length} did not fail again the same way within ${watched.waitedMs} ms.${left > 0 ? ` ${left} open message(s) remain beyond the limit of ${options.limit}.` : ''}`,
+      message:
+        `Replayed ${replayed.length} message(s); the first ${probeIds.length} did not fail again the same way within ${watched.waitedMs} ms.` +
+        `${left > 0 ? ` ${left} open message(s) remain beyond the limit of ${options.limit}.` : ''}${maskedNote(masked)}`,
       replayed,
+      masked,
       probe,
       untouched: candidates.length - replayed.length,
       left,
@@ -180,9 +202,9 @@ export function createDeadLetterService(deps: {
   async function discard(id: number, by: string, reason: string): Promise<FailedMessageSummary & { discardedBy: string; discardReason: string }> {
     const row = await repository.discard(db, id, by, reason);
     if (!row) {
-      const status = await repository.statusOf(db, id);
-      if (!status) throw new NotFoundError(`No failed message ${id}`);
-      throw new ConflictError(`already_${status}`, `Failed message ${id} is ${status}; only new ones can be discarded`);
+      const state = await repository.stateOf(db, id);
+      if (!state) throw new NotFoundError(`No failed message ${id}`);
+      throw new ConflictError(`already_${state.status}`, `Failed message ${id} is ${state.status}; only new ones can be discarded`);
     }
     logger.info({ id, by, reason }, 'failed message discarded');
     return { ...row, discardedBy: by, discardReason: reason };

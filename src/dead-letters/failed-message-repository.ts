@@ -1,5 +1,7 @@
 // All SQL about stored dead letters: storing them once, listing, grouping by cause, and the status
 // transitions (new → replayed | discarded) done atomically so two operators cannot replay one twice.
+// A row whose personal data was masked (pii_masked_at) is never replayed: its body is not the
+// message that was sent any more. Retention's masking and deleting are in failed-message-retention.
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database } from '../platform/database-schema.js';
 import type { DeadLetter } from './dead-letter-record.js';
@@ -60,6 +62,7 @@ function toDetail(r: Row, replays: number[]): FailedMessageDetail {
     discardedAt: iso(r.discarded_at),
     discardedBy: r.discarded_by,
     discardReason: r.discard_reason,
+    piiMaskedAt: iso(r.pii_masked_at),
     replays,
   };
 }
@@ -163,24 +166,26 @@ export function createFailedMessageRepository() {
       return toDetail(row, replays.map((r) => Number(r.id)));
     },
 
-    async statusOf(q: Q, id: number): Promise<FailedMessageStatus | undefined> {
-      const row = await q.selectFrom('failed_messages').select('status').where('id', '=', id).executeTakeFirst();
-      return row?.status;
+    /** Its status, and when its personal data was masked (null: not masked). */
+    async stateOf(q: Q, id: number): Promise<{ status: FailedMessageStatus; piiMaskedAt: Date | null } | undefined> {
+      const row = await q.selectFrom('failed_messages').select(['status', 'pii_masked_at']).where('id', '=', id).executeTakeFirst();
+      return row && { status: row.status, piiMaskedAt: row.pii_masked_at };
     },
 
-    /** new → replayed, only if still new; the row stays locked until the caller's transaction ends. */
+    /** new → replayed, only if still new and not masked; the row stays locked until the caller's transaction ends. */
     async claimForReplay(q: Q, id: number, by: string): Promise<FailedMessageDetail | undefined> {
       const row = await q
         .updateTable('failed_messages')
         .set({ status: 'replayed', replayed_at: sql<string>`now()`, replayed_by: by })
         .where('id', '=', id)
         .where('status', '=', 'new')
+        .where('pii_masked_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
       return row ? toDetail(row, []) : undefined;
     },
 
-    /** new → discarded, only if still new. Nothing is deleted. */
+    /** new → discarded, only if still new. The row stays until retention deletes it. */
     async discard(q: Q, id: number, by: string, reason: string): Promise<FailedMessageSummary | undefined> {
       const row = await q
         .updateTable('failed_messages')
@@ -192,25 +197,41 @@ export function createFailedMessageRepository() {
       return row ? toSummary(row) : undefined;
     },
 
-    /** Ids of the open rows a bulk replay takes, oldest first. */
+    /** Ids of the open rows a bulk replay takes, oldest first: masked ones are not replayable. */
     async openIds(q: Q, filter: FailedMessageFilter, limit: number): Promise<Array<{ id: number; fingerprint: string }>> {
       const rows = await q
         .selectFrom('failed_messages')
         .select(['id', 'fingerprint'])
         .where(matching({ ...filter, status: 'new' }))
+        .where('pii_masked_at', 'is', null)
         .orderBy('id')
         .limit(limit)
         .execute();
       return rows.map((r) => ({ id: Number(r.id), fingerprint: r.fingerprint }));
     },
 
+    /** Open rows that could still be replayed (not masked). */
     async countOpen(q: Q, filter: FailedMessageFilter): Promise<number> {
       const row = await q
         .selectFrom('failed_messages')
         .select(sql<number>`count(*)`.as('n'))
         .where(matching({ ...filter, status: 'new' }))
+        .where('pii_masked_at', 'is', null)
         .executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+
+    /** Ids of open rows a bulk replay skips because their personal data was masked, oldest first. */
+    async maskedOpenIds(q: Q, filter: FailedMessageFilter, limit: number): Promise<number[]> {
+      const rows = await q
+        .selectFrom('failed_messages')
+        .select('id')
+        .where(matching({ ...filter, status: 'new' }))
+        .where('pii_masked_at', 'is not', null)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => Number(r.id));
     },
 
     /** The rows these replayed rows came back as (replayed, then failed again). */

@@ -36,4 +36,6 @@ export type FailedMessagesTable = {
   discard_reason: string | null;
   replay_of: number | null;
   stored_at: ColumnType<Date, never, never>;
+  /** When the batch job masked its personal data (null: not yet); a masked row is never replayed. */
+  pii_masked_at: ColumnType<Date | null, never, never>;
 };

@@ -44,6 +44,8 @@ export type FailedMessageDetail = FailedMessageSummary & {
   discardedAt: string | null;
   discardedBy: string | null;
   discardReason: string | null;
+  /** When its personal data was masked (DEAD_LETTER_PII_DAYS after its last failure); a masked row is not replayed. */
+  piiMaskedAt: string | null;
   /** Rows this one came back as after being replayed and failing again. */
   replays: number[];
 };

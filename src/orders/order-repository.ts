@@ -87,6 +87,18 @@ export function createOrderRepository() {
         .execute();
     },
 
+    /**
+     * Deletes up to `limit` journal entries older than `cutoff`, oldest first, picked through the
+     * index on `at`; returns how many. The orders and deliveries rows (and so the everyday events)
+     * are not touched.
+     */
+    async deleteJournalEntriesBefore(q: Q, cutoff: Date, limit: number): Promise<number> {
+      const result = await sql`
+        delete from order_journal_entries where id in (
+          select id from order_journal_entries where at < ${cutoff} order by at limit ${limit})`.execute(q);
+      return Number(result.numAffectedRows ?? 0);
+    },
+
     async find(q: Q, orderId: string): Promise<OrderView | undefined> {
       // Notified once the messaging API accepted its confirmation: the delivery row says so.
       const row = await q

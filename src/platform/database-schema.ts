@@ -1,4 +1,5 @@
 // The whole database as kysely types: each feature owns its table file, this joins them.
+import type { RetentionRunsTable } from '../data-retention/retention-run-table.js';
 import type { FailedMessagesTable } from '../dead-letters/failed-message-table.js';
 import type { DeliveryDelayOrdersTable, DeliveryDelaysTable } from '../delivery-delays/delay-table.js';
 import type { DeliveriesTable } from '../notifications/delivery-table.js';
@@ -17,5 +18,6 @@ export type Database = {
   delivery_delay_orders: DeliveryDelayOrdersTable;
   switch_changes: SwitchChangesTable;
   seller_api_keys: SellerApiKeysTable;
+  data_retention_runs: RetentionRunsTable;
   notification_signing_keys: NotificationSigningKeysTable;
 };

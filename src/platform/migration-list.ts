@@ -11,6 +11,7 @@ import * as ordersLastDelay from '../../migrations/2026-11-27T1400-orders-last-d
 import * as leanOrderHistory from '../../migrations/2026-12-06T0900-lean-order-history.js';
 import * as delayMarksInPlace from '../../migrations/2026-12-06T1000-delay-marks-in-place.js';
 import * as delayEventsFromMarks from '../../migrations/2026-12-06T1100-delay-events-from-marks.js';
+import * as dataRetention from '../../migrations/2026-12-07T0900-data-retention.js';
 import * as notificationSigningKeys from '../../migrations/2026-12-07T1100-notification-signing-keys.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,5 +25,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-06T0900-lean-order-history': leanOrderHistory,
   '2026-12-06T1000-delay-marks-in-place': delayMarksInPlace,
   '2026-12-06T1100-delay-events-from-marks': delayEventsFromMarks,
+  '2026-12-07T0900-data-retention': dataRetention,
   '2026-12-07T1100-notification-signing-keys': notificationSigningKeys,
 };
