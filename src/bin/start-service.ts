@@ -171,7 +171,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         onRefused: (reason) => metrics.intakeRequests.inc({ route: 'intake', outcome: `refused_${reason}` }),
       });
       const auth = createSellerAuth({ mode: config.SELLER_AUTH, keys: createSellerKeys({ db, cacheTtlMs: config.SELLER_KEY_CACHE_TTL_MS }) });
-      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth, phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES), owners: createOrderOwners(db) }));
+      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth, phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES), owners: createOrderOwners(db, logger) }));
       const fanout = createDelayFanout({
         db,
         delays,
