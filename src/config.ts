@@ -66,6 +66,8 @@ const EnvSchema = z.object({
   DELAY_FANOUT_MAX_BACKLOG: positive(10_000),
   MESSAGE_MAX_BYTES: positive(65_536),
   QUEUE_DELIVERY_LIMIT: positive(20),
+  // Deliveries of one dead letter before the dead-letter queue parks it in <prefix>.dead-letters.parked.
+  DEAD_LETTER_DELIVERY_LIMIT: positive(10),
 
   // Buyers one seller's delivery delays may tell per UTC day; a delay past it gets 429.
   DELAY_NOTICES_PER_DAY: positive(100_000),

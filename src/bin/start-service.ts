@@ -100,6 +100,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       prefix: config.QUEUE_PREFIX,
       retryDelaysMs: config.RETRY_DELAYS_MS,
       deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
+      deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
       shards: config.ACTOR_SHARDS,
       replicas: config.QUEUE_REPLICAS,
     });
@@ -152,7 +153,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const monitorConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-monitor`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
       shutdown.add('monitor connection', () => monitorConnection.close());
       brokerConnections.push(monitorConnection);
-      const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [...allShards(topology).map((s) => s.queue), topology.deadLetters], logger, metrics });
+      const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [...allShards(topology).map((s) => s.queue), topology.deadLetters, topology.parkedDeadLetters], logger, metrics });
       depths.start();
       shutdown.add('queue depth sampler', () => depths.stop());
       /** Messages waiting for an actor, over all its shards; unknown if any shard's depth is. */

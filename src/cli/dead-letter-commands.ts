@@ -39,7 +39,7 @@ async function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterSer
   const { db } = createDb({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 5, statementTimeoutMs: 30_000, applicationName: 'order-actors-cli' }, logger);
   shutdown.add('database pool', () => db.destroy());
   try {
-    const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT, shards: config.ACTOR_SHARDS });
+    const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT, deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT, shards: config.ACTOR_SHARDS });
     let service: DeadLetterService;
     if (broker) {
       const connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'order-actors-cli-publish', heartbeatS: config.AMQP_HEARTBEAT_S, logger });

@@ -11,7 +11,7 @@ import { createLogger } from '../platform/logger.js';
 async function withBroker<T>(work: (model: Parameters<typeof findRetiredShards>[0], topology: Topology) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const logger = createLogger({ level: 'silent' });
-  const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT, shards: config.ACTOR_SHARDS });
+  const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT, deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT, shards: config.ACTOR_SHARDS });
   const connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'order-actors-cli-shards', heartbeatS: config.AMQP_HEARTBEAT_S, logger });
   try {
     return await work(connection.model, topology);

@@ -7,7 +7,7 @@ import type { AmqpConnection } from '../platform/amqp/connection.js';
 import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import { readDeadLetter } from './dead-letter-record.js';
+import { rawDeadLetter, readDeadLetter } from './dead-letter-record.js';
 import type { FailedMessageRepository } from './failed-message-repository.js';
 import { countByCause, type FailureAlerts, type FailureCount } from './failure-alerts.js';
 
@@ -24,6 +24,16 @@ export type DrainReport = {
 };
 
 export type DeadLetterDrainer = ReturnType<typeof createDeadLetterDrainer>;
+
+/**
+ * PostgreSQL refused a row's values (SQLSTATE class 22, data exception; 23, a constraint such as a
+ * check; 54, a limit such as a too-deep jsonb): the fault of one letter in the batch, not of the
+ * database, so it must not fail the drain. A duplicate never gets here (ON CONFLICT DO NOTHING).
+ */
+function isRefusedValue(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
+}
 
 /** How long a batch waits for more deliveries before it is stored as it is. */
 const IDLE_MS = 50;
@@ -121,17 +131,48 @@ export function createDeadLetterDrainer(deps: {
     let alreadyStored = 0;
     let taken = 0;
 
+    /** One insert for the batch; if PostgreSQL refuses a value in it, one per letter, and a letter it still refuses goes in raw. */
+    async function insert(batch: readonly ConsumeMessage[]) {
+      const letters = batch.map((m) => readOrRaw(m));
+      try {
+        return await deps.repository.insertMany(db, letters);
+      } catch (err) {
+        if (!isRefusedValue(err)) throw err;
+      }
+      const inserted = [];
+      for (const [i, letter] of letters.entries()) {
+        try {
+          inserted.push(...(await deps.repository.insertMany(db, [letter])));
+        } catch (err) {
+          if (!isRefusedValue(err)) throw err;
+          logger.warn({ err, messageId: letter.messageId }, 'a dead letter PostgreSQL refuses is stored raw');
+          inserted.push(...(await deps.repository.insertMany(db, [rawDeadLetter(batch[i]!, err)])));
+        }
+      }
+      return inserted;
+    }
+
+    function readOrRaw(msg: ConsumeMessage) {
+      try {
+        return readDeadLetter(msg, deps.topology);
+      } catch (err) {
+        logger.warn({ err, messageId: msg.properties.messageId }, 'a dead letter that cannot be read is stored raw');
+        return rawDeadLetter(msg, err);
+      }
+    }
+
     async function store(batch: readonly ConsumeMessage[]): Promise<void> {
       const last = batch[batch.length - 1]!;
       let inserted;
       try {
-        inserted = await deps.repository.insertMany(db, batch.map((m) => readDeadLetter(m, deps.topology)));
+        inserted = await insert(batch);
       } catch (err) {
-        // Not stored: back to the queue for the next run.
+        // Not stored (PostgreSQL unreachable, or refusing even the raw row): back to the queue for
+        // the next run; rows stored one by one before the failure dedup on redelivery.
         ch.nack(last, true, true);
         throw err;
       }
-      // Acked only once the rows are committed (the insert is one auto-committed statement);
+      // Acked only once the rows are committed (each insert is one auto-committed statement);
       // `multiple` acks this batch only, as later deliveries have higher tags.
       ch.ack(last, true);
       taken += batch.length;

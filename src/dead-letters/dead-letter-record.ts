@@ -259,3 +259,43 @@ export function replayMessage(stored: { id: number; messageId: string; headers: 
     ...(typeof p.timestamp === 'number' ? { timestamp: p.timestamp } : {}),
   };
 }
+
+/**
+ * A dead letter stored as it came when it could not be read or stored field by field (a value
+ * PostgreSQL refuses that the rules above did not foresee): the exact body bytes, no headers, and
+ * the error in place of the failure, so it is reviewed like any other instead of failing the drain
+ * on every pass. Its dedup key is the bytes' and the message id's, so a redelivery is stored once.
+ */
+export function rawDeadLetter(msg: { content: Buffer; properties: Pick<MessageProperties, 'messageId'> }, err: unknown, now: Date = new Date()): DeadLetter {
+  const body = msg.content;
+  const bodyHash = createHash('sha256').update(body).digest('hex');
+  const messageId = safeText(str(msg.properties.messageId) ?? bodyHash, 500);
+  const errorCode = 'unstorable_dead_letter';
+  const errorMessage = safeText(
+    `The batch job could not store this dead letter field by field (${err instanceof Error ? err.message : String(err)}); ` +
+      'its body is kept as it came and its headers are dropped. Read the body, then discard it or publish a corrected message.',
+  );
+  return {
+    dedupKey: createHash('sha256').update(`raw:${messageId}:${bodyHash}`).digest('hex'),
+    messageId,
+    actor: 'unknown',
+    originalQueue: undefined,
+    routingKey: undefined,
+    errorCode,
+    errorMessage,
+    errorStack: undefined,
+    errorClass: 'permanent',
+    deadLetterReason: 'unstorable',
+    attempts: 0,
+    firstFailedAt: now,
+    lastFailedAt: now,
+    orderId: undefined,
+    traceId: undefined,
+    fingerprint: failureFingerprint('unknown', errorCode, errorMessage),
+    body,
+    bodyJson: undefined,
+    headers: {},
+    properties: {},
+    replayOf: undefined,
+  };
+}

@@ -4,6 +4,7 @@
 // time; and the other dead-letter commands print what the admin API answers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
 import { uniqueOrderId } from '../support/orders.js';
@@ -183,6 +184,74 @@ describe('dead letters whose headers PostgreSQL could not store as they are', ()
     const shown = await runCli(['show', String(id)]);
     expect(shown).toContain('boom \\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{202e}');
     for (const raw of ['\u001b', '\u0007', '\u202e']) expect(shown).not.toContain(raw);
+  });
+});
+
+describe('a dead letter PostgreSQL refuses for a reason the drain did not foresee', () => {
+  it('is stored raw (exact body, the error, no headers) and the dead letters around it as usual', async () => {
+    const prefix = uniqueOrderId('U');
+    // A real refusal by the database: this schema's table gets a rule that one dead letter breaks.
+    await sql`alter table failed_messages add constraint refuses_one_letter check (error_code <> 'refused_by_schema')`.execute(ctx.db);
+    try {
+      await deadLetters(`${prefix}-before`, 2);
+      const body = Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]);
+      await broker.publish(queues.deadLetters, body, {
+        messageId: `${prefix}-refused`,
+        headers: { 'x-error-code': 'refused_by_schema', 'x-dead-letter-reason': 'permanent', 'x-original-queue': queues.business },
+      });
+      await deadLetters(`${prefix}-after`, 2);
+
+      expect(JSON.parse(await runCli(['drain', '--json']))).toMatchObject({ ran: true, stored: 5, remaining: 0 });
+      const rows = await ctx.db.selectFrom('failed_messages').select(['message_id', 'error_code', 'error_message', 'body', 'headers']).where('message_id', 'like', `${prefix}%`).orderBy('message_id').execute();
+      expect(rows.map((r) => [r.message_id, r.error_code])).toEqual([
+        [`${prefix}-after-0`, 'invalid_message'],
+        [`${prefix}-after-1`, 'invalid_message'],
+        [`${prefix}-before-0`, 'invalid_message'],
+        [`${prefix}-before-1`, 'invalid_message'],
+        [`${prefix}-refused`, 'unstorable_dead_letter'],
+      ]);
+      const raw = rows[4]!;
+      expect(Buffer.compare(raw.body, body)).toBe(0);
+      expect(raw.headers).toEqual({});
+      expect(raw.error_message).toMatch(/refuses_one_letter/);
+      expect(await broker.depth(queues.deadLetters)).toBe(0);
+    } finally {
+      await sql`alter table failed_messages drop constraint refuses_one_letter`.execute(ctx.db);
+    }
+  });
+});
+
+describe('a dead letter taken and returned over and over', () => {
+  it('is parked once it passes the dead-letter queue\'s delivery limit, and the others stay', { timeout: 60_000 }, async () => {
+    const own = await createTestContext('dead-letter-parking', { DEAD_LETTER_DELIVERY_LIMIT: '2', DEAD_LETTER_BATCH_INTERVAL: '0', ADMIN_TOKEN, ROLE: 'intake' });
+    const intake = await startTestService(own, sandbox);
+    const raw = await openBroker(own);
+    try {
+      const dlq = `${own.config.QUEUE_PREFIX}.dead-letters`;
+      const parked = `${dlq}.parked`;
+      await raw.publish(dlq, JSON.stringify({ type: 'order.submitted', version: 1 }), { messageId: 'parked-1', headers: { 'x-dead-letter-reason': 'permanent' } });
+      // A consumer that fails on it every time, as a batch job broken by it would.
+      let returns = 0;
+      while ((await raw.depth(dlq)) > 0 && returns < 10) {
+        await raw.peek(dlq);
+        returns += 1;
+      }
+      expect(returns).toBe(3);
+      expect(await raw.depth(dlq)).toBe(0);
+      await waitFor(async () => (await raw.depth(parked)) === 1, { what: 'the letter in the parking queue' });
+      const [letter] = await raw.peek(parked);
+      expect(letter!.properties.messageId).toBe('parked-1');
+      expect(letter!.properties.headers).toMatchObject({ 'x-first-death-reason': 'delivery_limit', 'x-first-death-queue': dlq });
+
+      // Dead letters after it are drained as usual; the parked one waits for an operator.
+      await raw.publish(dlq, JSON.stringify({ type: 'order.submitted', version: 1 }), { messageId: 'after-parked', headers: { 'x-dead-letter-reason': 'permanent', 'x-error-code': 'invalid_message' } });
+      expect((await postJson(intake.baseUrl, '/admin/dead-letters/drain', {}, ADMIN)).body).toMatchObject({ stored: 1, remaining: 0 });
+      expect(await raw.depth(parked)).toBe(1);
+    } finally {
+      await raw.close();
+      await intake.stop();
+      await own.cleanup();
+    }
   });
 });
 

@@ -42,6 +42,9 @@ export function retryTiers(queue: string, retryDelaysMs: readonly number[]): Ret
   return retryDelaysMs.map((delayMs) => ({ queue: `${queue}.retry-${delayName(delayMs)}`, delayMs }));
 }
 
+/** A dead letter the batch job failed on this often is parked: with the batch job every minute, after about ten minutes. */
+export const DEFAULT_DEAD_LETTER_DELIVERY_LIMIT = 10;
+
 /** The shard counts a deployment may use; past this, a queue per shard stops paying for itself. */
 export const MAX_SHARDS = 64;
 
@@ -49,6 +52,12 @@ export function describeTopology(options: {
   prefix: string;
   retryDelaysMs: readonly number[];
   deliveryLimit: number;
+  /**
+   * Deliveries of one dead letter before the dead-letter queue parks it. Every return counts,
+   * including a peek that requeues (the management UI's "Get messages"), so it is kept apart from
+   * the work queues' limit.
+   */
+  deadLetterDeliveryLimit?: number;
   /** Work queues per actor (1 keeps the unsharded names). */
   shards?: number;
   /** Replicas per quorum queue: each queue's initial group size, capped by the cluster's nodes. */
@@ -59,6 +68,8 @@ export function describeTopology(options: {
   if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > MAX_SHARDS) throw new RangeError(`shards must be 1..${MAX_SHARDS}`);
   const exchange = prefix;
   const deadLetters = `${prefix}.dead-letters`;
+  /** Where a dead letter goes that the batch job failed on over and over: kept, never consumed. */
+  const parkedDeadLetters = `${deadLetters}.parked`;
   const shardOf = (work: string, index: number): ActorShard => {
     const queue = shardCount === 1 ? work : `${work}.${index}`;
     return { index, queue, retries: retryTiers(queue, options.retryDelaysMs) };
@@ -77,7 +88,9 @@ export function describeTopology(options: {
     /** One direct exchange; every queue is bound under its own name, so routing key = queue name. */
     exchange,
     deadLetters,
+    parkedDeadLetters,
     deliveryLimit: options.deliveryLimit,
+    deadLetterDeliveryLimit: options.deadLetterDeliveryLimit ?? DEFAULT_DEAD_LETTER_DELIVERY_LIMIT,
     retryDelaysMs: options.retryDelaysMs,
     shardCount,
     replicas: options.replicas ?? 3,
@@ -97,8 +110,8 @@ export function shardOfQueue(topology: Pick<Topology, 'actors'>, queue: string |
 }
 
 /** Every queue name, for tests and operators that need to inspect or delete them. */
-export function allQueues(topology: Pick<Topology, 'actors' | 'deadLetters'>): string[] {
-  return [topology.deadLetters, ...allShards(topology).flatMap((s) => [s.queue, ...s.retries.map((r) => r.queue)])];
+export function allQueues(topology: Pick<Topology, 'actors' | 'deadLetters' | 'parkedDeadLetters'>): string[] {
+  return [topology.deadLetters, topology.parkedDeadLetters, ...allShards(topology).flatMap((s) => [s.queue, ...s.retries.map((r) => r.queue)])];
 }
 
 // Quorum queues: replicated, poison-message aware (x-delivery-limit) and able to dead-letter
@@ -128,6 +141,8 @@ function atLeastOnceDeadLetter(exchange: string, routingKey: string): Record<str
 
 /** Arguments added after the first release: a queue declared before them keeps its own. */
 const PLACEMENT_ARGS = ['x-quorum-initial-group-size', 'x-queue-leader-locator'];
+/** The dead-letter queue's own delivery limit and parking came later too; a policy can add them. */
+const DEAD_LETTER_LIMIT_ARGS = ['x-delivery-limit', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-dead-letter-strategy', 'x-overflow'];
 
 export class TopologyError extends Error {
   readonly code = 'topology_refused';
@@ -160,18 +175,24 @@ function channelRunner(model: ChannelSource) {
 
 type Runner = ReturnType<typeof channelRunner>;
 
-async function assertPlacedQueue(onChannel: Runner['run'], queue: string, options: Options.AssertQueue, onNotice?: (message: string) => void): Promise<void> {
+async function assertPlacedQueue(
+  onChannel: Runner['run'],
+  queue: string,
+  options: Options.AssertQueue,
+  onNotice?: (message: string) => void,
+  late: { args: readonly string[]; advice: string } = { args: PLACEMENT_ARGS, advice: 'add replicas with rabbitmq-queues grow' },
+): Promise<void> {
   try {
     await onChannel((ch) => ch.assertQueue(queue, options));
   } catch (err) {
-    // A queue declared with other placement (a release without replicas or balanced leaders, or
-    // another QUEUE_REPLICAS) stays as it is: RabbitMQ cannot change a queue's arguments, and its
-    // replicas are an operator's to change (`rabbitmq-queues grow`). Any other difference is a
-    // real conflict.
+    // A queue declared before an argument existed (a release without replicas or balanced leaders,
+    // another QUEUE_REPLICAS, a dead-letter queue without its limit) stays as it is: RabbitMQ cannot
+    // change a queue's arguments, and the operator can (`rabbitmq-queues grow`, a policy). Any
+    // other difference is a real conflict.
     const message = String((err as Error).message);
-    if (!PLACEMENT_ARGS.some((a) => message.includes(`inequivalent arg '${a}'`))) throw err;
+    if (!late.args.some((a) => message.includes(`inequivalent arg '${a}'`))) throw err;
     await onChannel((ch) => ch.checkQueue(queue));
-    onNotice?.(`${queue} keeps the replicas it was declared with (${message.replace(/^.*inequivalent arg/, 'inequivalent arg')}); add replicas with rabbitmq-queues grow`);
+    onNotice?.(`${queue} keeps the arguments it was declared with (${message.replace(/^.*inequivalent arg/, 'inequivalent arg')}); ${late.advice}`);
   }
 }
 
@@ -194,7 +215,19 @@ async function declareAll(onChannel: Runner['run'], topology: Topology, onNotice
   await onChannel((ch) => ch.assertExchange(exchange, 'direct', { durable: true }));
   const assertQueue = (queue: string, queueOptions: Options.AssertQueue) => assertPlacedQueue(onChannel, queue, queueOptions, onNotice);
 
-  await assertQueue(deadLetters, quorumArgs(topology, {}));
+  const { parkedDeadLetters: parked } = topology;
+  await assertQueue(parked, quorumArgs(topology, {}));
+  await onChannel((ch) => ch.bindQueue(parked, exchange, parked));
+  // A dead letter the batch job cannot get past (one that breaks its connection or its insert on
+  // every try) is redelivered at most deadLetterDeliveryLimit times, then parked, so it never holds back the
+  // dead letters behind it.
+  await assertPlacedQueue(onChannel, deadLetters, quorumArgs(topology, { 'x-delivery-limit': topology.deadLetterDeliveryLimit, ...atLeastOnceDeadLetter(exchange, parked) }), onNotice, {
+    args: [...PLACEMENT_ARGS, ...DEAD_LETTER_LIMIT_ARGS],
+    advice:
+      `without a delivery limit, a dead letter the batch job fails on is retried without end; add one with ` +
+      `rabbitmqctl set_policy --apply-to queues dead-letter-limit '^${deadLetters.replaceAll('.', '\\.')}$' ` +
+      `'{"delivery-limit":${topology.deadLetterDeliveryLimit},"dead-letter-exchange":"${exchange}","dead-letter-routing-key":"${parked}"}'`,
+  });
   await onChannel((ch) => ch.bindQueue(deadLetters, exchange, deadLetters));
 
   for (const actor of Object.values(topology.actors)) {
