@@ -63,6 +63,7 @@ start_rabbit_vm() {
   : >"$d/etc/rabbitmq-env.conf" # stands in for /etc/rabbitmq/rabbitmq-env.conf
   {
     echo "listeners.tcp.local = 127.0.0.1:$((5680 + n))"
+    echo "max_message_size = 1048576" # as the single node (scripts/services.sh)
     echo "cluster_formation.peer_discovery_backend = classic_config"
     for i in 1 2 3; do echo "cluster_formation.classic_config.nodes.$i = $(node_name "$i")"; done
   } >"$d/etc/rabbitmq.conf"

@@ -46,6 +46,15 @@ if is_local "$h" && command -v rabbitmq-plugins >/dev/null && ! grep -qs rabbitm
   rabbitmq-plugins enable rabbitmq_consistent_hash_exchange >/dev/null || log "could not enable the consistent-hash exchange; ACTOR_SHARDS=1 still works"
 fi
 
+# The broker refuses any message over 1 MiB (the actors refuse bodies over MESSAGE_MAX_BYTES, 64 KiB,
+# and headers over MESSAGE_MAX_HEADER_BYTES). RabbitMQ 3.10 has no queue argument or policy for it,
+# only this node setting: kept in rabbitmq.conf for restarts, and applied to the running node now.
+h=$(host_of "$amqp_url")
+if is_local "$h" && command -v rabbitmqctl >/dev/null && [ -d /etc/rabbitmq ]; then
+  grep -qs '^max_message_size' /etc/rabbitmq/rabbitmq.conf || echo 'max_message_size = 1048576' >>/etc/rabbitmq/rabbitmq.conf
+  rabbitmqctl eval 'application:set_env(rabbit, max_message_size, 1048576).' >/dev/null 2>&1 || log "could not set RabbitMQ's max_message_size; set max_message_size = 1048576 in rabbitmq.conf"
+fi
+
 h=$(host_of "$pg_url"); p=$(port_of "$pg_url" 5432)
 if is_local "$h" && ! answers "$h" "$p"; then
   command -v pg_ctlcluster >/dev/null || apt_install postgresql

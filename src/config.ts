@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   // A delivery delay's fan-out slows to a slice a second while more than this waits for the actors.
   DELAY_FANOUT_MAX_BACKLOG: positive(10_000),
   MESSAGE_MAX_BYTES: positive(65_536),
+  // A message whose properties and headers take more bytes arrives without its headers and is dead-lettered.
+  MESSAGE_MAX_HEADER_BYTES: positive(16_384),
   QUEUE_DELIVERY_LIMIT: positive(20),
   // Deliveries of one dead letter before the dead-letter queue parks it in <prefix>.dead-letters.parked.
   DEAD_LETTER_DELIVERY_LIMIT: positive(10),

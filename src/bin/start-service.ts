@@ -104,7 +104,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       shards: config.ACTOR_SHARDS,
       replicas: config.QUEUE_REPLICAS,
     });
-    const publishConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-publish`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
+    const publishConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-publish`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES, logger });
     shutdown.add('publish connection', () => publishConnection.close());
     // Driven by the connection, not by requests: a scrape shows an alarm, and its end, in every
     // role, whether or not an order arrives to notice it. A new connection starts unblocked.
@@ -150,7 +150,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const notificationQueue = topology.actors.notification.work;
       // Its own connection: a connection that publishes is blocked whole during a broker alarm, and
       // the depths must stay current exactly then.
-      const monitorConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-monitor`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
+      const monitorConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-monitor`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES, logger });
       shutdown.add('monitor connection', () => monitorConnection.close());
       brokerConnections.push(monitorConnection);
       const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [...allShards(topology).map((s) => s.queue), topology.deadLetters, topology.parkedDeadLetters], logger, metrics });
@@ -205,7 +205,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     }
 
     if (roles.has('business') || roles.has('notification')) {
-      const consumeConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-consume`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
+      const consumeConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-consume`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES, logger });
       shutdown.add('consume connection', () => consumeConnection.close());
       health.push({ name: 'consumer', check: () => consumeConnection.isConnected() });
       brokerConnections.push(consumeConnection);

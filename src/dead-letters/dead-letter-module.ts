@@ -34,7 +34,9 @@ export async function startDeadLetters(deps: {
   schedule: boolean;
 }) {
   const { config, db, logger } = deps;
-  const connection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-dead-letters`, heartbeatS: config.AMQP_HEARTBEAT_S, logger });
+  // A dead letter carries our failure headers on top of the message's own, so the batch job reads
+  // headers up to four times what an actor accepts before it drops them.
+  const connection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-dead-letters`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: 4 * config.MESSAGE_MAX_HEADER_BYTES, logger });
   deps.shutdown.add('dead-letter connection', () => connection.close());
   const repository = createFailedMessageRepository();
   const alerts = createFailureAlerts({ webhookUrl: config.ALERT_WEBHOOK_URL, timeoutMs: ALERT_WEBHOOK_TIMEOUT_MS, logger });

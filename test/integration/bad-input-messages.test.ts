@@ -4,8 +4,10 @@
 // is processed normally or dead-lettered
 // with its reason, never retried forever, and nothing else changes. The other poison messages (bad
 // JSON, schema drift, unknown version, too large, wrong content type) are in retries-and-dead-letters.
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import type { GetMessage } from 'amqplib';
+import { promisify } from 'node:util';
+import amqp, { type GetMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryDelayed } from '../../src/delivery-delays/delay-schema.js';
 import type { NotificationRequested } from '../../src/notifications/notification-messages.js';
@@ -263,6 +265,69 @@ describe('a delivery.delayed message naming a delay that does not exist', () => 
   });
 });
 
+describe('headers too large or nested too deep to read', () => {
+  it('60 KB of headers: each message is dead-lettered as headers_too_large without them, none is held, and good orders flow', async () => {
+    // 60 KB: amqplib itself encodes at most 64 KiB of headers, so a republish with our failure headers
+    // added would fail; other clients send more, which the limit bounds the same way.
+    const padding = 'p'.repeat(60_000);
+    const orders = Array.from({ length: 20 }, () => makeOrder());
+    await broker.publishAll(queues.business, orders.map((order) => ({
+      body: JSON.stringify(orderSubmitted(order)),
+      options: { ...json, messageId: `big-headers-${order.orderId}`, headers: { 'x-padding': padding } },
+    })));
+    const good = makeOrder();
+    await broker.publish(queues.business, JSON.stringify(orderSubmitted(good)), { ...json, messageId: `after-big-${good.orderId}` });
+    await notifiedOrder(good.orderId);
+
+    for (const order of orders) {
+      const letter = await deadLetter(`big-headers-${order.orderId}`);
+      expect(letter.properties.headers).toMatchObject({ 'x-error-code': 'headers_too_large', 'x-dead-letter-reason': 'permanent', 'x-attempt': 1 });
+      expect(letter.properties.headers!['x-error-message']).toMatch(/over the 16384-byte limit/);
+      expect(letter.properties.headers).not.toHaveProperty('x-padding');
+      expect(await ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', order.orderId).execute()).toEqual([]);
+    }
+    await waitFor(async () => (await broker.depth(queues.business)) === 0, { what: 'the business queue to empty' });
+  });
+
+  it('headers nested 5,000 deep: dead-lettered by their size before amqplib recurses into them, and the consumer stays connected', { timeout: 60_000 }, async () => {
+    const order = makeOrder();
+    const messageId = `deep-headers-${order.orderId}`;
+    await promisify(execFile)(process.execPath, ['--stack-size=20000', '--import', 'tsx', 'test/support/publish-deep-headers.ts', ctx.config.AMQP_URL, queues.business, '5000', messageId, JSON.stringify(orderSubmitted(order))]);
+    const letter = await deadLetter(messageId);
+    // 5,000 levels take 35 KB, so the size bound drops them; tables deep enough to break amqplib's
+    // decoder within the bound are dropped as unreadable_headers (unit-tested in header-frame-guard).
+    expect(letter.properties.headers).toMatchObject({ 'x-error-code': 'headers_too_large', 'x-dead-letter-reason': 'permanent' });
+    expect(letter.properties.headers).not.toHaveProperty('deep');
+
+    // The same consumer goes on: no reconnect was needed for the next order.
+    const good = makeOrder();
+    await broker.publish(queues.business, JSON.stringify(orderSubmitted(good)), { ...json, messageId: `after-deep-${good.orderId}` });
+    await notifiedOrder(good.orderId);
+    expect(await ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', order.orderId).execute()).toEqual([]);
+    const ready = await getJson(service.baseUrl, '/health/ready');
+    expect(ready.status).toBe(200);
+  });
+});
+
+describe('a message over the broker\'s maximum size', () => {
+  it('is refused by RabbitMQ itself (1 MiB, set by scripts/services.sh): the publisher\'s channel is closed, nothing is queued, orders flow', async () => {
+    const before = await broker.depth(queues.business);
+    const conn = await amqp.connect(ctx.config.AMQP_URL);
+    try {
+      const ch = await conn.createConfirmChannel();
+      const closed = new Promise<Error>((resolve) => ch.once('error', resolve));
+      ch.sendToQueue(queues.business, Buffer.alloc(1024 * 1024 + 1, 0x20), json);
+      expect((await closed).message).toMatch(/PRECONDITION_FAILED.*larger than configured max size/);
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+    expect(await broker.depth(queues.business)).toBe(before);
+    const good = makeOrder();
+    await broker.publish(queues.business, JSON.stringify(orderSubmitted(good)), { ...json, messageId: `after-huge-${good.orderId}` });
+    await notifiedOrder(good.orderId);
+  });
+});
+
 describe('after the whole battery', () => {
   it('the service is alive, the work queues are empty, and the dead-letter queue holds exactly the expected letters', async () => {
     expect((await fetch(`${service.baseUrl}/health/live`)).status).toBe(200);
@@ -275,4 +340,5 @@ describe('after the whole battery', () => {
 
 // Malformed inputs in this file: no messageId (processed, and failing) 2; x-attempt "abc", -5, 1e9
 // on orders 3 and on failing notifications 3; traceparent 3; forged notices 4; NUL in a key 3;
-// a false gzip content-encoding 1; delivery.delayed with an unknown delay 2. Total 21.
+// a false gzip content-encoding 1; delivery.delayed with an unknown delay 2; 70 KB headers 20;
+// headers 5,000 deep 1. Total 42.

@@ -4,6 +4,7 @@ import amqp, { type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { parseBrokerEndpoints, rotatingEndpoint } from './broker-endpoints.js';
 import { coalesceFrameWrites } from './frame-coalescing.js';
+import { guardHeaderFrames } from './header-frame-guard.js';
 
 export type AmqpConnection = {
   readonly name: string;
@@ -21,12 +22,17 @@ export type AmqpConnection = {
   close(): Promise<void>;
 };
 
+/** Far above what our own failure headers reach (a 2,000-character stack, x-death of every tier). */
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+
 export async function createAmqpConnection(options: {
   /** One AMQP URL, or a comma-separated list of a cluster's nodes. */
   url: string;
   name: string;
   heartbeatS: number;
   logger: Logger;
+  /** A message whose properties and headers are larger arrives without its headers (see header-frame-guard). */
+  maxHeaderBytes?: number;
 }): Promise<AmqpConnection> {
   const logger = options.logger.child({ module: 'amqp', connection: options.name });
   let current: ChannelModel | null = null;
@@ -47,6 +53,7 @@ export async function createAmqpConnection(options: {
   });
   model.on('connect', (m: ChannelModel) => {
     coalesceFrameWrites(m, logger);
+    guardHeaderFrames(m, { maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES }, logger);
     current = m;
     node = endpoints.current().label;
     blocked = false;

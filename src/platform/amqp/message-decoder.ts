@@ -52,6 +52,13 @@ export function decodeMessage<T>(
   if (msg.content.length > limits.maxMessageBytes) {
     return failed(undefined, 'too_large', `Message of ${msg.content.length} bytes exceeds the ${limits.maxMessageBytes}-byte limit`);
   }
+  const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+  const unreadable = headers[HEADERS.unreadableHeaders];
+  if (typeof unreadable === 'string') {
+    const [code, ...why] = unreadable.split(': ');
+    const known = code === 'headers_too_large' || code === 'unreadable_headers';
+    return failed(undefined, known ? code : 'unreadable_headers', `Its headers were dropped on arrival: ${known ? why.join(': ') : unreadable}`);
+  }
   const { contentType, contentEncoding } = msg.properties as { contentType?: string; contentEncoding?: string };
   if (contentType !== 'application/json' || contentEncoding) {
     return failed(undefined, 'invalid_content_type', `Expected content-type application/json without encoding, got ${contentType ?? 'none'}${contentEncoding ? ` (${contentEncoding})` : ''}`);
@@ -79,7 +86,6 @@ export function decodeMessage<T>(
     }
     body = parsed.data;
   }
-  const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const trace = continueTrace(headers[HEADERS.traceparent]);
   const messageId = messageIdOf(msg);
   return {

@@ -24,6 +24,8 @@ export const HEADERS = {
   traceparent: 'traceparent',
   /** Set on a message republished from the failed-messages table: the id of the row it came from. */
   replayOf: 'x-replay-of',
+  /** Set by the header-frame guard in place of headers too large or too deep to read; the message is dead-lettered. */
+  unreadableHeaders: 'x-unreadable-headers',
 } as const;
 
 export const STACK_MAX_CHARS = 2_000;
