@@ -56,7 +56,8 @@ describe('the header-frame guard', () => {
     const decoded = decodeGuarded(codec, headerFrame(deepTable(3000)), 16_384) as Decoded;
     expect(decoded.fields.contentType).toBe('application/json');
     expect(decoded.fields.messageId).toBe('m-1');
-    expect(decoded.fields.headers).toEqual({ 'x-unreadable-headers': expect.stringMatching(/^headers_too_large: .*over the 16384-byte limit/) });
+    expect(Object.keys(decoded.fields.headers!)).toEqual(['x-unreadable-headers']);
+    expect(decoded.fields.headers!['x-unreadable-headers']).toMatch(/^headers_too_large: .*over the 16384-byte limit/);
   });
 
   it('drops headers amqplib cannot decode (nested too deep for its recursion), within any size limit', () => {
@@ -64,7 +65,8 @@ describe('the header-frame guard', () => {
     expect(() => codec.decodeFrame(frame)).toThrow(RangeError);
     const decoded = decodeGuarded(codec, frame, 10_000_000) as Decoded;
     expect(decoded.fields.messageId).toBe('m-1');
-    expect(decoded.fields.headers).toEqual({ 'x-unreadable-headers': expect.stringMatching(/^unreadable_headers: .*Maximum call stack/) });
+    expect(Object.keys(decoded.fields.headers!)).toEqual(['x-unreadable-headers']);
+    expect(decoded.fields.headers!['x-unreadable-headers']).toMatch(/^unreadable_headers: .*Maximum call stack/);
   });
 
   it('cuts exactly the headers table out of a payload', () => {
