@@ -208,3 +208,10 @@ describe("an operator's override", () => {
     expect(fresh.body).toMatchObject({ limits: { ordersPerMinute: ORDERS_PER_MINUTE, delaysPerMinute: DELAYS_PER_MINUTE }, override: null, changes: [] });
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('names the 429 on every limited route', async () => {
+    const doc = (await getJson(service.baseUrl, '/docs/json')).body as { paths: Record<string, { post?: { responses: Record<string, { description: string }> } }> };
+    for (const path of ['/orders', '/orders/batch', '/delivery-delays']) expect(doc.paths[path]?.post?.responses['429']?.description).toContain('rate_limited');
+  });
+});
