@@ -80,6 +80,9 @@ describe('the per-seller limit on orders', () => {
     // The batch route shares the counter: the seller is over it there too.
     const batch = await postJson(service.baseUrl, '/orders/batch', { orders: [makeOrder({ sellerId: 'farm-a' })] }, as('farm-a'));
     expect(batch.status).toBe(429);
+    // Counted before the body is read: an over-limit shop cannot make the server parse anything.
+    const broken = await fetch(`${service.baseUrl}/orders`, { method: 'POST', headers: { ...as('farm-a'), 'content-type': 'application/json' }, body: '{"orderId": ' });
+    expect(broken.status).toBe(429);
     // Reads are not limited.
     expect((await getJson(service.baseUrl, `/orders/${refusedOrder.orderId}`, as('farm-a'))).status).toBe(404);
     await new Promise((r) => setTimeout(r, 500));
