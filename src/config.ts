@@ -8,6 +8,8 @@ const millis = (fallback: number) => z.coerce.number().int().min(0).default(fall
 const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 /** A retention in days; 0 keeps forever. At most a hundred years, so a cutoff is always a real date. */
 const days = (fallback: number) => z.coerce.number().int().min(0).max(36_500).default(fallback);
+/** A rate limit; 0 turns it off. */
+const perMinute = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 export const ROLES = ['all', 'intake', 'business', 'notification', 'dead-letters', 'sandbox'] as const;
 export type Role = (typeof ROLES)[number];
@@ -73,6 +75,15 @@ const EnvSchema = z.object({
 
   // Buyers one seller's delivery delays may tell per UTC day; a delay past it gets 429.
   DELAY_NOTICES_PER_DAY: positive(100_000),
+  // Requests one seller may make per minute to each intake process, past which it gets 429 with
+  // Retry-After (0: no limit). Counted per process, in memory: size them per process (see
+  // docs/configuration.md). Orders: POST /orders and POST /orders/batch together, a batch counting
+  // as one request. Delays: POST /delivery-delays. An operator can override them per seller.
+  SHOP_ORDERS_PER_MINUTE: perMinute(300_000),
+  SHOP_DELAYS_PER_MINUTE: perMinute(60),
+  // How often a process re-reads the per-seller overrides (one small query), so an operator's
+  // change reaches every process within this time without a query per request.
+  SELLER_RATE_LIMIT_RELOAD_MS: positive(5_000),
   // Country codes of the buyers' phone numbers intake accepts (without +), e.g. 82 or 82,81.
   PHONE_COUNTRY_CODES: z
     .string()

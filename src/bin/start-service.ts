@@ -14,6 +14,10 @@ import { createOrderOwners } from '../orders/order-owners.js';
 import { createSubmissionHandler } from '../orders/submission-handler.js';
 import { createSellerAuth } from '../sellers/seller-auth.js';
 import { createSellerKeys } from '../sellers/seller-keys.js';
+import { createSellerRateLimitAdmin } from '../sellers/seller-rate-limit-admin.js';
+import { createSellerRateLimitRepository } from '../sellers/seller-rate-limit-repository.js';
+import { sellerRateLimitRoutes } from '../sellers/seller-rate-limit-routes.js';
+import { createSellerRateLimits } from '../sellers/seller-rate-limits.js';
 import { createOrderRepository } from '../orders/order-repository.js';
 import { orderRoutes } from '../orders/order-routes.js';
 import { phoneCountryPolicy } from '../orders/phone-country-policy.js';
@@ -172,7 +176,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         onRefused: (reason) => metrics.intakeRequests.inc({ route: 'intake', outcome: `refused_${reason}` }),
       });
       const auth = createSellerAuth({ mode: config.SELLER_AUTH, keys: createSellerKeys({ db, cacheTtlMs: config.SELLER_KEY_CACHE_TTL_MS }) });
-      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth, phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES), owners: createOrderOwners(db, logger) }));
+      const rateLimitDefaults = { ordersPerMinute: config.SHOP_ORDERS_PER_MINUTE, delaysPerMinute: config.SHOP_DELAYS_PER_MINUTE };
+      const rateLimitOverrides = createSellerRateLimitRepository();
+      const rateLimits = createSellerRateLimits({ db, limits: rateLimitOverrides, defaults: rateLimitDefaults, reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS, logger });
+      await rateLimits.start();
+      shutdown.add('seller rate limits', () => rateLimits.stop());
+      routes.push(
+        sellerRateLimitRoutes({
+          admin: createSellerRateLimitAdmin({ db, limits: rateLimitOverrides, defaults: rateLimitDefaults }),
+          adminToken: config.ADMIN_TOKEN,
+          reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS,
+        }),
+      );
+      routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth, rateLimits, phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES), owners: createOrderOwners(db, logger) }));
       const fanout = createDelayFanout({
         db,
         delays,
@@ -193,7 +209,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       });
       fanout.start();
       shutdown.add('delivery-delay fan-out', () => fanout.stop());
-      routes.push(delayRoutes({ db, delays, fanout, admit, auth, noticesPerDay: config.DELAY_NOTICES_PER_DAY }));
+      routes.push(delayRoutes({ db, delays, fanout, admit, auth, rateLimits, noticesPerDay: config.DELAY_NOTICES_PER_DAY }));
       routes.push(openApiRoutes({ phoneCountryCodes: config.PHONE_COUNTRY_CODES }));
     }
 

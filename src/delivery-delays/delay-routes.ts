@@ -6,6 +6,8 @@ import type { Db } from '../platform/db.js';
 import { continueTrace } from '../platform/tracing.js';
 import { NotFoundError, toIssues, TooManyRequestsError, ValidationError } from '../http/http-errors.js';
 import type { SellerAuth } from '../sellers/seller-auth.js';
+import type { SellerRateLimits } from '../sellers/seller-rate-limits.js';
+import { shopRateLimit } from '../sellers/shop-rate-limit.js';
 import type { DelayFanout } from './delay-fanout.js';
 import type { DelayRepository } from './delay-repository.js';
 import { delayIdOf, DeliveryDelayRequestSchema } from './delay-schema.js';
@@ -27,6 +29,8 @@ export function delayRoutes(deps: {
   fanout: Pick<DelayFanout, 'run'>;
   admit?: () => void;
   auth: SellerAuth;
+  /** Per-seller limit on POST /delivery-delays, apart from the orders' limit. */
+  rateLimits: Pick<SellerRateLimits, 'perMinute'>;
   /** Buyers a seller's delays may tell per UTC day. */
   noticesPerDay: number;
 }) {
@@ -34,7 +38,8 @@ export function delayRoutes(deps: {
     // onRequest, before the body is read: a caller without a valid key cannot make the server
     // parse megabytes, and learns nothing about its body either.
     app.addHook('onRequest', (req, reply) => deps.auth.authenticate(req, reply));
-    app.post('/delivery-delays', { bodyLimit: DELAY_BODY_LIMIT }, async (req, reply) => {
+    const limitDelays = await shopRateLimit(app, { kind: 'delays', auth: deps.auth, limits: deps.rateLimits });
+    app.post('/delivery-delays', { bodyLimit: DELAY_BODY_LIMIT, onRequest: limitDelays }, async (req, reply) => {
       const parsed = DeliveryDelayRequestSchema.safeParse(req.body);
       if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
       deps.auth.assertMayActFor(req, parsed.data.sellerId);

@@ -12,6 +12,8 @@ import { orderSubmitted } from './order-messages.js';
 import type { OrderOwners } from './order-owners.js';
 import type { OrderRepository } from './order-repository.js';
 import type { SellerAuth } from '../sellers/seller-auth.js';
+import type { SellerRateLimits } from '../sellers/seller-rate-limits.js';
+import { shopRateLimit } from '../sellers/shop-rate-limit.js';
 import { IdSchema, OrderSchema, type Order } from './order-schema.js';
 import type { PhoneCountryPolicy } from './phone-country-policy.js';
 
@@ -23,6 +25,8 @@ export type OrderRoutesDeps = {
   /** Throws an 'overloaded' AppError when intake must refuse work (backpressure). */
   admit?: () => void;
   auth: SellerAuth;
+  /** Per-seller limits on POST /orders and POST /orders/batch, counted together. */
+  rateLimits: Pick<SellerRateLimits, 'perMinute'>;
   phoneCountry: PhoneCountryPolicy;
   owners: OrderOwners;
 };
@@ -54,6 +58,9 @@ export function orderRoutes(deps: OrderRoutesDeps) {
     // onRequest, before the body is read: a caller without a valid key cannot make the server
     // parse megabytes, and learns nothing about its body either.
     app.addHook('onRequest', (req, reply) => deps.auth.authenticate(req, reply));
+    // One counter for both submitting routes. @fastify/rate-limit counts requests and has no cost
+    // per request, so a batch counts as one; its own cap (1,000 orders) bounds what one can carry.
+    const limitOrders = await shopRateLimit(app, { kind: 'orders', auth: deps.auth, limits: deps.rateLimits });
     const publishOrder = async (order: Order, traceparent: string): Promise<void> => {
       const message = orderSubmitted(order);
       await deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {
@@ -62,7 +69,7 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       });
     };
 
-    app.post('/orders', async (req, reply) => {
+    app.post('/orders', { onRequest: limitOrders }, async (req, reply) => {
       const parsed = OrderSchema.safeParse(req.body);
       if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
       const phoneIssue = deps.phoneCountry(parsed.data.buyer.phone);
@@ -80,7 +87,7 @@ export function orderRoutes(deps: OrderRoutesDeps) {
     });
 
     // Bulk upload: every order is judged on its own; the answer lists each one's fate in input order.
-    app.post('/orders/batch', { bodyLimit: BATCH_BODY_LIMIT }, async (req, reply) => {
+    app.post('/orders/batch', { bodyLimit: BATCH_BODY_LIMIT, onRequest: limitOrders }, async (req, reply) => {
       const batch = BatchSchema.safeParse(req.body);
       if (!batch.success) throw new ValidationError(toIssues(batch.error));
       deps.admit?.();

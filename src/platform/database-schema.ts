@@ -6,6 +6,7 @@ import type { DeliveriesTable } from '../notifications/delivery-table.js';
 import type { NotificationSigningKeysTable } from '../notifications/signing-key-table.js';
 import type { OrderJournalEntriesTable, OrderJournalView, OrdersTable } from '../orders/order-table.js';
 import type { SellerApiKeysTable } from '../sellers/seller-key-table.js';
+import type { SellerRateLimitChangesTable, SellerRateLimitsTable } from '../sellers/seller-rate-limit-table.js';
 import type { SwitchChangesTable } from '../switches/switch-table.js';
 
 export type Database = {
@@ -18,6 +19,8 @@ export type Database = {
   delivery_delay_orders: DeliveryDelayOrdersTable;
   switch_changes: SwitchChangesTable;
   seller_api_keys: SellerApiKeysTable;
+  seller_rate_limits: SellerRateLimitsTable;
+  seller_rate_limit_changes: SellerRateLimitChangesTable;
   data_retention_runs: RetentionRunsTable;
   notification_signing_keys: NotificationSigningKeysTable;
 };

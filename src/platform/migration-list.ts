@@ -13,6 +13,7 @@ import * as delayMarksInPlace from '../../migrations/2026-12-06T1000-delay-marks
 import * as delayEventsFromMarks from '../../migrations/2026-12-06T1100-delay-events-from-marks.js';
 import * as dataRetention from '../../migrations/2026-12-07T0900-data-retention.js';
 import * as notificationSigningKeys from '../../migrations/2026-12-07T1100-notification-signing-keys.js';
+import * as sellerRateLimits from '../../migrations/2026-12-07T1200-seller-rate-limits.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -27,4 +28,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-06T1100-delay-events-from-marks': delayEventsFromMarks,
   '2026-12-07T0900-data-retention': dataRetention,
   '2026-12-07T1100-notification-signing-keys': notificationSigningKeys,
+  '2026-12-07T1200-seller-rate-limits': sellerRateLimits,
 };
