@@ -126,7 +126,7 @@ const EnvSchema = z.object({
   // When set, GET /metrics wants it as a bearer token; unset, /metrics is open (as a scrape target
   // usually is, behind the network's own boundary).
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
-  DEAD_LETTER_BATCH_INTERVAL: millis(60_000),
+  DEAD_LETTER_BATCH_INTERVAL_MS: millis(60_000),
   ALERT_WEBHOOK_URL: z.url().optional(),
   // Days after its last failure that a dead letter keeps the buyer's name, phone and address; then
   // the batch job masks them. Never 0: personal data always has an end date (docs/dead-letters.md).
@@ -152,10 +152,32 @@ export class ConfigError extends Error {
   readonly code = 'config_invalid';
 }
 
+/**
+ * Settings renamed so that a duration says its unit: the old name still works, with a deprecation
+ * warning, and the new one wins when both are set.
+ */
+export const RENAMED_SETTINGS: Readonly<Record<string, keyof z.infer<typeof EnvSchema>>> = {
+  DEAD_LETTER_BATCH_INTERVAL: 'DEAD_LETTER_BATCH_INTERVAL_MS',
+};
+
+function withRenamedSettings(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  for (const [old, current] of Object.entries(RENAMED_SETTINGS)) {
+    if (out[old] === undefined) continue;
+    process.emitWarning(`${old} is deprecated; set ${current} instead${out[current] === undefined ? '' : ` (${current} is set too and wins)`}`, {
+      type: 'DeprecationWarning',
+      code: `ORDER_ACTORS_${old}`,
+    });
+    out[current] ??= out[old];
+    delete out[old];
+  }
+  return out;
+}
+
 /** Parses the environment once; every process calls this in its composition root and nowhere else. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as in most shells' `FOO= cmd`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = withRenamedSettings(Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')));
   const parsed = ConfigSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

@@ -30,7 +30,7 @@ export async function startDeadLetters(deps: {
   topology: Topology;
   logger: Logger;
   shutdown: Shutdown;
-  /** Run the batch job on DEAD_LETTER_BATCH_INTERVAL (the 'dead-letters' role); otherwise it runs on demand only. */
+  /** Run the batch job on DEAD_LETTER_BATCH_INTERVAL_MS (the 'dead-letters' role); otherwise it runs on demand only. */
   schedule: boolean;
 }) {
   const { config, db, logger } = deps;
@@ -53,7 +53,7 @@ export async function startDeadLetters(deps: {
     logger,
   });
   if (deps.schedule) {
-    const job = startDrainSchedule({ drainer, steps: [retention], intervalMs: config.DEAD_LETTER_BATCH_INTERVAL, logger });
+    const job = startDrainSchedule({ drainer, steps: [retention], intervalMs: config.DEAD_LETTER_BATCH_INTERVAL_MS, logger });
     deps.shutdown.add('dead-letter batch job', () => job.stop());
   }
   const service = createDeadLetterService({ db, repository, publisher: deps.publisher, drain: () => drainer.drain(), topology: deps.topology, logger });

@@ -29,7 +29,7 @@ let signer: NotificationSigner;
 
 beforeAll(async () => {
   // Dead letters stay on their queue (no batch job) so each can be looked at with its headers.
-  ctx = await createTestContext('bad-input-messages', { RETRY_DELAYS_MS: '200,400', MAX_ATTEMPTS: '8', DEAD_LETTER_BATCH_INTERVAL: '0' });
+  ctx = await createTestContext('bad-input-messages', { RETRY_DELAYS_MS: '200,400', MAX_ATTEMPTS: '8', DEAD_LETTER_BATCH_INTERVAL_MS: '0' });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
   signer = await serviceSigner(ctx.db);

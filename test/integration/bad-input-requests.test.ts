@@ -47,7 +47,7 @@ async function snapshot() {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext('bad-input-requests', { ADMIN_TOKEN, DEAD_LETTER_BATCH_INTERVAL: '0' });
+  ctx = await createTestContext('bad-input-requests', { ADMIN_TOKEN, DEAD_LETTER_BATCH_INTERVAL_MS: '0' });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox, { ROLE: 'intake' });
   broker = await openBroker(ctx);

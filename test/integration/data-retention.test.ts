@@ -57,7 +57,7 @@ async function auditOf(step: string) {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext('data-retention', { DEAD_LETTER_BATCH_INTERVAL: '0', ADMIN_TOKEN, RETRY_DELAYS_MS: '100', MAX_ATTEMPTS: '2' });
+  ctx = await createTestContext('data-retention', { DEAD_LETTER_BATCH_INTERVAL_MS: '0', ADMIN_TOKEN, RETRY_DELAYS_MS: '100', MAX_ATTEMPTS: '2' });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
   broker = await openBroker(ctx);

@@ -25,7 +25,7 @@ beforeAll(async () => {
   ctx = await createTestContext('dead-letter-drain', {
     RETRY_DELAYS_MS: '100,200',
     MAX_ATTEMPTS: '3',
-    DEAD_LETTER_BATCH_INTERVAL: '0',
+    DEAD_LETTER_BATCH_INTERVAL_MS: '0',
     ADMIN_TOKEN,
     // Nothing listens there: a webhook that cannot be reached must not fail the job.
     ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/alerts',
@@ -223,7 +223,7 @@ describe('a dead letter PostgreSQL refuses for a reason the drain did not forese
 
 describe('a dead letter taken and returned over and over', () => {
   it('is parked once it passes the dead-letter queue\'s delivery limit, and the others stay', { timeout: 60_000 }, async () => {
-    const own = await createTestContext('dead-letter-parking', { DEAD_LETTER_DELIVERY_LIMIT: '2', DEAD_LETTER_BATCH_INTERVAL: '0', ADMIN_TOKEN, ROLE: 'intake' });
+    const own = await createTestContext('dead-letter-parking', { DEAD_LETTER_DELIVERY_LIMIT: '2', DEAD_LETTER_BATCH_INTERVAL_MS: '0', ADMIN_TOKEN, ROLE: 'intake' });
     const intake = await startTestService(own, sandbox);
     const raw = await openBroker(own);
     try {
@@ -321,7 +321,7 @@ describe('a message the broker dead-letters itself', () => {
   it('is stored with what x-death tells when it outlives the work queue\'s delivery limit', { timeout: 120_000 }, async () => {
     // An intake-only process: nothing consumes the business queue but this test, which plays a
     // consumer that crashes on the message again and again.
-    const own = await createTestContext('dead-letter-limit', { QUEUE_DELIVERY_LIMIT: '2', DEAD_LETTER_BATCH_INTERVAL: '0', ADMIN_TOKEN, ROLE: 'intake' });
+    const own = await createTestContext('dead-letter-limit', { QUEUE_DELIVERY_LIMIT: '2', DEAD_LETTER_BATCH_INTERVAL_MS: '0', ADMIN_TOKEN, ROLE: 'intake' });
     const intake = await startTestService(own, sandbox);
     const raw = await openBroker(own);
     try {

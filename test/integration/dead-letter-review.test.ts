@@ -66,7 +66,7 @@ beforeAll(async () => {
     }),
   );
   service = await startService(
-    ctx.configWith({ NOTIFY_API_URL: sandbox.url, ADMIN_TOKEN, ALERT_WEBHOOK_URL: webhookUrl, DEAD_LETTER_BATCH_INTERVAL: '300' }),
+    ctx.configWith({ NOTIFY_API_URL: sandbox.url, ADMIN_TOKEN, ALERT_WEBHOOK_URL: webhookUrl, DEAD_LETTER_BATCH_INTERVAL_MS: '300' }),
     logger,
   );
   base = `http://127.0.0.1:${service.port}`;

@@ -22,7 +22,7 @@ let signer: NotificationSigner;
 
 beforeAll(async () => {
   // The batch job only runs when asked, so dead letters can be looked at on the queue first.
-  ctx = await createTestContext('dead-letter-path', { RETRY_DELAYS_MS: '100,200', MAX_ATTEMPTS: String(MAX_ATTEMPTS), DEAD_LETTER_BATCH_INTERVAL: '0', ADMIN_TOKEN });
+  ctx = await createTestContext('dead-letter-path', { RETRY_DELAYS_MS: '100,200', MAX_ATTEMPTS: String(MAX_ATTEMPTS), DEAD_LETTER_BATCH_INTERVAL_MS: '0', ADMIN_TOKEN });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
   signer = await serviceSigner(ctx.db);

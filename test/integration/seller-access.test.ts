@@ -21,7 +21,7 @@ let keyB: string;
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 beforeAll(async () => {
-  ctx = await createTestContext('seller-access', { SELLER_AUTH: 'required', SELLER_KEY_CACHE_TTL_MS: '200', ADMIN_TOKEN: 'operator-token-0123456789', DEAD_LETTER_BATCH_INTERVAL: '200' });
+  ctx = await createTestContext('seller-access', { SELLER_AUTH: 'required', SELLER_KEY_CACHE_TTL_MS: '200', ADMIN_TOKEN: 'operator-token-0123456789', DEAD_LETTER_BATCH_INTERVAL_MS: '200' });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
   // The operator's way: the CLI, in its own process.
