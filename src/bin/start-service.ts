@@ -48,6 +48,9 @@ import { exportSwitchMetrics } from '../switches/switch-metrics.js';
 import { createSwitchChangeRepository } from '../switches/switch-change-repository.js';
 import { switchRoutes } from '../switches/switch-routes.js';
 import { createZookeeperSwitches } from '../switches/zookeeper-switches.js';
+import { KNOWN_SWITCHES } from '../known-switches.js';
+import { NOTIFICATION_PAUSED_SWITCH } from '../notifications/notification-switches.js';
+import { BUSINESS_PAUSED_SWITCH } from '../orders/order-switches.js';
 
 export type RunningService = {
   app: FastifyInstance;
@@ -137,7 +140,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const orders = createOrderRepository();
     const delays = createDelayRepository();
     // Read before any actor starts, so that a pause switch that is on keeps its actor from consuming at all.
-    const switches = createZookeeperSwitches(config, logger, { onInvalidValue: (name) => metrics.switchInvalid.inc({ name }) });
+    const switches = createZookeeperSwitches(config, KNOWN_SWITCHES, logger, { onInvalidValue: (name) => metrics.switchInvalid.inc({ name }) });
     const switchChanges = createSwitchChangeRepository();
     recordObservedSwitchChanges({ db, switches, changes: switchChanges, logger });
     const stopSwitchMetrics = exportSwitchMetrics({ switches, metrics });
@@ -243,14 +246,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           handleSubmitted: createSubmissionHandler({ db, orders, switches, notificationQueue, signer }),
           handleDelayed: createDelayHandler({ db, delays, notificationQueue, signer }),
         });
-        actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH), pause: switches.pauseControl('business-actor-paused') }, actor));
+        actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH), pause: switches.pauseControl(BUSINESS_PAUSED_SWITCH) }, actor));
       }
       if (roles.has('notification')) {
         if (!notifyApiUrl) throw new Error('Set NOTIFY_API_URL to the messaging API for ROLE=notification (only ROLE=all falls back to the built-in sandbox)');
         const messaging = createMessagingClient({ baseUrl: notifyApiUrl, timeoutMs: config.NOTIFY_TIMEOUT_MS, connections: config.NOTIFY_CONNECTIONS });
         shutdown.add('messaging client', () => messaging.close());
         const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, signer, queues: topology.actors.notification });
-        actors.push(startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH), pause: switches.pauseControl('notification-actor-paused') }, actor));
+        actors.push(startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH), pause: switches.pauseControl(NOTIFICATION_PAUSED_SWITCH) }, actor));
       }
       // Consumers stop before their channels' connection closes; in-flight messages finish first.
       shutdown.add('actors', () => Promise.all(actors.map((a) => a.stop())));

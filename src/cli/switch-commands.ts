@@ -9,12 +9,13 @@ import { createSwitchAdmin, type SwitchAdmin } from '../switches/switch-admin.js
 import { createSwitchChangeRepository, type SwitchChangeEntry } from '../switches/switch-change-repository.js';
 import { createZookeeperSwitches } from '../switches/zookeeper-switches.js';
 import { printResult } from './terminal-text.js';
+import { KNOWN_SWITCHES } from '../known-switches.js';
 
 async function withSwitchAdmin<T>(work: (admin: SwitchAdmin) => Promise<T>): Promise<T> {
   const config = loadConfig();
   // Output is for people and scripts; the service's logs would only get in the way of both.
   const logger = createLogger({ level: 'silent' });
-  const switches = createZookeeperSwitches(config, logger);
+  const switches = createZookeeperSwitches(config, KNOWN_SWITCHES, logger);
   const { db } = createDb({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'order-actors-cli' }, logger);
   try {
     const { synced } = await switches.start();

@@ -11,8 +11,7 @@ import type { MessagingClient } from './messaging-client.js';
 import { NotificationRequestedSchema, type NotificationRequested } from './notification-messages.js';
 import { isCanonicalNotificationRequested } from './notification-fast-check.js';
 import type { NotificationSigner } from './notification-signature.js';
-
-export const TEMPLATE_V2_SWITCH = 'notification-template-v2';
+import { TEMPLATE_V2_SWITCH } from './notification-switches.js';
 
 /** The template a notification kind is sent with; a switch moves order confirmations to v2. */
 function chooseTemplate(request: NotificationRequested, switches: Pick<SwitchReader, 'takesNewPath'>) {

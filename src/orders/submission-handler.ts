@@ -9,8 +9,7 @@ import type { NotificationSigner } from '../notifications/notification-signature
 import { orderHash, type OrderSubmitted } from './order-messages.js';
 import type { JournalEntry, NewOrder, OrderRepository } from './order-repository.js';
 import { priceOrder } from './order-rules.js';
-
-export const RULES_V2_SWITCH = 'order-rules-v2';
+import { RULES_V2_SWITCH } from './order-switches.js';
 
 export function createSubmissionHandler(deps: {
   db: Db;

@@ -9,6 +9,7 @@ import { ADMIN, ADMIN_TOKEN, adminRequest, switchValue } from '../support/switch
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 import { readNode, removeTree, zkCli, zkCliSet } from '../support/zookeeper.js';
+import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 
 const SWITCH = 'order-rules-v2';
 
@@ -151,7 +152,7 @@ describe('with ZK_AUTH', () => {
   it('creates switches that everyone can read and only holders of the credential can change', async () => {
     const config = ctx.configWith({ ZK_ROOT: `${ctx.config.ZK_ROOT}/protected`, ZK_AUTH: 'switch-admins:s3cret' });
     const protectedPath = `${config.ZK_ROOT}/switches/${SWITCH}`;
-    const switches = createZookeeperSwitches(config, ctx.logger);
+    const switches = createZookeeperSwitches(config, KNOWN_SWITCHES, ctx.logger);
     try {
       expect(await switches.start()).toEqual({ synced: true });
       const node = await readNode(ctx.config.ZK_CONNECT, protectedPath);

@@ -12,6 +12,7 @@ import { ADMIN_TOKEN, adminRequest, ADMIN, switchValue } from '../support/switch
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 import { zkCliSet } from '../support/zookeeper.js';
+import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 
 const SWITCH = 'notification-template-v2';
 
@@ -30,7 +31,7 @@ afterAll(async () => {
 describe('a percentage switch over 2,000 orders', () => {
   it('sends 20–30% to v2 at 25%, the same orders in every process and every time, and only adds orders at 50%', async () => {
     // Two processes' worth of switches on the same ZooKeeper root.
-    const processes = [createZookeeperSwitches(ctx.config, ctx.logger), createZookeeperSwitches(ctx.config, ctx.logger)];
+    const processes = [createZookeeperSwitches(ctx.config, KNOWN_SWITCHES, ctx.logger), createZookeeperSwitches(ctx.config, KNOWN_SWITCHES, ctx.logger)];
     try {
       for (const p of processes) expect(await p.start()).toEqual({ synced: true });
       const ids = Array.from({ length: 2_000 }, () => uniqueOrderId('P'));

@@ -16,6 +16,7 @@ import { ADMIN_TOKEN, adminRequest, metric, switchValue } from '../support/switc
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 import { startPrivateZooKeeper, zkCliSet, type PrivateZooKeeper } from '../support/zookeeper.js';
+import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 
 const SWITCH = 'order-rules-v2';
 const PAUSE = 'notification-actor-paused';
@@ -131,7 +132,7 @@ describe('ZooKeeper stopped while orders flow', () => {
 describe('ZooKeeper cut off by the network while it keeps running', () => {
   it('serves the last values, replaces the expired or silent session, and reads what changed meanwhile', async () => {
     const proxy = await startTcpProxy({ port: zk.port });
-    const switches = createZookeeperSwitches(ctx.configWith({ ZK_CONNECT: `127.0.0.1:${proxy.port}` }), ctx.logger);
+    const switches = createZookeeperSwitches(ctx.configWith({ ZK_CONNECT: `127.0.0.1:${proxy.port}` }), KNOWN_SWITCHES, ctx.logger);
     try {
       expect(await switches.start()).toEqual({ synced: true });
       await zkCliSet(zk.connect, path, '10');

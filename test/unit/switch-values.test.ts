@@ -2,7 +2,8 @@
 // and switches decide from their last good value or, before any, from their code default.
 import { describe, expect, it } from 'vitest';
 import { createMemorySwitchStore } from '../../src/platform/switches/memory-switch-store.js';
-import { createSwitchRegistry, KNOWN_SWITCHES, parseSwitchValue } from '../../src/platform/switches/switch-registry.js';
+import { KNOWN_SWITCHES } from '../../src/known-switches.js';
+import { createSwitchRegistry, parseSwitchValue } from '../../src/platform/switches/switch-registry.js';
 import { InvalidSwitchValueError, UnknownSwitchError } from '../../src/platform/switches/switch-errors.js';
 import { createSwitches } from '../../src/platform/switches/switches.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -42,7 +43,7 @@ describe('switch values', () => {
   });
 
   it('declares the switches the service uses, with defaults that keep the old paths', () => {
-    const registry = createSwitchRegistry();
+    const registry = createSwitchRegistry(KNOWN_SWITCHES);
     expect([...registry.values()].map((d) => [d.name, d.kind, d.default])).toEqual([
       ['order-rules-v2', 'percent', 0],
       ['notification-template-v2', 'percent', 0],
@@ -55,14 +56,14 @@ describe('switch values', () => {
 
 describe('switches over a store', () => {
   it('decide from the code defaults until the store has a value', () => {
-    const switches = createSwitches({ store: createMemorySwitchStore(), logger });
+    const switches = createSwitches({ store: createMemorySwitchStore(), registry: createSwitchRegistry(KNOWN_SWITCHES), logger });
     expect(switches.takesNewPath('order-rules-v2', 'any-order')).toBe(false);
     expect(switches.isOn('business-actor-paused')).toBe(false);
     expect(switches.get('order-rules-v2')).toMatchObject({ value: 0, default: 0, source: 'default', kind: 'percent' });
   });
 
   it('validate before writing and tell pause listeners about changes', async () => {
-    const switches = createSwitches({ store: createMemorySwitchStore({ 'order-rules-v2': 100 }), logger });
+    const switches = createSwitches({ store: createMemorySwitchStore({ 'order-rules-v2': 100 }), registry: createSwitchRegistry(KNOWN_SWITCHES), logger });
     expect(switches.takesNewPath('order-rules-v2', 'any-order')).toBe(true);
 
     const pause = switches.pauseControl('notification-actor-paused');
@@ -86,7 +87,7 @@ describe('switches over a store', () => {
   });
 
   it('refuses a pause control over a switch that is not on/off', () => {
-    const switches = createSwitches({ store: createMemorySwitchStore(), logger });
+    const switches = createSwitches({ store: createMemorySwitchStore(), registry: createSwitchRegistry(KNOWN_SWITCHES), logger });
     expect(() => switches.pauseControl('order-rules-v2')).toThrow(UnknownSwitchError);
   });
 });
@@ -94,7 +95,7 @@ describe('switches over a store', () => {
 describe('remembered values (ZooKeeper away at start)', () => {
   it('serve instead of the code defaults, move pause controls, and give way to whatever the store reads', async () => {
     const store = createMemorySwitchStore();
-    const switches = createSwitches({ store, registry: createSwitchRegistry(), logger });
+    const switches = createSwitches({ store, registry: createSwitchRegistry(KNOWN_SWITCHES), logger });
     const pause = switches.pauseControl('business-actor-paused');
     let pauseChanges = 0;
     pause.onChange(() => pauseChanges++);

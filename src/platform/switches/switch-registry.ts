@@ -1,5 +1,6 @@
-// The switches this code knows, with the value each takes when ZooKeeper has never answered, and
-// the one grammar switch data must follow: `on`, `off`, or a whole percentage 0–100.
+// What a switch is (its kind and the value it takes when ZooKeeper has never answered), and the one
+// grammar switch data must follow: `on`, `off`, or a whole percentage 0–100. Which switches exist
+// is the features' business: each declares its own.
 import { z } from 'zod';
 
 export type SwitchKind = 'percent' | 'onoff';
@@ -15,36 +16,10 @@ export type SwitchDefinition = {
 
 export const SWITCH_NAME_PATTERN = /^[a-z0-9][a-z0-9.-]{0,62}$/;
 
-export const KNOWN_SWITCHES: readonly SwitchDefinition[] = [
-  {
-    name: 'order-rules-v2',
-    kind: 'percent',
-    default: 0,
-    description: 'Share of orders priced with shipping rule v2 (free from 20,000 KRW, 2,500 KRW below) instead of v1',
-  },
-  {
-    name: 'notification-template-v2',
-    kind: 'percent',
-    default: 0,
-    description: 'Share of order confirmations sent with template order-confirmed-v2 instead of order-confirmed',
-  },
-  {
-    name: 'business-actor-paused',
-    kind: 'onoff',
-    default: 'off',
-    description: 'When on, business actors stop consuming; orders wait in the queue',
-  },
-  {
-    name: 'notification-actor-paused',
-    kind: 'onoff',
-    default: 'off',
-    description: 'When on, notification actors stop consuming; notifications wait in the queue',
-  },
-];
-
 export type SwitchRegistry = ReadonlyMap<string, SwitchDefinition>;
 
-export function createSwitchRegistry(definitions: readonly SwitchDefinition[] = KNOWN_SWITCHES): SwitchRegistry {
+/** The switches a process knows: each feature declares its own, and the composition root joins them. */
+export function createSwitchRegistry(definitions: readonly SwitchDefinition[]): SwitchRegistry {
   return new Map(definitions.map((d) => [d.name, d]));
 }
 

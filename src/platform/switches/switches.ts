@@ -8,7 +8,7 @@ import type { PauseControl } from '../amqp/actor-runtime.js';
 import { takesNewPath } from './bucketing.js';
 import { InvalidSwitchValueError, UnknownSwitchError } from './switch-errors.js';
 import type { SwitchReader } from './switch-reader.js';
-import { createSwitchRegistry, kindOf, parseSwitchValue, type SwitchKind, type SwitchRegistry, type SwitchValue } from './switch-registry.js';
+import { kindOf, parseSwitchValue, type SwitchKind, type SwitchRegistry, type SwitchValue } from './switch-registry.js';
 import type { RejectedValue, SwitchObservation, SwitchStore } from './switch-store.js';
 
 export type SwitchView = {
@@ -34,9 +34,9 @@ export type SwitchChange = { name: string; previous: string | undefined; value: 
 
 export type Switches = ReturnType<typeof createSwitches>;
 
-export function createSwitches(deps: { store: SwitchStore; registry?: SwitchRegistry; logger: Logger }) {
+export function createSwitches(deps: { store: SwitchStore; registry: SwitchRegistry; logger: Logger }) {
   const { store } = deps;
-  const registry = deps.registry ?? createSwitchRegistry();
+  const { registry } = deps;
   const logger = deps.logger.child({ module: 'switches' });
   const listeners = new Map<string, Array<() => void>>();
   const effective = new Map<string, SwitchValue | undefined>();

@@ -1,0 +1,22 @@
+// The switches of the orders feature: the pricing rules a release may roll back, and the business
+// actor's pause. Declared here, next to the code that reads them; the composition root joins every
+// feature's list into the registry.
+import type { SwitchDefinition } from '../platform/switches/switch-registry.js';
+
+export const RULES_V2_SWITCH = 'order-rules-v2';
+export const BUSINESS_PAUSED_SWITCH = 'business-actor-paused';
+
+export const ORDER_SWITCHES: readonly SwitchDefinition[] = [
+  {
+    name: RULES_V2_SWITCH,
+    kind: 'percent',
+    default: 0,
+    description: 'Share of orders priced with shipping rule v2 (free from 20,000 KRW, 2,500 KRW below) instead of v1',
+  },
+  {
+    name: BUSINESS_PAUSED_SWITCH,
+    kind: 'onoff',
+    default: 'off',
+    description: 'When on, business actors stop consuming; orders wait in the queue',
+  },
+];
