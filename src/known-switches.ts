@@ -2,6 +2,7 @@
 // service, the CLI and the admin API share.
 import { NOTIFICATION_SWITCHES } from './notifications/notification-switches.js';
 import { ORDER_SWITCHES } from './orders/order-switches.js';
-import type { SwitchDefinition } from './platform/switches/switch-registry.js';
+import type { SwitchDefinition } from './platform/runtime-switches/switch-registry.js';
 
-export const KNOWN_SWITCHES: readonly SwitchDefinition[] = [...ORDER_SWITCHES, ...NOTIFICATION_SWITCHES];
+// Listed as operators read them: the release switches (percentages) first, then the pauses.
+export const KNOWN_SWITCHES: readonly SwitchDefinition[] = [...ORDER_SWITCHES, ...NOTIFICATION_SWITCHES].sort((a, b) => Number(a.kind === 'onoff') - Number(b.kind === 'onoff'));

@@ -5,9 +5,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createDb } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
-import { createSwitchAdmin, type SwitchAdmin } from '../switches/switch-admin.js';
-import { createSwitchChangeRepository, type SwitchChangeEntry } from '../switches/switch-change-repository.js';
-import { createZookeeperSwitches } from '../switches/zookeeper-switches.js';
+import { createSwitchAdmin, type SwitchAdmin } from '../switch-admin/switch-admin.js';
+import { createSwitchChangeRepository, type SwitchChangeEntry } from '../switch-admin/switch-change-repository.js';
+import { createZookeeperSwitches } from '../switch-admin/zookeeper-switches.js';
 import { printResult } from './terminal-text.js';
 import { KNOWN_SWITCHES } from '../known-switches.js';
 

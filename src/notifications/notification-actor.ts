@@ -4,7 +4,7 @@ import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.
 import type { ActorQueues } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import { errorCode, PermanentError } from '../platform/errors.js';
-import type { SwitchReader } from '../platform/switches/switch-reader.js';
+import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
 import type { JournalEntry, OrderRepository } from '../orders/order-repository.js';
 import type { Delivery, DeliveryRepository } from './delivery-repository.js';
 import type { MessagingClient } from './messaging-client.js';

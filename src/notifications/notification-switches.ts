@@ -1,6 +1,6 @@
 // The switches of the notifications feature: the confirmation template a release may roll back,
 // and the notification actor's pause.
-import type { SwitchDefinition } from '../platform/switches/switch-registry.js';
+import type { SwitchDefinition } from '../platform/runtime-switches/switch-registry.js';
 
 export const TEMPLATE_V2_SWITCH = 'notification-template-v2';
 export const NOTIFICATION_PAUSED_SWITCH = 'notification-actor-paused';

@@ -1,7 +1,7 @@
 // The switches of the orders feature: the pricing rules a release may roll back, and the business
 // actor's pause. Declared here, next to the code that reads them; the composition root joins every
 // feature's list into the registry.
-import type { SwitchDefinition } from '../platform/switches/switch-registry.js';
+import type { SwitchDefinition } from '../platform/runtime-switches/switch-registry.js';
 
 export const RULES_V2_SWITCH = 'order-rules-v2';
 export const BUSINESS_PAUSED_SWITCH = 'business-actor-paused';

@@ -3,7 +3,7 @@
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
 import { PermanentError } from '../platform/errors.js';
-import type { SwitchReader } from '../platform/switches/switch-reader.js';
+import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
 import { notificationRequested } from '../notifications/notification-messages.js';
 import type { NotificationSigner } from '../notifications/notification-signature.js';
 import { orderHash, type OrderSubmitted } from './order-messages.js';

@@ -7,7 +7,7 @@ import type { NotificationSigningKeysTable } from '../notifications/signing-key-
 import type { OrderJournalEntriesTable, OrderJournalView, OrdersTable } from '../orders/order-table.js';
 import type { SellerApiKeysTable } from '../sellers/seller-key-table.js';
 import type { SellerRateLimitChangesTable, SellerRateLimitsTable } from '../sellers/seller-rate-limit-table.js';
-import type { SwitchChangesTable } from '../switches/switch-table.js';
+import type { SwitchChangesTable } from '../switch-admin/switch-table.js';
 
 export type Database = {
   orders: OrdersTable;

@@ -2,7 +2,7 @@
 // written, 404 for unknown switches), the CLI, one audit row per change however many processes saw
 // it, and ZooKeeper ACLs that keep switches read-only for clients without ZK_AUTH.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZookeeperSwitches } from '../../src/switches/zookeeper-switches.js';
+import { createZookeeperSwitches } from '../../src/switch-admin/zookeeper-switches.js';
 import { runCli } from '../support/cli.js';
 import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
 import { ADMIN, ADMIN_TOKEN, adminRequest, switchValue } from '../support/switch-admin.js';

@@ -3,7 +3,7 @@
 // the journal says which path each took, and a bad value typed into ZooKeeper changes nothing, not
 // even for a process that starts while it is there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf } from '../../src/platform/switches/bucketing.js';
+import { bucketOf } from '../../src/platform/runtime-switches/bucketing.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
 import { between, startOrderFlow, submitAll } from '../support/order-traffic.js';

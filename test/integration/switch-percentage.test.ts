@@ -3,8 +3,8 @@
 // 50% only adds orders to v2, never takes one back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/orders/order-schema.js';
-import { bucketOf } from '../../src/platform/switches/bucketing.js';
-import { createZookeeperSwitches } from '../../src/switches/zookeeper-switches.js';
+import { bucketOf } from '../../src/platform/runtime-switches/bucketing.js';
+import { createZookeeperSwitches } from '../../src/switch-admin/zookeeper-switches.js';
 import { uniqueOrderId } from '../support/orders.js';
 import { between, submitAll } from '../support/order-traffic.js';
 import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';

@@ -8,7 +8,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../../src/bin/start-service.js';
-import { createZookeeperSwitches } from '../../src/switches/zookeeper-switches.js';
+import { createZookeeperSwitches } from '../../src/switch-admin/zookeeper-switches.js';
 import { startTcpProxy } from '../faults/support/tcp-proxy.js';
 import { startOrderFlow } from '../support/order-traffic.js';
 import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';

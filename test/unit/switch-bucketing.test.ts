@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, takesNewPath } from '../../src/platform/switches/bucketing.js';
+import { bucketOf, takesNewPath } from '../../src/platform/runtime-switches/bucketing.js';
 
 const keys = Array.from({ length: 10_000 }, (_, i) => `T-${i}-${randomBytes(4).toString('hex')}`);
 

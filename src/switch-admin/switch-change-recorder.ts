@@ -3,8 +3,8 @@
 // ZooKeeper transaction id makes it one row.
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import { formatSwitchValue } from '../platform/switches/switch-registry.js';
-import type { Switches } from '../platform/switches/switches.js';
+import { formatSwitchValue } from '../platform/runtime-switches/switch-registry.js';
+import type { Switches } from '../platform/runtime-switches/switches.js';
 import type { SwitchChangeRecord, SwitchChangeRepository } from './switch-change-repository.js';
 
 /** Who made a change seen only in ZooKeeper: its writer is not known, only that it bypassed the CLI and REST. */

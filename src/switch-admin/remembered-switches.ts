@@ -6,8 +6,8 @@
 // until ZooKeeper gives it a good value, and whatever ZooKeeper holds then wins.
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import { parseSwitchValue } from '../platform/switches/switch-registry.js';
-import type { RememberedSwitch, Switches } from '../platform/switches/switches.js';
+import { parseSwitchValue } from '../platform/runtime-switches/switch-registry.js';
+import type { RememberedSwitch, Switches } from '../platform/runtime-switches/switches.js';
 import type { SwitchChangeRepository } from './switch-change-repository.js';
 
 export async function rememberSwitchesFromAudit(deps: {

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { RETRY_AFTER_S } from '../http/error-handler.js';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
-import { SWITCH_NAME_PATTERN } from '../platform/switches/switch-registry.js';
-import { InvalidSwitchValueError, SwitchesUnavailableError, UnknownSwitchError } from '../platform/switches/switch-errors.js';
+import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
+import { InvalidSwitchValueError, SwitchesUnavailableError, UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
 import type { SwitchAdmin } from './switch-admin.js';
 
 const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });

@@ -1,7 +1,7 @@
 // Switches as Prometheus sees them: each switch's value (a percentage, or 1/0 for on/off) and
 // whether the process serves last known values because ZooKeeper is out of reach.
 import type { Metrics } from '../platform/metrics.js';
-import type { Switches } from '../platform/switches/switches.js';
+import type { Switches } from '../platform/runtime-switches/switches.js';
 
 /** Keeps the switch gauges current; returns what stops it. */
 export function exportSwitchMetrics(deps: { switches: Pick<Switches, 'list' | 'isStale' | 'onObserve' | 'onChange'>; metrics: Pick<Metrics, 'switchValue' | 'sources'> }): () => void {

@@ -1,9 +1,9 @@
 // The ZooKeeper-backed switches of a process, from its Config: one place for the service and the CLI.
 import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
-import { createSwitchRegistry, type SwitchDefinition } from '../platform/switches/switch-registry.js';
-import { createSwitches } from '../platform/switches/switches.js';
-import { createZookeeperSwitchStore, type ZookeeperSwitchStoreOptions } from '../platform/switches/zookeeper-switch-store.js';
+import { createSwitchRegistry, type SwitchDefinition } from '../platform/runtime-switches/switch-registry.js';
+import { createSwitches } from '../platform/runtime-switches/switches.js';
+import { createZookeeperSwitchStore, type ZookeeperSwitchStoreOptions } from '../platform/runtime-switches/zookeeper-switch-store.js';
 
 export function createZookeeperSwitches(
   config: Pick<Config, 'ZK_CONNECT' | 'ZK_ROOT' | 'ZK_AUTH' | 'ZK_SESSION_TIMEOUT_MS' | 'ZK_START_TIMEOUT_MS'>,
