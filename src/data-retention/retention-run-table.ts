@@ -10,3 +10,11 @@ export type RetentionRunsTable = {
   batches: number;
   finished: boolean;
 };
+
+// This feature's tables in the one Database type every query is checked against (declaration
+// merging: the platform declares the interface and knows no feature).
+declare module '../platform/database-schema.js' {
+  interface Database {
+    data_retention_runs: RetentionRunsTable;
+  }
+}

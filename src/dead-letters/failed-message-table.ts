@@ -39,3 +39,11 @@ export type FailedMessagesTable = {
   /** When the batch job masked its personal data (null: not yet); a masked row is never replayed. */
   pii_masked_at: ColumnType<Date | null, never, never>;
 };
+
+// This feature's tables in the one Database type every query is checked against (declaration
+// merging: the platform declares the interface and knows no feature).
+declare module '../platform/database-schema.js' {
+  interface Database {
+    failed_messages: FailedMessagesTable;
+  }
+}

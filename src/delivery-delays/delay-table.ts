@@ -23,3 +23,12 @@ export type DeliveryDelayOrdersTable = {
   /** When the order's date was moved by this delay: also its delivery.delayed event (see the order_journal view). */
   processed_at: ColumnType<Date | null, never, string>;
 };
+
+// This feature's tables in the one Database type every query is checked against (declaration
+// merging: the platform declares the interface and knows no feature).
+declare module '../platform/database-schema.js' {
+  interface Database {
+    delivery_delays: DeliveryDelaysTable;
+    delivery_delay_orders: DeliveryDelayOrdersTable;
+  }
+}

@@ -14,3 +14,11 @@ export type DeliveriesTable = {
   /** 'new' or 'old' when a switch chose the template, null otherwise. */
   switch_path: string | null;
 };
+
+// This feature's tables in the one Database type every query is checked against (declaration
+// merging: the platform declares the interface and knows no feature).
+declare module '../platform/database-schema.js' {
+  interface Database {
+    deliveries: DeliveriesTable;
+  }
+}

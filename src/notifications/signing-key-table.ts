@@ -6,3 +6,11 @@ export type NotificationSigningKeysTable = {
   secret: Buffer;
   created_at: ColumnType<Date, never, never>;
 };
+
+// This feature's tables in the one Database type every query is checked against (declaration
+// merging: the platform declares the interface and knows no feature).
+declare module '../platform/database-schema.js' {
+  interface Database {
+    notification_signing_keys: NotificationSigningKeysTable;
+  }
+}

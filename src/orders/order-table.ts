@@ -53,3 +53,13 @@ export type OrderJournalView = {
   detail: ColumnType<Record<string, unknown>, never, never>;
   trace_id: ColumnType<string | null, never, never>;
 };
+
+// This feature's tables in the one Database type every query is checked against (declaration
+// merging: the platform declares the interface and knows no feature).
+declare module '../platform/database-schema.js' {
+  interface Database {
+    orders: OrdersTable;
+    order_journal_entries: OrderJournalEntriesTable;
+    order_journal: OrderJournalView;
+  }
+}

@@ -24,3 +24,12 @@ export type SellerRateLimitChangesTable = {
   source: 'cli' | 'rest';
   at: ColumnType<Date, never, never>;
 };
+
+// This feature's tables in the one Database type every query is checked against (declaration
+// merging: the platform declares the interface and knows no feature).
+declare module '../platform/database-schema.js' {
+  interface Database {
+    seller_rate_limits: SellerRateLimitsTable;
+    seller_rate_limit_changes: SellerRateLimitChangesTable;
+  }
+}

@@ -16,3 +16,11 @@ export type SwitchChangesTable = {
   zk_version: number | null;
   recorded_at: ColumnType<Date, never, never>;
 };
+
+// This feature's tables in the one Database type every query is checked against (declaration
+// merging: the platform declares the interface and knows no feature).
+declare module '../platform/database-schema.js' {
+  interface Database {
+    switch_changes: SwitchChangesTable;
+  }
+}
