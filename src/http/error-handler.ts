@@ -1,10 +1,12 @@
 // One place where errors become HTTP answers: {"error": code, "message": …} (plus "issues" for
 // validation), the same envelope for fastify's own parser errors, our errors and the unexpected.
+// Our errors carry their answer (HttpError); the few that come from below HTTP (a refused publish,
+// ZooKeeper away, the intake guard) and fastify's own are turned into one here.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PublishError } from '../platform/amqp/publisher.js';
 import { AppError } from '../platform/errors.js';
-import { ForbiddenError, UnauthorizedError } from '../sellers/seller-auth.js';
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from './http-errors.js';
+import { SwitchesUnavailableError } from '../platform/runtime-switches/switch-errors.js';
+import { HttpError, ServiceUnavailableError } from './http-errors.js';
 
 const FASTIFY_CODES: Record<string, { status: number; error: string; message: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', message: 'Send the body as Content-Type: application/json' },
@@ -49,32 +51,31 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof ValidationError) {
-      return reply.code(400).send({ error: err.code, message: err.message, issues: err.issues });
+    const answer = asHttpError(err);
+    if (!answer) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(500).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged' });
     }
-    if (err instanceof NotFoundError) return reply.code(404).send({ error: err.code, message: err.message });
-    if (err instanceof UnauthorizedError) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: err.code, message: err.message });
-    }
-    if (err instanceof ForbiddenError) return reply.code(403).send({ error: err.code, message: err.message });
-    if (err instanceof ConflictError) return reply.code(409).send({ error: err.code, message: err.message });
-    if (err instanceof TooManyRequestsError) {
-      return reply.code(429).header('retry-after', String(err.retryAfterS)).send({ error: err.code, message: err.message });
-    }
-    if (err instanceof PublishError) {
-      req.log.warn({ err }, 'could not hand the request to RabbitMQ');
-      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send(publishFailureBody(err));
-    }
-    if (err instanceof AppError && err.code === 'overloaded') {
-      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: err.code, message: err.message });
-    }
-    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
-    if (known) return reply.code(known.status).send({ error: known.error, message: known.message });
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      // Other client errors fastify detected (e.g. a __proto__ key, a malformed header).
-      return reply.code(err.statusCode).send({ error: 'bad_request', message: err.message });
-    }
-    req.log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged' });
+    if (answer.status >= 500) req.log.warn({ err }, 'could not serve the request');
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
+}
+
+/** The HTTP answer an error stands for, or undefined for the unexpected (a 500). */
+export function asHttpError(err: FastifyError | Error): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof PublishError) {
+    const { error, message } = publishFailureBody(err);
+    return new ServiceUnavailableError(error, message, RETRY_AFTER_S);
+  }
+  if (err instanceof SwitchesUnavailableError || (err instanceof AppError && err.code === 'overloaded')) {
+    return new ServiceUnavailableError(err.code, err.message, RETRY_AFTER_S);
+  }
+  const code = (err as FastifyError).code;
+  const known = code ? FASTIFY_CODES[code] : undefined;
+  if (known) return new HttpError(known.status, known.error, known.message);
+  const status = (err as FastifyError).statusCode;
+  // Other client errors fastify detected (e.g. a __proto__ key, a malformed header).
+  if (status && status >= 400 && status < 500) return new HttpError(status, 'bad_request', err.message);
+  return undefined;
 }

@@ -1,28 +1,67 @@
-// Errors that HTTP handlers throw; the error handler maps them (and fastify's own) to one envelope.
+// Errors that are HTTP answers: each carries its status, its headers and its body, so the error
+// handler sends any of them the same way, in the one envelope {"error": code, "message": …}.
 import { AppError } from '../platform/errors.js';
 
 export type Issue = { path: string; message: string };
 
-export class ValidationError extends AppError {
+export class HttpError extends AppError {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Fields the body carries besides error and message (e.g. a validation error's issues). */
+  readonly fields: Readonly<Record<string, unknown>>;
+  constructor(status: number, code: string, message: string, extra: { headers?: Record<string, string>; fields?: Record<string, unknown> } = {}) {
+    super(code, message, { retryable: status >= 500 });
+    this.status = status;
+    this.headers = extra.headers ?? {};
+    this.fields = extra.fields ?? {};
+  }
+
+  get body(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.fields };
+  }
+}
+
+export class ValidationError extends HttpError {
   readonly issues: Issue[];
   constructor(issues: Issue[]) {
-    super('validation_failed', 'The request body is invalid; see issues for each field', { retryable: false });
+    super(400, 'validation_failed', 'The request body is invalid; see issues for each field', { fields: { issues } });
     this.issues = issues;
   }
 }
 
+/** No credentials, or ones that identify no one. */
+export class UnauthorizedError extends HttpError {
+  constructor(message: string) {
+    super(401, 'unauthorized', message, { headers: { 'www-authenticate': 'Bearer' } });
+  }
+}
+
+/** A known caller that may not do this. */
+export class ForbiddenError extends HttpError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+  }
+}
+
 /** The caller used up an allowance; Retry-After says when it renews. */
-export class TooManyRequestsError extends AppError {
+export class TooManyRequestsError extends HttpError {
   readonly retryAfterS: number;
   constructor(code: string, message: string, retryAfterS: number) {
-    super(code, message, { retryable: false });
+    super(429, code, message, { headers: { 'retry-after': String(retryAfterS) } });
     this.retryAfterS = retryAfterS;
   }
 }
 
-export class NotFoundError extends AppError {
+export class NotFoundError extends HttpError {
   constructor(message: string) {
-    super('not_found', message, { retryable: false });
+    super(404, 'not_found', message);
+  }
+}
+
+/** Something this request needs is down for now; Retry-After says when to try again. */
+export class ServiceUnavailableError extends HttpError {
+  constructor(code: string, message: string, retryAfterS: number) {
+    super(503, code, message, { headers: { 'retry-after': String(retryAfterS) } });
   }
 }
 
@@ -35,8 +74,8 @@ export function toIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<Pr
 }
 
 /** The request is valid but the resource's state forbids it (e.g. replaying a row already replayed). */
-export class ConflictError extends AppError {
+export class ConflictError extends HttpError {
   constructor(code: string, message: string) {
-    super(code, message, { retryable: false });
+    super(409, code, message);
   }
 }

@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../platform/metrics.js';
+import { UnauthorizedError } from './http-errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -14,7 +15,7 @@ export function metricsRoutes(metrics: Pick<Metrics, 'registry'>, options: { tok
         const header = req.headers.authorization;
         const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
         if (!token || !timingSafeEqual(digest(token), expected)) {
-          return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'Send Authorization: Bearer <METRICS_TOKEN>' });
+          throw new UnauthorizedError('Send Authorization: Bearer <METRICS_TOKEN>');
         }
       }
       const body = await metrics.registry.metrics();

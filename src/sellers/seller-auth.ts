@@ -2,20 +2,8 @@
 // API key (Authorization: Bearer oak_…) and may only touch that seller's orders. With `off` (local
 // trials only) any caller acts for any seller.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../platform/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../http/http-errors.js';
 import type { SellerKeys } from './seller-keys.js';
-
-export class UnauthorizedError extends AppError {
-  constructor(message: string) {
-    super('unauthorized', message, { retryable: false });
-  }
-}
-
-export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super('forbidden', message, { retryable: false });
-  }
-}
 
 export type SellerAuth = {
   /** onRequest hook for shop-facing routes: reads only the headers. */

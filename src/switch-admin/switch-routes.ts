@@ -2,11 +2,10 @@
 // anything is written, audited with who and old → new), and each switch's history.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { RETRY_AFTER_S } from '../http/error-handler.js';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
-import { InvalidSwitchValueError, SwitchesUnavailableError, UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
+import { InvalidSwitchValueError, UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
 import type { SwitchAdmin } from './switch-admin.js';
 
 const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
@@ -40,20 +39,13 @@ export function switchRoutes(deps: { admin: SwitchAdmin; adminToken: string | un
 
     app.get('/admin/switches/:name', async (req) => translated(admin.get(nameOf(req.params))));
 
-    app.put('/admin/switches/:name', async (req, reply) => {
+    app.put('/admin/switches/:name', async (req) => {
       const name = nameOf(req.params);
       const body = SetBody.safeParse(req.body);
       if (!body.success) throw new ValidationError(toIssues(body.error));
-      try {
-        const change = await translated(admin.set(name, body.data.value, { actor: adminActor(req), source: 'rest' }));
-        return { name, previous: change.previous ?? null, value: change.value, version: change.version, at: change.modifiedAt.toISOString() };
-      } catch (err) {
-        if (err instanceof SwitchesUnavailableError) {
-          req.log.warn({ err, name }, 'could not flip a switch');
-          return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: err.code, message: err.message });
-        }
-        throw err;
-      }
+      // ZooKeeper away: SwitchesUnavailableError, answered 503 with Retry-After by the error handler.
+      const change = await translated(admin.set(name, body.data.value, { actor: adminActor(req), source: 'rest' }));
+      return { name, previous: change.previous ?? null, value: change.value, version: change.version, at: change.modifiedAt.toISOString() };
     });
 
     app.get('/admin/switches/:name/history', async (req) => {
