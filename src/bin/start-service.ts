@@ -51,6 +51,8 @@ import { createZookeeperSwitches } from '../switch-admin/zookeeper-switches.js';
 import { KNOWN_SWITCHES } from '../known-switches.js';
 import { NOTIFICATION_PAUSED_SWITCH } from '../notifications/notification-switches.js';
 import { BUSINESS_PAUSED_SWITCH } from '../orders/order-switches.js';
+import { DeliveryDelayRequestSchema } from '../delivery-delays/delay-schema.js';
+import { OrderSchema } from '../orders/order-schema.js';
 
 export type RunningService = {
   app: FastifyInstance;
@@ -213,7 +215,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       fanout.start();
       shutdown.add('delivery-delay fan-out', () => fanout.stop());
       routes.push(delayRoutes({ db, delays, fanout, admit, auth, rateLimits, noticesPerDay: config.DELAY_NOTICES_PER_DAY }));
-      routes.push(openApiRoutes({ phoneCountryCodes: config.PHONE_COUNTRY_CODES }));
+      routes.push(openApiRoutes({ schemas: { order: OrderSchema, deliveryDelayRequest: DeliveryDelayRequestSchema }, phoneCountryCodes: config.PHONE_COUNTRY_CODES }));
     }
 
     if (roles.has('intake') || roles.has('dead-letters')) {

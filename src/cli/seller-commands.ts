@@ -8,7 +8,7 @@ import { toIssues } from '../http/http-errors.js';
 import { createDb, type Db } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { migrateToLatest } from '../platform/migrate.js';
-import { IdSchema } from '../orders/order-schema.js';
+import { IdSchema } from '../platform/id-schema.js';
 import { textTable } from './text-table.js';
 import { createSellerKeys, type SellerKeys } from '../sellers/seller-keys.js';
 import { createSellerRateLimitAdmin, type SellerRateLimitAdmin, type SellerRateLimitView } from '../sellers/seller-rate-limit-admin.js';

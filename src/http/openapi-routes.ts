@@ -1,9 +1,11 @@
 // GET /docs/json: the shop-facing API as an OpenAPI 3.1 document, generated from the same zod
-// schemas that validate requests, so the document cannot drift from what the service accepts.
+// schemas that validate requests (handed in by the composition root, so this layer knows no
+// feature), so the document cannot drift from what the service accepts.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DeliveryDelayRequestSchema } from '../delivery-delays/delay-schema.js';
-import { OrderSchema } from '../orders/order-schema.js';
+
+/** The request schemas of the shop API, as the features validate them. */
+export type ShopApiSchemas = { order: z.ZodType; deliveryDelayRequest: z.ZodType };
 
 const ORDERS_LIMIT = 'SHOP_ORDERS_PER_MINUTE (POST /orders and POST /orders/batch together; a batch counts as one)';
 
@@ -22,14 +24,14 @@ const ErrorBody = {
 type JsonSchemaObject = { properties?: Record<string, JsonSchemaObject>; description?: string };
 
 /** The order's schema, with what the deployment adds to it: the phone countries it accepts. */
-function orderSchema(phoneCountryCodes: readonly string[]) {
-  const schema = json(OrderSchema) as JsonSchemaObject;
+function orderSchema(order: z.ZodType, phoneCountryCodes: readonly string[]) {
+  const schema = json(order) as JsonSchemaObject;
   const phone = schema.properties?.buyer?.properties?.phone;
   if (phone) phone.description = `E.164, in a country this deployment delivers to: country code ${phoneCountryCodes.map((c) => `+${c}`).join(', ')} (PHONE_COUNTRY_CODES); others are refused with 400 naming buyer.phone`;
   return schema;
 }
 
-function buildDocument(options: { phoneCountryCodes: readonly string[] }) {
+function buildDocument(options: { schemas: ShopApiSchemas; phoneCountryCodes: readonly string[] }) {
   const errors = (...codes: number[]) =>
     Object.fromEntries(codes.map((c) => [String(c), { description: 'see error and message', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
   const rateLimited = (limit: string) => ({
@@ -44,9 +46,9 @@ function buildDocument(options: { phoneCountryCodes: readonly string[] }) {
     components: {
       securitySchemes: { sellerKey: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        Order: orderSchema(options.phoneCountryCodes),
+        Order: orderSchema(options.schemas.order, options.phoneCountryCodes),
         OrderBatch: { type: 'object', required: ['orders'], additionalProperties: false, properties: { orders: { type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/components/schemas/Order' } } } },
-        DeliveryDelayRequest: json(DeliveryDelayRequestSchema),
+        DeliveryDelayRequest: json(options.schemas.deliveryDelayRequest),
         Error: ErrorBody,
       },
     },
@@ -62,7 +64,7 @@ function buildDocument(options: { phoneCountryCodes: readonly string[] }) {
   };
 }
 
-export function openApiRoutes(options: { phoneCountryCodes: readonly string[] }) {
+export function openApiRoutes(options: { schemas: ShopApiSchemas; phoneCountryCodes: readonly string[] }) {
   const document = buildDocument(options);
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/docs/json', async () => document);

@@ -1,6 +1,7 @@
 // The order a shop submits: the one source of truth for intake validation, the message contract
 // and the OpenAPI document. Strict objects: an unknown field is an error, never silently dropped.
 import { z } from 'zod';
+import { ID, IdSchema } from '../platform/id-schema.js';
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -18,8 +19,8 @@ export const safeText = (max: number) =>
 export const PHONE = /^\+[1-9][0-9]{6,14}$/;
 export const PhoneSchema = z.string().regex(PHONE, 'an E.164 phone number such as +821012345678');
 
-export const ID = /^[A-Za-z0-9_-]{1,64}$/;
-export const IdSchema = z.string().regex(ID, '1–64 characters of A–Z, a–z, 0–9, _ or -');
+// Re-exported: an order's ids follow the service-wide grammar.
+export { ID, IdSchema };
 
 export const POSTAL_CODE = /^[A-Za-z0-9 -]{3,10}$/;
 

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
 import { toIssues, ValidationError } from '../http/http-errors.js';
-import { IdSchema } from '../orders/order-schema.js';
+import { IdSchema } from '../platform/id-schema.js';
 import type { SellerRateLimitAdmin } from './seller-rate-limit-admin.js';
 import { ClearReasonSchema, RateLimitOverrideSchema } from './seller-rate-limit-schema.js';
 
