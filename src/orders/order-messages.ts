@@ -1,4 +1,6 @@
-// Message contracts on the business queue. Versioned; validated when published and when consumed.
+// Message contracts on the business queue, versioned. A message is built here from an order intake
+// has already parsed with OrderSchema, so it is valid by construction (the types see to it) and is
+// not parsed a second time on the hot path; every consumer validates what it takes off a queue.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { OrderSchema, type Order } from './order-schema.js';
