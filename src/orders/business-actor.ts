@@ -2,6 +2,7 @@
 // applied, and hands each kind of message to its own step. One batch may hold both kinds.
 import { z } from 'zod';
 import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.js';
+import { dispatchByType } from '../platform/amqp/dispatch-by-type.js';
 import type { ActorQueues } from '../platform/amqp/topology.js';
 import { DeliveryDelayedSchema, type DeliveryDelayed } from '../delivery-delays/delay-schema.js';
 import { OrderSubmittedSchema, type OrderSubmitted } from './order-messages.js';
@@ -17,21 +18,8 @@ export function createBusinessActor(deps: {
   handleSubmitted: Step<OrderSubmitted>;
   handleDelayed: Step<DeliveryDelayed>;
 }): ActorDefinition<BusinessMessage> {
-  async function handleBatch(messages: ReadonlyArray<Incoming<BusinessMessage>>): Promise<Outcome[]> {
-    const submitted: number[] = [];
-    const delayed: number[] = [];
-    messages.forEach((m, i) => (m.body.type === 'order.submitted' ? submitted : delayed).push(i));
-    const pick = <T>(idx: number[]) => idx.map((i) => messages[i]) as unknown as ReadonlyArray<Incoming<T>>;
-    // The two steps touch different rows; running them side by side keeps a mixed batch fast.
-    const [a, b] = await Promise.all([
-      submitted.length ? deps.handleSubmitted(pick<OrderSubmitted>(submitted)) : [],
-      delayed.length ? deps.handleDelayed(pick<DeliveryDelayed>(delayed)) : [],
-    ]);
-    const outcomes: Outcome[] = new Array<Outcome>(messages.length);
-    submitted.forEach((msgIndex, k) => (outcomes[msgIndex] = a[k]!));
-    delayed.forEach((msgIndex, k) => (outcomes[msgIndex] = b[k]!));
-    return outcomes;
-  }
+  // The two steps touch different rows; dispatchByType runs them side by side on a mixed batch.
+  const handleBatch = dispatchByType<BusinessMessage>({ 'order.submitted': deps.handleSubmitted, 'delivery.delayed': deps.handleDelayed });
 
   return {
     name: 'business',
