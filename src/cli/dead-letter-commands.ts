@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
 import { DiscardBodySchema, FAILED_MESSAGE_STATUSES, GroupsQuerySchema, IdParamsSchema, ListQuerySchema, ReplayManyBodySchema } from '../dead-letters/dead-letter-schemas.js';
 import { createDeadLetterService, retryChainMs, type DeadLetterService } from '../dead-letters/dead-letter-service.js';
@@ -14,11 +14,9 @@ import { toIssues } from '../http/http-errors.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
 import { describeTopology } from '../platform/amqp/topology.js';
-import { createDb } from '../platform/db.js';
-import { createLogger } from '../platform/logger.js';
-import { createShutdown } from '../platform/shutdown.js';
 import { printResult } from './terminal-text.js';
 import { textTable } from './text-table.js';
+import { withCliContext } from './cli-context.js';
 
 const BROKER_WAIT_MS = 10_000;
 
@@ -31,14 +29,9 @@ function check<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 const noBroker = () => Promise.reject(new Error('this command does not connect to RabbitMQ'));
 
 /** Builds the use cases for one command, with a broker connection only for the commands that need one. */
-async function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterService, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  // Output is for people and scripts; the service's logs would only get in the way of both.
-  const logger = createLogger({ level: 'silent' });
-  const shutdown = createShutdown(logger);
-  const { db } = createDb({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 5, statementTimeoutMs: 30_000, applicationName: 'order-actors-cli' }, logger);
-  shutdown.add('database pool', () => db.destroy());
-  try {
+function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterService, config: Config) => Promise<T>): Promise<T> {
+  return withCliContext(async ({ config, logger, shutdown, db: openDb }) => {
+    const db = await openDb();
     const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT, deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT, shards: config.ACTOR_SHARDS });
     let service: DeadLetterService;
     if (broker) {
@@ -51,15 +44,14 @@ async function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterSer
     } else {
       service = createDeadLetterService({ db, repository: createFailedMessageRepository(), publisher: { publish: noBroker }, drain: noBroker, topology, logger });
     }
-    return await work(service, config);
-  } catch (err) {
-    const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
-    if (code === '42P01') throw new Error('The failed_messages table does not exist yet: run `order-actors migrate` first', { cause: err });
-    if (code === 404) throw new Error('The dead-letter queue does not exist: start the service once (it declares the queues) with the same QUEUE_PREFIX', { cause: err });
-    throw err;
-  } finally {
-    await shutdown.run();
-  }
+    try {
+      return await work(service, config);
+    } catch (err) {
+      const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+      if (code === 404) throw new Error('The dead-letter queue does not exist: start the service once (it declares the queues) with the same QUEUE_PREFIX', { cause: err });
+      throw err;
+    }
+  });
 }
 
 const print = printResult;

@@ -3,11 +3,9 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { toIssues } from '../http/http-errors.js';
-import { createDb, type Db } from '../platform/db.js';
-import { createLogger } from '../platform/logger.js';
-import { migrateToLatest } from '../platform/migrate.js';
+import type { Db } from '../platform/db.js';
 import { IdSchema } from '../platform/id-schema.js';
 import { textTable } from './text-table.js';
 import { createSellerKeys, type SellerKeys } from '../sellers/seller-keys.js';
@@ -16,18 +14,9 @@ import { createSellerRateLimitRepository } from '../sellers/seller-rate-limit-re
 import { ClearReasonSchema, RateLimitOverrideSchema } from '../sellers/seller-rate-limit-schema.js';
 import type { RateLimitOverride } from '../sellers/shop-rate-limit-rules.js';
 import { forTerminal, printResult } from './terminal-text.js';
+import { withCliContext } from './cli-context.js';
 
-async function withDb<T>(work: (db: Db, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const logger = createLogger({ level: 'silent' });
-  const { db } = createDb({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 1, statementTimeoutMs: 10_000, applicationName: 'order-actors-cli' }, logger);
-  try {
-    await migrateToLatest(db, config.DATABASE_SCHEMA);
-    return await work(db, config);
-  } finally {
-    await db.destroy();
-  }
-}
+const withDb = <T>(work: (db: Db, config: Config) => Promise<T>): Promise<T> => withCliContext(async (cli) => work(await cli.db(), cli.config));
 
 const withKeys = <T>(work: (keys: SellerKeys) => Promise<T>) => withDb((db) => work(createSellerKeys({ db })));
 

@@ -2,36 +2,23 @@
 // PostgreSQL directly (no running service needed), through the same use cases as the admin routes.
 import os from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { createDb } from '../platform/db.js';
-import { createLogger } from '../platform/logger.js';
 import { createSwitchAdmin, type SwitchAdmin } from '../switch-admin/switch-admin.js';
 import { createSwitchChangeRepository, type SwitchChangeEntry } from '../switch-admin/switch-change-repository.js';
 import { createZookeeperSwitches } from '../switch-admin/zookeeper-switches.js';
 import { printResult } from './terminal-text.js';
 import { KNOWN_SWITCHES } from '../known-switches.js';
+import { withCliContext } from './cli-context.js';
 
-async function withSwitchAdmin<T>(work: (admin: SwitchAdmin) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  // Output is for people and scripts; the service's logs would only get in the way of both.
-  const logger = createLogger({ level: 'silent' });
-  const switches = createZookeeperSwitches(config, KNOWN_SWITCHES, logger);
-  const { db } = createDb({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'order-actors-cli' }, logger);
-  try {
+function withSwitchAdmin<T>(work: (admin: SwitchAdmin) => Promise<T>): Promise<T> {
+  return withCliContext(async ({ config, logger, shutdown, db }) => {
+    const switches = createZookeeperSwitches(config, KNOWN_SWITCHES, logger);
+    shutdown.add('ZooKeeper session', () => switches.close());
     const { synced } = await switches.start();
     if (!synced) {
       throw new Error(`ZooKeeper at ${config.ZK_CONNECT} did not answer within ${config.ZK_START_TIMEOUT_MS} ms; nothing was read or changed`);
     }
-    return await work(createSwitchAdmin({ db, switches, changes: createSwitchChangeRepository() }));
-  } catch (err) {
-    if (typeof err === 'object' && err !== null && 'code' in err && err.code === '42P01') {
-      throw new Error('The switch audit table does not exist yet: run `order-actors migrate` first', { cause: err });
-    }
-    throw err;
-  } finally {
-    await switches.close();
-    await db.destroy();
-  }
+    return work(createSwitchAdmin({ db: await db(), switches, changes: createSwitchChangeRepository() }));
+  });
 }
 
 /** Columns padded to their widest cell. */
