@@ -1,11 +1,12 @@
 // Runs one actor on its queue (or its shards' queues): prefetch-bounded manual-ack consumption, batching of the messages
 // that arrive together, contract checks, retry tiers and dead-lettering, and pause/resume.
 // A message is acked only after its work is committed and every message it causes is confirmed.
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../logger.js';
 import type { ActorDefinition, ActorHooks, Emit, Incoming, Outcome } from './actor.js';
 import { channelAckTracker, type createAckTracker } from './ack-tracker.js';
 import { createBatcher, handleIsolatingFailures } from './batcher.js';
+import { keepChannel } from './channel-keeper.js';
 import type { AmqpConnection } from './connection.js';
 import { inspectQueue } from './broker-probes.js';
 import { failureHeaders, parkedCopyOptions } from './failure-headers.js';
@@ -53,7 +54,6 @@ export function startActor<T>(
   const shards = actor.queues.shards.filter((s) => options.shards?.includes(s.index) ?? true);
   if (shards.length === 0) throw new Error(`${actor.name}: none of shards ${options.shards?.join(', ')} exists; the actor has ${actor.queues.shards.length}`);
 
-  let channel: Channel | null = null;
   let acks: AckTracker | null = null;
   // One consumer per shard: shard number → consumer tag, or 'pending' while subscribing.
   const consumers = new Map<number, string>();
@@ -66,44 +66,40 @@ export function startActor<T>(
 
   const wantsToConsume = () => !stopped && !(deps.pause?.isPaused() ?? false);
 
-  // Closed by the broker while the connection lives (e.g. a queue deleted under us), or failed
-  // while opening: open a new channel on the same connection; after a lost connection, onConnect does.
-  function reopenSoon(): void {
-    setTimeout(() => {
-      const model = deps.connection.current();
-      if (model) openOnce(model);
-    }, 1_000).unref();
-  }
-
-  async function open(model: ChannelModel): Promise<void> {
-    const ch = await model.createChannel();
-    ch.on('error', (err: Error) => logger.warn({ err }, 'consumer channel error'));
-    ch.on('close', () => {
-      if (channel === ch) {
-        channel = null;
-        consumers.clear();
-        reopenSoon();
-      }
-    });
-    // The prefetch is per consumer: shared out, so the actor holds as many messages as unsharded.
-    await ch.prefetch(Math.ceil(options.prefetch / shards.length));
-    acks = channelAckTracker(ch, options.prefetch);
-    channel = ch;
-    await syncConsumer();
-  }
+  // Reopened after the broker closes it (e.g. a queue deleted under us) or opening fails; a new
+  // channel subscribes every shard again.
+  const keeper = keepChannel<Channel>({
+    connection: deps.connection,
+    create: (model) => model.createChannel(),
+    onOpen: async (ch) => {
+      // The prefetch is per consumer: shared out, so the actor holds as many messages as unsharded.
+      await ch.prefetch(Math.ceil(options.prefetch / shards.length));
+      acks = channelAckTracker(ch, options.prefetch);
+      await syncConsumer();
+    },
+    onLost: () => {
+      consumers.clear();
+      acks = null;
+    },
+    wanted: () => !stopped,
+    reopenDelayMs: 1_000,
+    what: 'consumer',
+    logger,
+  });
 
   /** Starts or cancels the shards' consumers so that they match the pause state. */
   async function syncConsumer(): Promise<void> {
-    const ch = channel;
-    if (!ch) return;
+    const ch = keeper.current();
+    const tracker = acks;
+    // No channel, or one still being readied (its ack tracker comes with its prefetch).
+    if (!ch || !tracker) return;
     if (wantsToConsume()) {
       for (const shard of shards) {
         if (consumers.has(shard.index)) continue;
         consumers.set(shard.index, 'pending');
         try {
-          const tracker = acks!;
           const reply = await ch.consume(shard.queue, (msg) => onMessage(ch, tracker, shard, msg), { noAck: false });
-          if (channel !== ch) return;
+          if (keeper.current() !== ch) return;
           consumers.set(shard.index, reply.consumerTag);
           logger.info({ queue: shard.queue }, 'consuming');
         } catch (err) {
@@ -143,7 +139,7 @@ export function startActor<T>(
     for (let waitMs = 1_000; !stopped; waitMs = Math.min(waitMs * 2, 30_000)) {
       await new Promise((r) => setTimeout(r, waitMs).unref());
       const model = deps.connection.current();
-      if (!model || !channel) return; // a new channel subscribes every shard
+      if (!model || !keeper.current()) return; // a new channel subscribes every shard
       const present = await inspectQueue(model, shard.queue).catch(() => undefined);
       if (present) return syncConsumer();
       logger.error({ queue: shard.queue, retryInMs: waitMs }, 'cannot consume this shard: its queue is gone (restart the process once the topology is fixed)');
@@ -239,7 +235,7 @@ export function startActor<T>(
       const waitMs = Math.min(10_000, 1_000 * 2 ** parkAttempt);
       log.warn({ err, cause: error, retryInMs: waitMs }, 'could not park a failed message; holding it and trying again');
       await new Promise((r) => setTimeout(r, waitMs));
-      if (delivery.channel !== channel) return;
+      if (delivery.channel !== keeper.current()) return;
       return settleFailure(delivery, error, orderId, incoming, parkAttempt + 1);
     }
     ack(delivery);
@@ -256,18 +252,6 @@ export function startActor<T>(
     delivery.acks.ack(delivery.msg.fields.deliveryTag);
   }
 
-  let opening = false;
-  function openOnce(model: ChannelModel): void {
-    if (stopped || opening || channel) return;
-    opening = true;
-    open(model)
-      .catch((err: unknown) => {
-        logger.error({ err }, 'could not start consuming; retrying');
-        reopenSoon();
-      })
-      .finally(() => (opening = false));
-  }
-  deps.connection.onConnect(openOnce);
   deps.pause?.onChange(() => {
     void syncConsumer().catch((err: unknown) => logger.error({ err }, 'could not apply the pause switch'));
   });
@@ -282,9 +266,7 @@ export function startActor<T>(
       await Promise.race([batches.whenIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
       // Acks waiting for a run behind an unfinished message are sent now, not lost with the channel.
       acks?.flush();
-      const ch = channel;
-      channel = null;
-      if (ch) await ch.close().catch(() => undefined);
+      await keeper.close();
     },
   };
 }

@@ -1,10 +1,11 @@
 // Publishing that only reports success when RabbitMQ has confirmed the message AND routed it to a
 // queue (mandatory + returns), within a deadline. Anything else is "not sent" and the caller decides.
 import { randomUUID } from 'node:crypto';
-import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { RetryableError } from '../errors.js';
+import { keepChannel } from './channel-keeper.js';
 import type { AmqpConnection } from './connection.js';
 
 export type PublishOptions = {
@@ -40,7 +41,6 @@ export function createPublisher(deps: {
   metrics?: Pick<Metrics, 'publishConfirmSeconds'>;
 }) {
   const logger = deps.logger.child({ module: 'publisher' });
-  let channel: ConfirmChannel | null = null;
   let drained: Promise<void> | null = null;
   // Message ids the broker returned as unroutable; their confirm still arrives and must fail.
   const returned = new Set<string>();
@@ -50,50 +50,28 @@ export function createPublisher(deps: {
   // Settled when a channel is open; replaced while (re)opening so publishes can wait for it.
   let opened = deferred();
 
-  async function open(model: ChannelModel): Promise<void> {
-    const ch = await model.createConfirmChannel();
-    ch.on('error', (err: Error) => logger.warn({ err }, 'publisher channel error'));
-    ch.on('close', () => {
-      if (channel === ch) {
-        channel = null;
-        opened = deferred();
-        reopenSoon();
-      }
-    });
-    ch.on('return', (msg: Message) => {
-      const id = msg.properties.messageId as string | undefined;
-      if (id) returned.add(id);
-    });
-    ch.on('drain', () => {
+  const keeper = keepChannel<ConfirmChannel>({
+    connection: deps.connection,
+    create: (model) => model.createConfirmChannel(),
+    onOpen: (ch) => {
+      ch.on('return', (msg: Message) => {
+        const id = msg.properties.messageId as string | undefined;
+        if (id) returned.add(id);
+      });
+      ch.on('drain', () => {
+        drained = null;
+      });
       drained = null;
-    });
-    channel = ch;
-    drained = null;
-    nacksInARow = 0;
-    opened.resolve();
-  }
-
-  let opening = false;
-  let closed = false;
-  function openOnce(model: ChannelModel): void {
-    if (opening || closed || channel) return;
-    opening = true;
-    open(model)
-      .catch((err: unknown) => {
-        logger.error({ err }, 'could not open the publisher channel; retrying');
-        reopenSoon();
-      })
-      .finally(() => (opening = false));
-  }
-  // A channel can close while its connection lives (the broker closes it on an error): open a new
-  // one on the same connection; after a lost connection, onConnect does it.
-  function reopenSoon(): void {
-    setTimeout(() => {
-      const model = deps.connection.current();
-      if (model) openOnce(model);
-    }, 500).unref();
-  }
-  deps.connection.onConnect(openOnce);
+      nacksInARow = 0;
+      opened.resolve();
+    },
+    onLost: () => {
+      opened = deferred();
+    },
+    reopenDelayMs: 500,
+    what: 'publisher',
+    logger,
+  });
 
   /**
    * A channel keeps its own idea of where each quorum queue's leader is. Seen on a 3.10 cluster: a
@@ -102,7 +80,7 @@ export function createPublisher(deps: {
    * again; publishes still in flight on the old one fail as unconfirmed, and their callers resend.
    */
   function onNack(ch: ConfirmChannel): void {
-    if (++nacksInARow < NACKS_BEFORE_NEW_CHANNEL || channel !== ch) return;
+    if (++nacksInARow < NACKS_BEFORE_NEW_CHANNEL || keeper.current() !== ch) return;
     logger.warn({ nacks: nacksInARow }, 'RabbitMQ refused every recent publish on this channel; opening a new one (a queue leader may have moved)');
     nacksInARow = 0;
     void ch.close().catch(() => undefined);
@@ -161,12 +139,12 @@ export function createPublisher(deps: {
   /** Publishes one persistent JSON message to `routingKey`; resolves only when confirmed and routed. */
   function publish(routingKey: string, body: Buffer, options: PublishOptions = {}): Promise<void> {
     if (!deps.connection.isConnected()) return Promise.reject(new PublishError('broker_unavailable', 'Not connected to RabbitMQ; try again shortly'));
-    const ch = channel;
+    const ch = keeper.current();
     if (ch && !drained) return send(ch, routingKey, body, options);
     return (async () => {
-      if (!channel) await withDeadline(opened.promise, 'open a channel');
+      if (!keeper.current()) await withDeadline(opened.promise, 'open a channel');
       if (drained) await withDeadline(drained, 'drain its write buffer');
-      const open = channel;
+      const open = keeper.current();
       if (!open) throw new PublishError('broker_unavailable', 'The RabbitMQ channel is closed; try again shortly');
       return send(open, routingKey, body, options);
     })();
@@ -233,18 +211,13 @@ export function createPublisher(deps: {
 
   return {
     publish,
-    isReady: () => channel !== null,
+    isReady: () => keeper.current() !== null,
     /** Publishes awaiting a confirm: intake refuses work past a limit instead of queueing in memory. */
     inFlight: () => inFlight,
     /** True while the socket buffer is full and publishes wait for it to drain. */
     isDraining: () => drained !== null,
     /** Resolves once a channel is open (at start, before the intake takes requests). */
     ready: () => opened.promise,
-    async close(): Promise<void> {
-      closed = true;
-      const ch = channel;
-      channel = null;
-      if (ch) await ch.close().catch(() => undefined);
-    },
+    close: () => keeper.close(),
   };
 }
