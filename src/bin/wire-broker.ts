@@ -1,0 +1,45 @@
+// The broker side every role shares: the topology, the publishing connection (blocked-state
+// metric, topology declared at start and after every reconnect, the shard layout checked once) and
+// the confirming publisher, ready before anything takes requests.
+import { createAmqpConnection } from '../platform/amqp/connection.js';
+import { createPublisher } from '../platform/amqp/publisher.js';
+import { assertShardLayout } from '../platform/amqp/shard-layout.js';
+import { declareTopology, describeTopology } from '../platform/amqp/topology.js';
+import type { Wiring } from './wiring.js';
+
+export async function wireBroker({ config, logger, shutdown, metrics, health, brokerConnections }: Wiring) {
+  const topology = describeTopology({
+    prefix: config.QUEUE_PREFIX,
+    retryDelaysMs: config.RETRY_DELAYS_MS,
+    deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
+    deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
+    shards: config.ACTOR_SHARDS,
+    replicas: config.QUEUE_REPLICAS,
+  });
+  const publishConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-publish`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES, logger });
+  shutdown.add('publish connection', () => publishConnection.close());
+  // Driven by the connection, not by requests: a scrape shows an alarm, and its end, in every
+  // role, whether or not an order arrives to notice it. A new connection starts unblocked.
+  publishConnection.model.on('blocked', () => metrics.brokerBlocked.set(1));
+  publishConnection.model.on('unblocked', () => metrics.brokerBlocked.set(0));
+  publishConnection.onConnect(() => metrics.brokerBlocked.set(0));
+  // Declared before anything publishes or consumes, and again after every reconnect (a broker
+  // restarted from scratch comes back without our queues).
+  const declare = () => declareTopology(publishConnection.model, topology, { onNotice: (message) => logger.warn(message) });
+  // Before any binding could route to, or duplicate into, queues of another ACTOR_SHARDS. Only at
+  // start: a few probes per actor, and the layout does not change under a running process.
+  await assertShardLayout(publishConnection.model, topology);
+  await declare();
+  // onConnect also runs at once for the connection just used: skip that one, declared above.
+  let reconnects = 0;
+  publishConnection.onConnect(() => {
+    if (reconnects++ > 0) void declare().catch((err: unknown) => logger.error({ err }, 'could not re-declare the topology'));
+  });
+  const publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger, metrics });
+  shutdown.add('publisher channel', () => publisher.close());
+  metrics.sources.publishesInFlight = () => publisher.inFlight();
+  await publisher.ready();
+  health.push({ name: 'broker', check: () => publishConnection.isConnected() && publisher.isReady() });
+  brokerConnections.push(publishConnection);
+  return { topology, publishConnection, publisher };
+}

@@ -1,0 +1,28 @@
+// The switches: read from ZooKeeper before any actor starts (so a pause switch that is on keeps
+// its actor from consuming at all), their changes audited, exported as metrics, and administered
+// over /admin/switches.
+import type { Db } from '../platform/db.js';
+import { KNOWN_SWITCHES } from '../known-switches.js';
+import { rememberSwitchesFromAudit } from '../switch-admin/remembered-switches.js';
+import { createSwitchAdmin } from '../switch-admin/switch-admin.js';
+import { recordObservedSwitchChanges } from '../switch-admin/switch-change-recorder.js';
+import { createSwitchChangeRepository } from '../switch-admin/switch-change-repository.js';
+import { exportSwitchMetrics } from '../switch-admin/switch-metrics.js';
+import { switchRoutes } from '../switch-admin/switch-routes.js';
+import { createZookeeperSwitches } from '../switch-admin/zookeeper-switches.js';
+import type { Wiring } from './wiring.js';
+
+export async function wireSwitches({ config, logger, shutdown, metrics, routes }: Wiring, db: Db) {
+  const switches = createZookeeperSwitches(config, KNOWN_SWITCHES, logger, { onInvalidValue: (name) => metrics.switchInvalid.inc({ name }) });
+  const switchChanges = createSwitchChangeRepository();
+  recordObservedSwitchChanges({ db, switches, changes: switchChanges, logger });
+  const stopSwitchMetrics = exportSwitchMetrics({ switches, metrics });
+  shutdown.add('switches', () => {
+    stopSwitchMetrics();
+    return switches.close();
+  });
+  const { synced } = await switches.start();
+  await rememberSwitchesFromAudit({ db, switches, changes: switchChanges, logger, synced });
+  routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), adminToken: config.ADMIN_TOKEN }));
+  return switches;
+}

@@ -1,0 +1,20 @@
+// What every wiring step of the composition root shares: the process's configuration, logger,
+// shutdown and metrics, and the lists the steps add to (routes for the HTTP app, readiness checks,
+// the broker connections whose nodes readiness and the metrics name).
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config.js';
+import type { HealthCheck } from '../http/health-routes.js';
+import type { AmqpConnection } from '../platform/amqp/connection.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { Shutdown } from '../platform/shutdown.js';
+
+export type Wiring = {
+  config: Config;
+  logger: Logger;
+  shutdown: Shutdown;
+  metrics: Metrics;
+  routes: FastifyPluginAsync[];
+  health: HealthCheck[];
+  brokerConnections: AmqpConnection[];
+};
