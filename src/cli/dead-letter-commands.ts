@@ -81,6 +81,7 @@ function describeDrain(r: DrainReport): string {
   return [`stored ${r.stored} new failed message(s)${r.alreadyStored ? `, ${r.alreadyStored} already stored` : ''}; the queue is ${r.remaining === 0 ? 'empty' : `left with ${r.remaining}`}`, ...causes].join('\n');
 }
 
+/** Long by design: the list of the dead-letters subcommands, each a few lines of options handed to the shared use cases. */
 export function registerDeadLetterCommands(program: Command): void {
   const dl = program.command('dead-letters').description('review failed messages: list, group, show, replay, discard, drain');
   const statusOption = new Option('--status <status>', 'only this status').choices(FAILED_MESSAGE_STATUSES);

@@ -81,6 +81,7 @@ function matching(f: FailedMessageFilter) {
   };
 }
 
+/** Long by design: one factory returning the failed_messages queries as short methods that share their row mapping. */
 export function createFailedMessageRepository() {
   return {
     /** Stores dead letters; one already stored (same dedup key) is skipped. Returns the new rows. */

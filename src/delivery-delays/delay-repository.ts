@@ -30,6 +30,7 @@ export type DelayProgress = {
   finishedAt: string | null;
 };
 
+/** Long by design: one factory returning the feature's queries as short methods, so each query sits beside its siblings and shares their helpers. */
 export function createDelayRepository() {
   return {
     /**

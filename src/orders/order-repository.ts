@@ -32,6 +32,7 @@ export type OrderView = {
   journal: Array<{ at: string; actor: string; event: string; detail: Record<string, unknown> }>;
 };
 
+/** Long by design: one factory returning the orders queries as short methods. */
 export function createOrderRepository() {
   return {
     /**

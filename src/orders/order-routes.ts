@@ -47,6 +47,7 @@ type BatchResult =
 const orderIdTaken = (orderId: string) =>
   new ConflictError('order_id_taken', `orderId ${orderId} is already in use. Choose another orderId; nothing was queued.`);
 
+/** Long by design: the plugin holding the order routes (single, batch, view, trace), which share its auth hook and helpers. */
 export function orderRoutes(deps: OrderRoutesDeps) {
   /** True when another seller's order holds this id; resubmitting one's own order is fine. */
   const isTakenByAnother = async (order: Order): Promise<boolean> => {
