@@ -1,7 +1,7 @@
 // All SQL about notification deliveries: which idempotency keys the messaging API already accepted.
 import { sql, type Kysely } from 'kysely';
 import { anyText, jsonRecordset } from '../platform/batch-sql.js';
-import type { JournalEntry } from '../orders/order-repository.js';
+import { journalInsert, type JournalEntry } from '../orders/order-repository.js';
 import type { Database } from '../platform/database-schema.js';
 
 type Q = Kysely<Database>;
@@ -50,14 +50,8 @@ export function createDeliveryRepository() {
         await insertSent.execute(q);
         return;
       }
-      const failedRows = jsonRecordset(
-        failed.map((e) => ({ order_id: e.orderId, event: e.event, detail: e.detail ?? {}, trace_id: e.traceId ?? null })),
-        'order_id text, event text, detail jsonb, trace_id text',
-      );
-      await sql`
-        with recorded as (${insertSent})
-        insert into order_journal_entries (order_id, actor, event, detail, trace_id)
-        select order_id, 'notification', event, detail, trace_id from ${failedRows}`.execute(q);
+      // The failed attempts go into the orders feature's journal through its own statement.
+      await sql`with recorded as (${insertSent}) ${journalInsert(failed.map((e) => ({ ...e, actor: 'notification' })))}`.execute(q);
     },
   };
 }

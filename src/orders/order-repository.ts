@@ -1,6 +1,6 @@
 // All SQL about orders and their journal. Functions take `db` or a transaction, so use cases decide
 // what commits together.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
 import { idempotencyKey } from '../notifications/notification-messages.js';
@@ -33,6 +33,17 @@ export type OrderView = {
 };
 
 /** Long by design: one factory returning the orders queries as short methods. */
+/**
+ * The statement that journals `entries`, for a feature that records an order's events in the same
+ * statement as its own rows (a CTE: atomic without a transaction). The journal's SQL stays here.
+ */
+export function journalInsert(entries: readonly JournalEntry[]): RawBuilder<unknown> {
+  const rows = entries.map((e) => ({ order_id: e.orderId, actor: e.actor, event: e.event, detail: e.detail ?? {}, trace_id: e.traceId ?? null }));
+  return sql`
+    insert into order_journal_entries (order_id, actor, event, detail, trace_id)
+    select order_id, actor, event, detail, trace_id from ${jsonRecordset(rows, 'order_id text, actor text, event text, detail jsonb, trace_id text')}`;
+}
+
 export function createOrderRepository() {
   return {
     /**
@@ -80,12 +91,7 @@ export function createOrderRepository() {
     /** Journals what happens to orders only now and then; everyday events are read from their rows. */
     async appendJournal(q: Q, entries: readonly JournalEntry[]): Promise<void> {
       if (entries.length === 0) return;
-      const rows = entries.map((e) => ({ order_id: e.orderId, actor: e.actor, event: e.event, detail: e.detail ?? {}, trace_id: e.traceId ?? null }));
-      await q
-        .insertInto('order_journal_entries')
-        .columns(['order_id', 'actor', 'event', 'detail', 'trace_id'])
-        .expression(sql`select order_id, actor, event, detail, trace_id from ${jsonRecordset(rows, 'order_id text, actor text, event text, detail jsonb, trace_id text')}`)
-        .execute();
+      await journalInsert(entries).execute(q);
     },
 
     /**
