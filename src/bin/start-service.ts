@@ -20,6 +20,7 @@ import { sellerRateLimitRoutes } from '../sellers/seller-rate-limit-routes.js';
 import { createSellerRateLimits } from '../sellers/seller-rate-limits.js';
 import { createOrderRepository } from '../orders/order-repository.js';
 import { orderRoutes } from '../orders/order-routes.js';
+import { orderAdminRoutes } from '../orders/order-admin-routes.js';
 import { phoneCountryPolicy } from '../orders/phone-country-policy.js';
 import { createDeliveryRepository } from '../notifications/delivery-repository.js';
 import { createMessagingClient } from '../notifications/messaging-client.js';
@@ -42,6 +43,7 @@ import { migrateToLatest } from '../platform/migrate.js';
 import { createShutdown, type Shutdown } from '../platform/shutdown.js';
 import { buildMessagingSandbox } from '../sandbox/messaging-sandbox.js';
 import { createSwitchAdmin } from '../switch-admin/switch-admin.js';
+import { replayChecks, switchPreview } from './operator-console.js';
 import { recordObservedSwitchChanges } from '../switch-admin/switch-change-recorder.js';
 import { rememberSwitchesFromAudit } from '../switch-admin/remembered-switches.js';
 import { exportSwitchMetrics } from '../switch-admin/switch-metrics.js';
@@ -152,7 +154,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     });
     const { synced } = await switches.start();
     await rememberSwitchesFromAudit({ db, switches, changes: switchChanges, logger, synced });
-    routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), adminToken: config.ADMIN_TOKEN }));
+    const preview = switchPreview({ db, switches, definitions: KNOWN_SWITCHES, orders, topology, broker: publishConnection.model });
+    routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), preview, adminToken: config.ADMIN_TOKEN }));
 
     if (roles.has('intake')) {
       const businessQueue = topology.actors.business.work;
@@ -221,8 +224,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     if (roles.has('intake') || roles.has('dead-letters')) {
       const deadLetters = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: roles.has('dead-letters') });
       brokerConnections.push(deadLetters.connection);
-      // The admin API for failures lives with the HTTP intake.
-      if (roles.has('intake')) routes.push(deadLetters.routes());
+      // The admin API for failures, and the operators' order timeline that shows them, live with the HTTP intake.
+      if (roles.has('intake')) {
+        const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository(), signer, logger });
+        routes.push(deadLetters.routes({ replayChecks: checks, switchValue: (name) => switches.get(name)?.value }));
+        routes.push(orderAdminRoutes({ db, orders, deadLettersOf: deadLetters.failuresOf, adminToken: config.ADMIN_TOKEN }));
+      }
     }
 
     if (roles.has('business') || roles.has('notification')) {
