@@ -30,7 +30,7 @@ const masked = makeOrder();
 const byOrder = new Map<string, Row>();
 
 const rows = async (): Promise<Row[]> => (await getJson(base, '/admin/dead-letters?limit=500', ADMIN)).body!.items as Row[];
-const dryRun = (body: Record<string, unknown>, headers = ADMIN) => postJson(base, '/admin/dead-letters/replay', { dryRun: true, ...body }, headers);
+const dryRun = (body: Record<string, unknown>, headers: Record<string, string> = ADMIN) => postJson(base, '/admin/dead-letters/replay', { dryRun: true, ...body }, headers);
 const flip = async (name: string, value: string | number) => {
   expect((await adminRequest(base, 'PUT', `/admin/switches/${name}`, { value }, ADMIN)).status).toBe(200);
   await waitFor(async () => (await getJson(base, `/admin/switches/${name}`, ADMIN)).body?.value === value, { what: `${name} to read ${value}` });
@@ -147,7 +147,7 @@ describe('a dry run of a replay', () => {
   });
 
   it('answers 401 without the admin token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token-at-all' }]) {
+    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token-at-all' }] as Array<Record<string, string>>) {
       expect((await dryRun({ filter: { since: '2000-01-01T00:00:00Z' } }, headers)).status).toBe(401);
     }
   });
