@@ -12,6 +12,9 @@ import type { RunningActor } from '../platform/amqp/actor-runtime.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createShutdown, type Shutdown } from '../platform/shutdown.js';
+import { createDeliveryRepository } from '../notifications/delivery-repository.js';
+import { orderAdminRoutes } from '../orders/order-admin-routes.js';
+import { replayChecks } from './operator-console.js';
 import { wireActors } from './wire-actors.js';
 import { wireBroker } from './wire-broker.js';
 import { wireDatabase } from './wire-database.js';
@@ -48,14 +51,18 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const { topology, publishConnection, publisher } = await wireBroker(w);
     const orders = createOrderRepository();
     const delays = createDelayRepository();
-    const switches = await wireSwitches(w, db);
+    const switches = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
 
     if (roles.has('intake')) await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer });
     if (roles.has('intake') || roles.has('dead-letters')) {
       const deadLetters = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: roles.has('dead-letters') });
       w.brokerConnections.push(deadLetters.connection);
-      // The admin API for failures lives with the HTTP intake.
-      if (roles.has('intake')) w.routes.push(deadLetters.routes());
+      // The admin API for failures, and the operators' order timeline that shows them, live with the HTTP intake.
+      if (roles.has('intake')) {
+        const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository(), signer, logger });
+        w.routes.push(deadLetters.routes({ replayChecks: checks, switchValue: (name) => switches.get(name)?.value }));
+        w.routes.push(orderAdminRoutes({ db, orders, deadLettersOf: deadLetters.failuresOf, adminToken: config.ADMIN_TOKEN }));
+      }
     }
     const actors =
       roles.has('business') || roles.has('notification')

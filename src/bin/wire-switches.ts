@@ -1,6 +1,9 @@
 // The switches: read from ZooKeeper before any actor starts (so a pause switch that is on keeps
 // its actor from consuming at all), their changes audited, exported as metrics, and administered
 // over /admin/switches.
+import type { OrderRepository } from '../orders/order-repository.js';
+import type { ChannelSource } from '../platform/amqp/broker-probes.js';
+import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import { KNOWN_SWITCHES } from '../known-switches.js';
 import { rememberSwitchesFromAudit } from '../switch-admin/remembered-switches.js';
@@ -10,9 +13,14 @@ import { createSwitchChangeRepository } from '../switch-admin/switch-change-repo
 import { exportSwitchMetrics } from '../switch-admin/switch-metrics.js';
 import { switchRoutes } from '../switch-admin/switch-routes.js';
 import { createZookeeperSwitches } from '../switch-admin/zookeeper-switches.js';
+import { switchPreview } from './operator-console.js';
 import type { Wiring } from './wiring.js';
 
-export async function wireSwitches({ config, logger, shutdown, metrics, routes }: Wiring, db: Db) {
+export async function wireSwitches(
+  { config, logger, shutdown, metrics, routes }: Wiring,
+  deps: { db: Db; orders: OrderRepository; topology: Topology; broker: ChannelSource },
+) {
+  const { db } = deps;
   const switches = createZookeeperSwitches(config, KNOWN_SWITCHES, logger, { onInvalidValue: (name) => metrics.switchInvalid.inc({ name }) });
   const switchChanges = createSwitchChangeRepository();
   recordObservedSwitchChanges({ db, switches, changes: switchChanges, logger });
@@ -23,6 +31,8 @@ export async function wireSwitches({ config, logger, shutdown, metrics, routes }
   });
   const { synced } = await switches.start();
   await rememberSwitchesFromAudit({ db, switches, changes: switchChanges, logger, synced });
-  routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), adminToken: config.ADMIN_TOKEN }));
+  // The blast-radius preview counts stored orders and waiting messages: it crosses features, wired in operator-console.ts.
+  const preview = switchPreview({ db, switches, definitions: KNOWN_SWITCHES, orders: deps.orders, topology: deps.topology, broker: deps.broker });
+  routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), preview, adminToken: config.ADMIN_TOKEN }));
   return switches;
 }

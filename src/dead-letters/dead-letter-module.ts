@@ -10,7 +10,8 @@ import { retentionRoutes } from '../data-retention/retention-routes.js';
 import { createOrderRepository } from '../orders/order-repository.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
-import type { Topology } from '../platform/amqp/topology.js';
+import type { ActorName, Topology } from '../platform/amqp/topology.js';
+import type { SwitchValue } from '../platform/runtime-switches/switch-registry.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Shutdown } from '../platform/shutdown.js';
@@ -20,6 +21,8 @@ import { createDeadLetterService, retryChainMs } from './dead-letter-service.js'
 import { createFailedMessageRepository } from './failed-message-repository.js';
 import { createFailedMessageRetention } from './failed-message-retention.js';
 import { createFailureAlerts } from './failure-alerts.js';
+import type { ReplayCheck } from './replay-check.js';
+import { createReplayDryRun } from './replay-dry-run.js';
 
 export const ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
 
@@ -59,11 +62,18 @@ export async function startDeadLetters(deps: {
   const service = createDeadLetterService({ db, repository, publisher: deps.publisher, drain: () => drainer.drain(), topology: deps.topology, logger });
   return {
     service,
+    /** An order's failed messages, oldest first, with their replays and discards: for its timeline. */
+    failuresOf: (orderId: string) => repository.forOrder(db, orderId),
     connection,
     retention,
-    /** The admin REST routes over this service and the retention audit (registered by processes that serve HTTP intake). */
-    routes: () => async (app: FastifyInstance) => {
-      await deadLetterRoutes({ service, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) })(app);
+    /**
+     * The admin REST routes over this service and the retention audit (registered by processes that
+     * serve HTTP intake). A replay's dry run judges messages as each actor would: the features
+     * supply those checks, and the switches' values shown beside the paths they pick.
+     */
+    routes: (preview: { replayChecks: Partial<Record<ActorName, ReplayCheck>>; switchValue: (name: string) => SwitchValue | undefined }) => async (app: FastifyInstance) => {
+      const dryRun = createReplayDryRun({ db, repository, topology: deps.topology, checks: preview.replayChecks, switchValue: preview.switchValue });
+      await deadLetterRoutes({ service, dryRun, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) })(app);
       await retentionRoutes({ db, runs, adminToken: config.ADMIN_TOKEN })(app);
     },
   };

@@ -1,5 +1,5 @@
 // Reviewing failures over REST, under /admin behind the bearer ADMIN_TOKEN: list, groups, one
-// message, replay (one or many), discard, and an on-demand drain. The token is checked before the
+// message, replay (one or many, or a dry run of it), discard, and an on-demand drain. The token is checked before the
 // body is even parsed, so a request without it changes nothing and learns nothing.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -14,7 +14,8 @@ import {
   ReplayManyBodySchema,
   ReplayOneBodySchema,
 } from './dead-letter-schemas.js';
-import type { DeadLetterService } from './dead-letter-service.js';
+import type { DeadLetterService, ReplaySelection } from './dead-letter-service.js';
+import type { ReplayDryRun } from './replay-dry-run.js';
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
@@ -24,6 +25,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 
 export function deadLetterRoutes(deps: {
   service: DeadLetterService;
+  dryRun: ReplayDryRun;
   adminToken: string | undefined;
   /** Default wait for a bulk replay's first messages: the retry chain, capped for HTTP. */
   probeWaitMs: number;
@@ -55,7 +57,8 @@ export function deadLetterRoutes(deps: {
 
       admin.post('/admin/dead-letters/replay', async (req) => {
         const body = parse(ReplayManyBodySchema, req.body);
-        const selection = body.groupId !== undefined ? { groupId: body.groupId } : { filter: body.filter! };
+        const selection: ReplaySelection = body.groupId !== undefined ? { groupId: body.groupId } : body.ids !== undefined ? { ids: body.ids } : { filter: body.filter! };
+        if (body.dryRun) return deps.dryRun(selection, body.limit);
         return service.replayMany(selection, adminActor(req), {
           probeSize: body.probeSize,
           probeWaitMs: Math.min(body.probeWaitMs ?? deps.probeWaitMs, HTTP_PROBE_WAIT_MAX_MS),

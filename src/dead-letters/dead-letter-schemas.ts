@@ -28,13 +28,19 @@ export const ListQuerySchema = FilterSchema.extend({
 
 export const GroupsQuerySchema = FilterSchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
-export const IdParamsSchema = z.strictObject({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
+const RowId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const IdParamsSchema = z.strictObject({ id: z.coerce.number().pipe(RowId) });
 
 /** Ceiling of a bulk replay's wait over HTTP: the server closes idle sockets after 30 s. */
 export const HTTP_PROBE_WAIT_MAX_MS = 25_000;
 
 export const ReplayManyBodySchema = z
   .strictObject({
+    /** Only say what a replay would do now; nothing is published or changed. */
+    dryRun: z.boolean().default(false),
+    /** Rows by id, from GET /admin/dead-letters. */
+    ids: z.array(RowId).min(1).max(1_000).optional(),
     /** A group's id from GET /admin/dead-letters/groups. */
     groupId: z.string().regex(FINGERPRINT_PATTERN, 'a groupId from GET /admin/dead-letters/groups').optional(),
     filter: z
@@ -47,7 +53,7 @@ export const ReplayManyBodySchema = z
     probeWaitMs: z.number().int().min(0).optional(),
     limit: z.number().int().min(1).max(10_000).default(1_000),
   })
-  .refine((b) => (b.groupId === undefined) !== (b.filter === undefined), { message: 'send exactly one of groupId or filter', path: ['groupId'] });
+  .refine((b) => [b.groupId, b.ids, b.filter].filter((v) => v !== undefined).length === 1, { message: 'send exactly one of groupId, ids or filter', path: ['groupId'] });
 
 export const DiscardBodySchema = z.strictObject({ reason: z.string().trim().min(1, 'say why it is discarded').max(500) });
 

@@ -2,16 +2,17 @@
 // logic of its own: list, group, show, replay (one, or a group that stops itself when the cause is
 // not fixed), discard, drain.
 import type { Publisher } from '../platform/amqp/publisher.js';
-import { allShards, type Topology } from '../platform/amqp/topology.js';
+import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { ConflictError, NotFoundError } from '../http/http-errors.js';
 import { replayMessage } from './dead-letter-record.js';
+import { replayTargets } from './replay-target.js';
 import type { DrainReport } from './dead-letter-drainer.js';
 import type { FailedMessageFilter, FailedMessageSummary } from './failed-message.js';
 import type { FailedMessageRepository } from './failed-message-repository.js';
 
-export type ReplaySelection = { groupId: string } | { filter: Omit<FailedMessageFilter, 'status' | 'fingerprint'> };
+export type ReplaySelection = { groupId: string } | { ids: readonly number[] } | { filter: Omit<FailedMessageFilter, 'status' | 'fingerprint' | 'ids'> };
 
 export type ReplayedMessage = { id: number; status: 'replayed'; queue: string; messageId: string; replayedAt: string; replayedBy: string };
 
@@ -77,17 +78,7 @@ export function createDeadLetterService(deps: {
 }) {
   const { db, repository } = deps;
   const logger = deps.logger.child({ module: 'dead-letters' });
-  const shardQueues = new Set(allShards(deps.topology).map((s) => s.queue));
-  /**
-   * Where a dead letter from `queue` goes back to: its own shard, or, when the shard count has
-   * changed since it failed, its actor's exchange route, which picks the shard by its order id.
-   */
-  function replayTarget(queue: string | null): string | undefined {
-    if (!queue) return undefined;
-    if (shardQueues.has(queue)) return queue;
-    const formerShard = (work: string) => queue.startsWith(`${work}.`) && /^\d+$/.test(queue.slice(work.length + 1));
-    return Object.values(deps.topology.actors).find((a) => queue === a.work || formerShard(a.work))?.work;
-  }
+  const replayTarget = replayTargets(deps.topology);
 
   async function show(id: number) {
     const found = await repository.find(db, id);
@@ -110,7 +101,7 @@ export function createDeadLetterService(deps: {
         if (state.status === 'new' && state.piiMaskedAt) throw maskedError(id, state.piiMaskedAt);
         throw new ConflictError(`already_${state.status}`, `Failed message ${id} is ${state.status}; only new ones are replayed, and only once`);
       }
-      const target = replayTarget(row.originalQueue);
+      const target = replayTarget(row.originalQueue)?.queue;
       if (!target) {
         throw new ConflictError(
           'not_replayable',
@@ -158,7 +149,7 @@ export function createDeadLetterService(deps: {
   }
 
   async function replayMany(selection: ReplaySelection, by: string, options: BulkReplayOptions): Promise<BulkReplayReport> {
-    const filter: FailedMessageFilter = 'groupId' in selection ? { fingerprint: selection.groupId } : selection.filter;
+    const filter: FailedMessageFilter = 'groupId' in selection ? { fingerprint: selection.groupId } : 'ids' in selection ? { ids: selection.ids } : selection.filter;
     const candidates = await repository.openIds(db, filter, options.limit);
     const masked = await repository.maskedOpenIds(db, filter, options.limit);
     if (candidates.length === 0) {

@@ -5,7 +5,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database } from '../platform/database-schema.js';
 import type { DeadLetter } from './dead-letter-record.js';
-import type { FailedMessageDetail, FailedMessageFilter, FailedMessageSummary, FailureGroup } from './failed-message.js';
+import type { FailedMessageDetail, FailedMessageFilter, FailedMessageSummary, FailureGroup, OrderFailure, StoredForReplay } from './failed-message.js';
 import type { FailedMessagesTable, FailedMessageStatus } from './failed-message-table.js';
 
 type Q = Kysely<Database>;
@@ -77,6 +77,7 @@ function matching(f: FailedMessageFilter) {
     if (f.until !== undefined) c.push(eb('last_failed_at', '<', f.until));
     if (f.status !== undefined) c.push(eb('status', '=', f.status));
     if (f.fingerprint !== undefined) c.push(eb('fingerprint', '=', f.fingerprint));
+    if (f.ids !== undefined) c.push(f.ids.length === 0 ? eb.val(false) : eb('id', 'in', f.ids));
     return eb.and(c);
   };
 }
@@ -233,6 +234,48 @@ export function createFailedMessageRepository() {
         .limit(limit)
         .execute();
       return rows.map((r) => Number(r.id));
+    },
+
+    /** The rows a dry run of a replay looks at, oldest first: bodies and properties, masked ones included. */
+    async forReplayPreview(q: Q, filter: FailedMessageFilter, limit: number): Promise<StoredForReplay[]> {
+      const rows = await q
+        .selectFrom('failed_messages')
+        .select(['id', 'message_id', 'status', 'actor', 'original_queue', 'error_code', 'order_id', 'body', 'headers', 'properties', 'pii_masked_at'])
+        .where(matching(filter))
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        id: Number(r.id),
+        messageId: r.message_id,
+        status: r.status,
+        actor: r.actor,
+        originalQueue: r.original_queue,
+        errorCode: r.error_code,
+        orderId: r.order_id,
+        body: r.body,
+        headers: r.headers,
+        properties: r.properties,
+        piiMaskedAt: iso(r.pii_masked_at),
+      }));
+    },
+
+    /** Every failed message of one order, oldest first, with what operators did about each. */
+    async forOrder(q: Q, orderId: string): Promise<OrderFailure[]> {
+      const rows = await q
+        .selectFrom('failed_messages')
+        .select([...SUMMARY_COLUMNS, 'replayed_at', 'replayed_by', 'discarded_at', 'discarded_by', 'discard_reason'])
+        .where('order_id', '=', orderId)
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({
+        ...toSummary(r),
+        replayedAt: iso(r.replayed_at),
+        replayedBy: r.replayed_by,
+        discardedAt: iso(r.discarded_at),
+        discardedBy: r.discarded_by,
+        discardReason: r.discard_reason,
+      }));
     },
 
     /** The rows these replayed rows came back as (replayed, then failed again). */

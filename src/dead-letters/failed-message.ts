@@ -11,6 +11,8 @@ export type FailedMessageFilter = {
   until?: Date | undefined;
   status?: FailedMessageStatus | undefined;
   fingerprint?: string | undefined;
+  /** These rows only. */
+  ids?: readonly number[] | undefined;
 };
 
 export type FailedMessageSummary = {
@@ -62,4 +64,21 @@ export type FailureGroup = {
   firstSeen: string;
   lastSeen: string;
   sampleId: number;
+};
+
+/** A stored message as a dry run of its replay reads it: what a replay would publish, and whether it may. */
+export type StoredForReplay = Pick<FailedMessageSummary, 'id' | 'messageId' | 'status' | 'actor' | 'originalQueue' | 'errorCode' | 'orderId'> & {
+  body: Buffer;
+  headers: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  piiMaskedAt: string | null;
+};
+
+/** A failed message of one order, with what operators did about it, for the order's timeline. */
+export type OrderFailure = FailedMessageSummary & {
+  replayedAt: string | null;
+  replayedBy: string | null;
+  discardedAt: string | null;
+  discardedBy: string | null;
+  discardReason: string | null;
 };

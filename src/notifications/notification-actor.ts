@@ -11,16 +11,20 @@ import type { MessagingClient } from './messaging-client.js';
 import { NotificationRequestedSchema, type NotificationRequested } from './notification-messages.js';
 import { isCanonicalNotificationRequested } from './notification-fast-check.js';
 import type { NotificationSigner } from './notification-signature.js';
-import { TEMPLATE_V2_SWITCH } from './notification-switches.js';
+import { templateFor } from './notification-switches.js';
 
-/** The template a notification kind is sent with; a switch moves order confirmations to v2. */
-function chooseTemplate(request: NotificationRequested, switches: Pick<SwitchReader, 'takesNewPath'>) {
-  if (request.kind !== 'order-confirmed') return { template: request.kind, path: undefined };
-  const v2 = switches.takesNewPath(TEMPLATE_V2_SWITCH, request.orderId);
-  return { template: v2 ? 'order-confirmed-v2' : 'order-confirmed', path: v2 ? ('new' as const) : ('old' as const) };
-}
+/** What the notification queue carries and how a message is checked before the handler sees it (a replay's dry run checks the same). */
+export const NOTIFICATION_CONTRACT = {
+  versions: [1],
+  schema: NotificationRequestedSchema,
+  isCanonical: isCanonicalNotificationRequested,
+  orderIdOf: (raw: unknown) => {
+    const id = (raw as { orderId?: unknown } | undefined)?.orderId;
+    return typeof id === 'string' ? id.slice(0, 64) : undefined;
+  },
+} satisfies Pick<ActorDefinition<NotificationRequested>, 'versions' | 'schema' | 'isCanonical' | 'orderIdOf'>;
 
-const forged = () =>
+export const forged = () =>
   new PermanentError(
     'forged_notification',
     'The notice does not carry this service\'s signature, so it was not published by order-actors (or its content was changed on the way); nothing was sent. Find who publishes to the notification queue.',
@@ -60,7 +64,7 @@ export function createNotificationActor(deps: {
         const request = m.body;
         if (already.has(request.idempotencyKey) || inBatch.has(request.idempotencyKey)) return { m, skipped: true as const };
         inBatch.add(request.idempotencyKey);
-        const { template, path } = chooseTemplate(request, deps.switches);
+        const { template, path } = templateFor(request, deps.switches);
         try {
           const { id } = await deps.messaging.send({ to: request.to, template, params: request.params }, request.idempotencyKey, deadline);
           return { m, template, path, providerMessageId: id, error: undefined };
@@ -96,13 +100,7 @@ export function createNotificationActor(deps: {
   return {
     name: 'notification',
     queues: deps.queues,
-    versions: [1],
-    schema: NotificationRequestedSchema,
-    isCanonical: isCanonicalNotificationRequested,
-    orderIdOf: (raw) => {
-      const id = (raw as { orderId?: unknown } | undefined)?.orderId;
-      return typeof id === 'string' ? id.slice(0, 64) : undefined;
-    },
+    ...NOTIFICATION_CONTRACT,
     handleBatch,
   };
 }

@@ -11,6 +11,18 @@ import { isCanonicalOrderSubmitted } from './order-fast-check.js';
 export const BusinessMessageSchema = z.discriminatedUnion('type', [OrderSubmittedSchema, DeliveryDelayedSchema]);
 export type BusinessMessage = z.infer<typeof BusinessMessageSchema>;
 
+/** What the business queue carries and how a message is checked before a step sees it (a replay's dry run checks the same). */
+export const BUSINESS_CONTRACT = {
+  versions: [1],
+  schema: BusinessMessageSchema,
+  isCanonical: isCanonicalOrderSubmitted,
+  orderIdOf: (raw: unknown) => {
+    const r = raw as { orderId?: unknown; order?: { orderId?: unknown } } | undefined;
+    const id = r?.order?.orderId ?? r?.orderId;
+    return typeof id === 'string' ? id.slice(0, 64) : undefined;
+  },
+} satisfies Pick<ActorDefinition<BusinessMessage>, 'versions' | 'schema' | 'isCanonical' | 'orderIdOf'>;
+
 type Step<T> = (messages: ReadonlyArray<Incoming<T>>) => Promise<Outcome[]>;
 
 export function createBusinessActor(deps: {
@@ -24,14 +36,7 @@ export function createBusinessActor(deps: {
   return {
     name: 'business',
     queues: deps.queues,
-    versions: [1],
-    schema: BusinessMessageSchema,
-    isCanonical: isCanonicalOrderSubmitted,
-    orderIdOf: (raw) => {
-      const r = raw as { orderId?: unknown; order?: { orderId?: unknown } } | undefined;
-      const id = r?.order?.orderId ?? r?.orderId;
-      return typeof id === 'string' ? id.slice(0, 64) : undefined;
-    },
+    ...BUSINESS_CONTRACT,
     handleBatch,
   };
 }

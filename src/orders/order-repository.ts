@@ -106,6 +106,31 @@ export function createOrderRepository() {
       return Number(result.numAffectedRows ?? 0);
     },
 
+    /**
+     * The ids of the newest `limit` orders, newest first. A top-N sort over the table: no index is
+     * kept on created_at for it, which would cost every order an index write for an operator's
+     * occasional question.
+     */
+    async recentOrderIds(q: Q, limit: number): Promise<string[]> {
+      const rows = await q.selectFrom('orders').select('order_id').orderBy('created_at', 'desc').orderBy('order_id').limit(limit).execute();
+      return rows.map((r) => r.order_id);
+    },
+
+    /** The ids of the newest `limit` orders whose buyer's confirmation is not recorded as delivered yet. */
+    async unnotifiedOrderIds(q: Q, limit: number): Promise<string[]> {
+      // The confirmation's key with an empty order id is its prefix: the key stays defined in one place.
+      const prefix = idempotencyKey('order-confirmed', '');
+      const rows = await q
+        .selectFrom('orders as o')
+        .leftJoin('deliveries as d', (join) => join.on('d.idempotency_key', '=', sql<string>`${prefix} || o.order_id`))
+        .select('o.order_id')
+        .where('d.idempotency_key', 'is', null)
+        .orderBy('o.created_at', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.order_id);
+    },
+
     async find(q: Q, orderId: string): Promise<OrderView | undefined> {
       // Notified once the messaging API accepted its confirmation: the delivery row says so.
       const row = await q

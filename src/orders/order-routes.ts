@@ -16,6 +16,7 @@ import type { SellerRateLimits } from '../sellers/seller-rate-limits.js';
 import { shopRateLimit } from '../sellers/shop-rate-limit.js';
 import { IdSchema, OrderSchema, type Order } from './order-schema.js';
 import type { PhoneCountryPolicy } from './phone-country-policy.js';
+import { traceHops } from './order-timeline.js';
 
 export type OrderRoutesDeps = {
   db: Db;
@@ -125,20 +126,13 @@ export function orderRoutes(deps: OrderRoutesDeps) {
     });
 
     // Every hop of one order through the actors, in time order: intake, business, retries,
-    // notification and the messaging API's answer. Built from the journal, which each actor writes
-    // in the same transaction as its work, so the trace never claims a hop that did not commit.
+    // notification and the messaging API's answer (operators see more: order-admin-routes.ts).
     app.get('/orders/:orderId/trace', async (req) => {
       const params = OrderIdParams.safeParse(req.params);
       if (!params.success) throw new ValidationError(toIssues(params.error));
       const view = await deps.orders.find(deps.db, params.data.orderId);
       if (!view || !deps.auth.maySee(req, view.sellerId)) throw new NotFoundError(`No order ${params.data.orderId} is recorded yet`);
-      const processed = view.journal.find((j) => j.event === 'order.processed');
-      const submittedAt = processed?.detail.submittedAt;
-      const hops = [
-        ...(typeof submittedAt === 'string' ? [{ at: submittedAt, actor: 'intake', event: 'order.accepted', detail: {} }] : []),
-        ...view.journal,
-      ].sort((a, b) => a.at.localeCompare(b.at));
-      return { orderId: view.orderId, traceId: view.traceId, status: view.status, hops };
+      return { orderId: view.orderId, traceId: view.traceId, status: view.status, hops: traceHops(view) };
     });
 
     app.get('/orders/:orderId', async (req) => {

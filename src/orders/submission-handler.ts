@@ -9,7 +9,7 @@ import type { NotificationSigner } from '../notifications/notification-signature
 import { orderHash, type OrderSubmitted } from './order-messages.js';
 import type { JournalEntry, NewOrder, OrderRepository } from './order-repository.js';
 import { priceOrder } from './order-rules.js';
-import { RULES_V2_SWITCH } from './order-switches.js';
+import { ruleVersionFor } from './order-switches.js';
 
 export function createSubmissionHandler(deps: {
   db: Db;
@@ -23,8 +23,7 @@ export function createSubmissionHandler(deps: {
   return async function handleSubmitted(messages: ReadonlyArray<Incoming<OrderSubmitted>>): Promise<Outcome[]> {
     const candidates: NewOrder[] = messages.map((m) => {
       const { order } = m.body;
-      const v2 = deps.switches.takesNewPath(RULES_V2_SWITCH, order.orderId);
-      return { order, pricing: priceOrder(order.items, v2 ? 2 : 1), payloadHash: orderHash(order), traceId: m.traceId, submittedAt: m.body.submittedAt, attempt: m.attempt + 1 };
+      return { order, pricing: priceOrder(order.items, ruleVersionFor(deps.switches, order.orderId)), payloadHash: orderHash(order), traceId: m.traceId, submittedAt: m.body.submittedAt, attempt: m.attempt + 1 };
     });
 
     // The happy path is one statement, atomic by itself: the new orders' rows are also their

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, takesNewPath } from '../../src/platform/runtime-switches/bucketing.js';
+import { bucketOf, changesPath, takesNewPath } from '../../src/platform/runtime-switches/bucketing.js';
 
 const keys = Array.from({ length: 10_000 }, (_, i) => `T-${i}-${randomBytes(4).toString('hex')}`);
 
@@ -53,5 +53,13 @@ describe('bucketing', () => {
     const both = keys.filter((k) => a.has(k) && takesNewPath('notification-template-v2', k, 10)).length;
     // Independent 10% shares overlap on about 1% of keys, not 10%.
     expect(both / keys.length).toBeLessThan(0.03);
+  });
+
+  it('moves exactly the keys whose path differs between two percentages, either way', () => {
+    for (const [from, to] of [[10, 30], [30, 10], [0, 100], [25, 25]] as const) {
+      for (const key of keys.slice(0, 2_000)) {
+        expect(changesPath('order-rules-v2', key, from, to)).toBe(takesNewPath('order-rules-v2', key, from) !== takesNewPath('order-rules-v2', key, to));
+      }
+    }
   });
 });

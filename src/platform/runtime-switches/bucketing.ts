@@ -19,3 +19,12 @@ export function bucketOf(name: string, key: string): number {
 export function takesNewPath(name: string, key: string, percent: number): boolean {
   return bucketOf(name, key) < percent;
 }
+
+/**
+ * Whether moving switch `name` from `from` to `to` percent moves `key` to the other path: exactly
+ * the keys whose bucket lies between the two (in [from, to) going up, back out of it going down).
+ */
+export function changesPath(name: string, key: string, from: number, to: number): boolean {
+  const bucket = bucketOf(name, key);
+  return bucket >= Math.min(from, to) && bucket < Math.max(from, to);
+}

@@ -2,6 +2,7 @@
 // grammar switch data must follow: `on`, `off`, or a whole percentage 0–100. Which switches exist
 // is the features' business: each declares its own.
 import { z } from 'zod';
+import type { ActorName } from '../amqp/topology.js';
 
 export type SwitchKind = 'percent' | 'onoff';
 /** A percentage (share of keys on the new path) or an on/off state. */
@@ -12,6 +13,11 @@ export type SwitchDefinition = {
   kind: SwitchKind;
   default: SwitchValue;
   description: string;
+  /**
+   * The actor whose messages the switch decides (a percentage, keyed by order id) or pauses (on/off),
+   * so a preview of a flip can say which queue it touches.
+   */
+  actor?: ActorName;
 };
 
 export const SWITCH_NAME_PATTERN = /^[a-z0-9][a-z0-9.-]{0,62}$/;
