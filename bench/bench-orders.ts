@@ -1,7 +1,7 @@
 // The orders every scenario sends: realistic in size (about 600 bytes as a business message, like a
 // real shop's order with a few items) and unique per run and sequence number.
-import type { Order } from '../src/orders/order-schema.js';
 import { orderSubmitted } from '../src/orders/order-messages.js';
+import type { Order } from '../src/orders/order-schema.js';
 
 const PRODUCE = [
   { sku: 'corn-10', name: 'Sweet corn, 10 ears, picked this morning', unitPrice: 15_900 },

@@ -11,7 +11,7 @@ const SIZING_RATES = [10_000, 50_000];
 
 /** µs of CPU `name` spent per unit over the measured interval. */
 function usPerUnit(cpu: CpuReport, name: string, units: number): number {
-  return ((cpu.byProcess[name] ?? 0) / 100) * cpu.seconds * 1e6 / Math.max(1, units);
+  return (((cpu.byProcess[name] ?? 0) / 100) * cpu.seconds * 1e6) / Math.max(1, units);
 }
 
 /** µs of CPU per unit over every pipeline process together: service, brokers and database. */

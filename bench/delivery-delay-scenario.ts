@@ -49,7 +49,17 @@ async function seedOrders(db: Db, runId: string, sellerId: string, count: number
   const ids = new Set<string>();
   for (let start = 0; start < count; start += 1_000) {
     const chunk = Array.from({ length: Math.min(1_000, count - start) }, (_, i) => benchOrder(runId, start + i, { sellerId, requestedDeliveryDate: DUE }));
-    await orders.insertNew(db, chunk.map((order) => ({ order, pricing: priceOrder(order.items, 1), payloadHash: orderHash(order), traceId: runId, submittedAt: new Date().toISOString(), attempt: 1 })));
+    await orders.insertNew(
+      db,
+      chunk.map((order) => ({
+        order,
+        pricing: priceOrder(order.items, 1),
+        payloadHash: orderHash(order),
+        traceId: runId,
+        submittedAt: new Date().toISOString(),
+        attempt: 1,
+      })),
+    );
     for (const o of chunk) ids.add(o.orderId);
   }
   return ids;
@@ -71,13 +81,24 @@ async function postJson(url: string, body: unknown): Promise<{ status: number; b
  * A smaller delay (BENCH_WARMUP_ORDERS orders of another seller) told first, so that the measured
  * one runs on warm processes, as in scenarios 2, 4 and 6.
  */
-async function warmUp(config: BenchConfig, db: Db, baseUrl: string, sandboxUrl: string, runId: string): Promise<{ delayId: string | undefined; orderIds: Set<string>; told: number }> {
+async function warmUp(
+  config: BenchConfig,
+  db: Db,
+  baseUrl: string,
+  sandboxUrl: string,
+  runId: string,
+): Promise<{ delayId: string | undefined; orderIds: Set<string>; told: number }> {
   if (config.BENCH_WARMUP_ORDERS === 0) return { delayId: undefined, orderIds: new Set(), told: 0 };
   const sellerId = `seller-${runId}`;
   const orderIds = await seedOrders(db, runId, sellerId, config.BENCH_WARMUP_ORDERS);
   const answer = await postJson(`${baseUrl}/delivery-delays`, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'warm-up' });
   if (answer.status !== 202) throw new Error(`The warm-up delay was answered ${answer.status} ${JSON.stringify(answer.body)}; see the service log`);
-  const told = await waitForBuyersTold(db, sandboxUrl, { kind: 'delivery-delayed', expected: orderIds.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3 warm-up' });
+  const told = await waitForBuyersTold(db, sandboxUrl, {
+    kind: 'delivery-delayed',
+    expected: orderIds.size,
+    stallMs: config.BENCH_STALL_TIMEOUT_MS,
+    label: 'scenario 3 warm-up',
+  });
   return { delayId: String(answer.body.delayId), orderIds, told };
 }
 
@@ -93,7 +114,12 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     const sandboxPort = await freePort();
     const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
     // The messaging API is a third party: its stand-in runs in its own process, not counted as ours.
-    sandbox = await startServiceProcess({ config, name: 'delay-sandbox', role: 'sandbox', env: { ...names.env, SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' } });
+    sandbox = await startServiceProcess({
+      config,
+      name: 'delay-sandbox',
+      role: 'sandbox',
+      env: { ...names.env, SANDBOX_PORT: String(sandboxPort), NOTIFY_API_URL: '' },
+    });
     service = await startServiceProcess({
       config,
       name: 'delay-all',
@@ -120,7 +146,12 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     if (answer.status !== 202 || answer.body.orders !== count) {
       verification.problems.push(`POST /delivery-delays answered ${answer.status} ${JSON.stringify(answer.body)}; expected 202 with orders: ${count}`);
     } else {
-      await waitForBuyersTold(db, sandboxUrl, { kind: 'delivery-delayed', expected: warmup.told + count, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: 'scenario 3' });
+      await waitForBuyersTold(db, sandboxUrl, {
+        kind: 'delivery-delayed',
+        expected: warmup.told + count,
+        stallMs: config.BENCH_STALL_TIMEOUT_MS,
+        label: 'scenario 3',
+      });
     }
     const cpuReport = cpu.stop();
     const sandboxCalls = { name: sandbox.name, calls: (await sandboxCount(sandboxUrl)).requests - callsBefore };
@@ -131,12 +162,24 @@ export async function runDeliveryDelayScenario(config: BenchConfig): Promise<Del
     await checkBuyersTold(db, messages, { kind: 'delivery-delayed', orderIds, keyOf: (id) => idempotencyKey('delivery-delayed', id, delayId) }, verification);
     if (warmup.delayId) {
       const warm = all.filter((m) => m.idempotencyKey.endsWith(`:${warmup.delayId}`));
-      await checkBuyersTold(db, warm, { kind: 'delivery-delayed', orderIds: warmup.orderIds, keyOf: (id) => idempotencyKey('delivery-delayed', id, warmup.delayId) }, verification);
-      if (warm.length + messages.length !== all.length) verification.problems.push(`${all.length - warm.length - messages.length} delay notices belong to neither the warm-up nor the measured delay`);
+      await checkBuyersTold(
+        db,
+        warm,
+        { kind: 'delivery-delayed', orderIds: warmup.orderIds, keyOf: (id) => idempotencyKey('delivery-delayed', id, warmup.delayId) },
+        verification,
+      );
+      if (warm.length + messages.length !== all.length)
+        verification.problems.push(`${all.length - warm.length - messages.length} delay notices belong to neither the warm-up nor the measured delay`);
     }
     const wrongDates = messages.filter((m) => m.params.previousDeliveryDate !== DUE || m.params.newDeliveryDate !== NEW_DATE);
-    if (wrongDates.length > 0) verification.problems.push(`${wrongDates.length} delay notices do not say ${DUE} → ${NEW_DATE} (params previousDeliveryDate, newDeliveryDate)`);
-    const moved = await db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('n')).where('seller_id', '=', sellerId).where('delivery_date', '=', NEW_DATE).executeTakeFirstOrThrow();
+    if (wrongDates.length > 0)
+      verification.problems.push(`${wrongDates.length} delay notices do not say ${DUE} → ${NEW_DATE} (params previousDeliveryDate, newDeliveryDate)`);
+    const moved = await db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('seller_id', '=', sellerId)
+      .where('delivery_date', '=', NEW_DATE)
+      .executeTakeFirstOrThrow();
     if (Number(moved.n) !== count) verification.problems.push(`${count - Number(moved.n)} orders still have their old delivery date`);
     await checkQueues(config, names, verification);
 

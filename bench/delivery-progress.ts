@@ -2,9 +2,9 @@
 // sandbox's count of messages per kind, kept as they arrive (no table or list is scanned while the
 // pipeline runs), and reads the sandbox's full list only once, at the end.
 import { sql } from 'kysely';
+import { idempotencyKey } from '../src/notifications/notification-messages.js';
 import type { Db } from '../src/platform/db.js';
 import type { SandboxCount, SandboxMessage } from '../src/sandbox/messaging-sandbox.js';
-import { idempotencyKey } from '../src/notifications/notification-messages.js';
 
 /** A scenario's sandbox process and the POST /messages calls it answered while the CPU was measured. */
 export type SandboxCalls = { name: string; calls: number };
@@ -16,7 +16,10 @@ export async function sandboxCount(sandboxUrl: string, prefix = ''): Promise<San
   return (await res.json()) as SandboxCount;
 }
 
-async function poll(count: () => Promise<number>, options: { expected: number; stallMs: number; everyMs: number; onStall: (n: number) => void; onProgress?: (n: number) => void }): Promise<number> {
+async function poll(
+  count: () => Promise<number>,
+  options: { expected: number; stallMs: number; everyMs: number; onStall: (n: number) => void; onProgress?: (n: number) => void },
+): Promise<number> {
   let seen = -1;
   let movedAt = Date.now();
   let reportedAt = Date.now();
@@ -44,7 +47,11 @@ async function poll(count: () => Promise<number>, options: { expected: number; s
  * deliveries, or when a count has not moved for `stallMs` (then the verification that follows
  * reports what is missing). Returns the number of buyers the sandbox saw told.
  */
-export async function waitForBuyersTold(db: Db, sandboxUrl: string, options: { kind: string; expected: number; stallMs: number; label: string }): Promise<number> {
+export async function waitForBuyersTold(
+  db: Db,
+  sandboxUrl: string,
+  options: { kind: string; expected: number; stallMs: number; label: string },
+): Promise<number> {
   const { kind, expected, stallMs, label } = options;
   const told = await poll(async () => (await sandboxCount(sandboxUrl, `${kind}:`)).messages, {
     expected,
@@ -57,7 +64,11 @@ export async function waitForBuyersTold(db: Db, sandboxUrl: string, options: { k
   // (rarely two) so that neither the CPU meter nor the verification cuts that last write off.
   await poll(
     async () => {
-      const row = await db.selectFrom('deliveries').select(sql<string>`count(*)`.as('n')).where('kind', '=', kind).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('deliveries')
+        .select(sql<string>`count(*)`.as('n'))
+        .where('kind', '=', kind)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     { expected: told, stallMs, everyMs: 50, onStall: (n) => console.error(`[bench] ${label}: ${n} deliveries recorded of ${told} buyers told; verifying`) },

@@ -42,7 +42,9 @@ export async function startLoadGenerator(options: { name: string; connections: n
     waiting = undefined;
     if (w) settle(w);
   };
-  child.on('message', (m: FromLoadGenerator) => answer((w) => (m.type === 'failed' ? w.reject(new Error(`The load generator failed: ${m.message}; see ${logFile}`)) : w.resolve(m))));
+  child.on('message', (m: FromLoadGenerator) =>
+    answer((w) => (m.type === 'failed' ? w.reject(new Error(`The load generator failed: ${m.message}; see ${logFile}`)) : w.resolve(m))),
+  );
   void exited.then(() => answer((w) => w.reject(new Error(`The load generator exited (${child.exitCode ?? child.signalCode}); see ${logFile}`))));
   const next = () => new Promise<FromLoadGenerator>((resolve, reject) => (waiting = { resolve, reject }));
   const ask = (message: ToLoadGenerator) => {

@@ -77,10 +77,22 @@ async function startLayout(config: BenchConfig, names: BenchNames, layout: Layou
 }
 
 /** Sends BENCH_WARMUP_ORDERS orders and waits until their buyers are told; returns the ids accepted. */
-async function warmUp(config: BenchConfig, db: ReturnType<typeof createDb>['db'], load: LoadGenerator, started: Started, runId: string, label: string): Promise<Set<string>> {
+async function warmUp(
+  config: BenchConfig,
+  db: ReturnType<typeof createDb>['db'],
+  load: LoadGenerator,
+  started: Started,
+  runId: string,
+  label: string,
+): Promise<Set<string>> {
   if (config.BENCH_WARMUP_ORDERS === 0) return new Set();
   const { accepted } = await load.send(started.intakeUrl, runId, config.BENCH_WARMUP_ORDERS);
-  await waitForBuyersTold(db, started.sandboxUrl, { kind: 'order-confirmed', expected: accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label: `${label} warm-up` });
+  await waitForBuyersTold(db, started.sandboxUrl, {
+    kind: 'order-confirmed',
+    expected: accepted.size,
+    stallMs: config.BENCH_STALL_TIMEOUT_MS,
+    label: `${label} warm-up`,
+  });
   return new Set(accepted.keys());
 }
 
@@ -103,7 +115,12 @@ export async function runOrdersScenario(config: BenchConfig, layout: Layout, pla
     const callsBefore = (await sandboxCount(sandboxUrl)).requests;
     const cpu = startCpuMeter([...sharedServiceTargets(), ...processTargets(processes), load.cpuTarget]);
     const { accepted, ...intake } = await load.fire();
-    await waitForBuyersTold(db, sandboxUrl, { kind: 'order-confirmed', expected: warmedUp.size + accepted.size, stallMs: config.BENCH_STALL_TIMEOUT_MS, label });
+    await waitForBuyersTold(db, sandboxUrl, {
+      kind: 'order-confirmed',
+      expected: warmedUp.size + accepted.size,
+      stallMs: config.BENCH_STALL_TIMEOUT_MS,
+      label,
+    });
     const cpuReport = cpu.stop();
     const sandbox = { name: started.sandboxName, calls: (await sandboxCount(sandboxUrl)).requests - callsBefore };
     const rss = processes.map((p) => ({ name: p.name, role: p.role, peakRssMb: p.peakRssMb() }));

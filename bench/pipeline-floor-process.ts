@@ -11,15 +11,15 @@ import http from 'node:http';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config.js';
+import { notificationRequested, type NotificationRequested } from '../src/notifications/notification-messages.js';
+import { orderSubmitted, type OrderSubmitted } from '../src/orders/order-messages.js';
+import type { Order } from '../src/orders/order-schema.js';
 import { coalesceFrameWrites } from '../src/platform/amqp/frame-coalescing.js';
 import { HEADERS } from '../src/platform/amqp/message-headers.js';
 import { describeTopology } from '../src/platform/amqp/topology.js';
 import { createLogger } from '../src/platform/logger.js';
-import { notificationRequested, type NotificationRequested } from '../src/notifications/notification-messages.js';
-import { orderSubmitted, type OrderSubmitted } from '../src/orders/order-messages.js';
-import type { Order } from '../src/orders/order-schema.js';
-import { createAckFrontier, connectRaw } from './broker-ceiling.js';
 import { loadBenchConfig } from './bench-config.js';
+import { connectRaw, createAckFrontier } from './broker-ceiling.js';
 
 // A fixed, valid trace context: the service makes one per order, which is its work, not the hop's;
 // the header is here so the broker carries the same bytes.
@@ -64,7 +64,10 @@ async function main(): Promise<void> {
   const hop1 = topology.actors.business.work;
   const hop2 = topology.actors.notification.work;
   const [publishConn, consumeConn] = await Promise.all([connectRaw(bench, 'bench-floor-publish'), connectRaw(bench, 'bench-floor-consume')]);
-  for (const [what, model] of [['publish connection', publishConn], ['consume connection', consumeConn]] as const) {
+  for (const [what, model] of [
+    ['publish connection', publishConn],
+    ['consume connection', consumeConn],
+  ] as const) {
     coalesceFrameWrites(model, logger);
     failOnLoss(what, model);
   }
@@ -89,7 +92,9 @@ async function main(): Promise<void> {
       to: order.buyer.phone,
       params: { orderId: order.orderId, buyerName: order.buyer.name, total: 0, currency: order.currency, deliveryDate: order.requestedDeliveryDate },
     });
-    publish(out, exchange, hop2, request, order.orderId, request.idempotencyKey).then(settle, (err: unknown) => fail('a relayed message was not confirmed', err));
+    publish(out, exchange, hop2, request, order.orderId, request.idempotencyKey).then(settle, (err: unknown) =>
+      fail('a relayed message was not confirmed', err),
+    );
   });
 
   const sink = await consumeConn.createChannel();

@@ -3,8 +3,8 @@
 // none of the service's work. The broker ceiling leaves out both HTTP ends; the floor shows what
 // the hops alone allow on this machine, so the service's distance to it is the price of its own
 // work: validation, storage, retries, journal, tracing, metrics.
-import { declareTopology } from '../src/platform/amqp/topology.js';
 import { idempotencyKey } from '../src/notifications/notification-messages.js';
+import { declareTopology } from '../src/platform/amqp/topology.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources } from './bench-isolation.js';
 import { connectRaw } from './broker-ceiling.js';
@@ -107,7 +107,17 @@ export async function runPipelineFloor(config: BenchConfig): Promise<FloorResult
 
     const lastTold = messages.reduce((a, m) => Math.max(a, Date.parse(m.receivedAt)), intake.startedAt);
     const seconds = (lastTold - intake.startedAt) / 1000;
-    result = { accepted: accepted.size, warmedUp: warmedUp.length, told: messages.length, seconds, ordersPerSecond: messages.length / seconds, intake, cpu: cpuReport, sandbox, verification: settle(verification) };
+    result = {
+      accepted: accepted.size,
+      warmedUp: warmedUp.length,
+      told: messages.length,
+      seconds,
+      ordersPerSecond: messages.length / seconds,
+      intake,
+      cpu: cpuReport,
+      sandbox,
+      verification: settle(verification),
+    };
   } finally {
     await load?.stop();
     for (const p of processes.reverse()) await p.stop();

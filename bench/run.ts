@@ -13,15 +13,14 @@ import { runBrokerCeiling } from './broker-ceiling.js';
 import { runDeliveryDelayScenario } from './delivery-delay-scenario.js';
 import { useLocalCluster } from './local-cluster.js';
 import { runOrdersScenario } from './orders-scenario.js';
-
-/** Work queues per actor in scenario 7: one per node, so every node leads some. */
-const CLUSTER_SHARDS = 3;
+import { BENCH_DIR } from './paths.js';
 import { runPipelineFloor } from './pipeline-floor-scenario.js';
 import { appendResultsMd, buildRows, renderFindings, renderTable, writeJson, type BenchResults, type RunInfo } from './report.js';
 import { runRuntimeOverhead } from './runtime-overhead.js';
-import { BENCH_DIR } from './paths.js';
 import { killServiceProcesses, serviceRunner } from './service-processes.js';
 
+/** Work queues per actor in scenario 7: one per node, so every node leads some. */
+const CLUSTER_SHARDS = 3;
 
 function git(args: string[]): string {
   try {
@@ -71,7 +70,10 @@ async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
   const dirty = git(['status', '--porcelain', '--', ':/', ':(top,exclude)bench/RESULTS.md']) !== '';
   const has = (...scenarios: ScenarioNumber[]) => scenarios.some((s) => config.BENCH_SCENARIOS.includes(s));
   const n = (v: number) => v.toLocaleString('en-US');
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   return {
     date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     commit: `commit ${commit}${dirty ? ' + uncommitted changes' : ''}`,
@@ -80,7 +82,9 @@ async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
       ...(has(1, 5) ? [`${n(config.BENCH_MESSAGES)} relay messages (window ${n(config.BENCH_PUBLISH_WINDOW)})`] : []),
       ...(has(2, 3, 4, 6) ? [`${n(config.BENCH_ORDERS)} orders`, `service ${runner}`] : []),
       ...(has(2, 4, 6) ? [`${config.BENCH_CONNECTIONS} HTTP connections`] : []),
-      ...(has(2, 3, 4, 6) ? [config.BENCH_WARMUP_ORDERS > 0 ? `measured after ${n(config.BENCH_WARMUP_ORDERS)} warm-up orders` : 'measured cold (no warm-up)'] : []),
+      ...(has(2, 3, 4, 6)
+        ? [config.BENCH_WARMUP_ORDERS > 0 ? `measured after ${n(config.BENCH_WARMUP_ORDERS)} warm-up orders` : 'measured cold (no warm-up)']
+        : []),
       ...settingsChanged(config).map((setting) => `service ${setting}`),
     ].join(' · '),
     environment: `${os.cpus().length} cores, load average ${load} at start (the machine is shared) · ${await versions(config)}`,
@@ -112,12 +116,20 @@ async function main(): Promise<number> {
   // this machine.
   if (wants(1)) {
     await step('scenario 1, broker ceiling (quorum)', async () => rate((results.ceilingQuorum = await runBrokerCeiling(config, 'quorum')).perSecond, 'msg/s'));
-    await step('scenario 1, broker ceiling (classic)', async () => rate((results.ceilingClassic = await runBrokerCeiling(config, 'classic')).perSecond, 'msg/s'));
+    await step('scenario 1, broker ceiling (classic)', async () =>
+      rate((results.ceilingClassic = await runBrokerCeiling(config, 'classic')).perSecond, 'msg/s'),
+    );
   }
   if (wants(5)) await step('scenario 5, runtime relay', async () => rate((results.runtime = await runRuntimeOverhead(config)).perSecond, 'msg/s'));
   if (wants(6)) await step('scenario 6, pipeline floor', async () => rate((results.floor = await runPipelineFloor(config)).ordersPerSecond, 'orders/s'));
-  if (wants(2)) await step('scenario 2, orders in one process', async () => rate((results.orders = await runOrdersScenario(config, 'one-process')).ordersPerSecond, 'orders/s'));
-  if (wants(4)) await step('scenario 4, orders scaled out', async () => rate((results.scaleOut = await runOrdersScenario(config, 'scale-out')).ordersPerSecond, 'orders/s'));
+  if (wants(2))
+    await step('scenario 2, orders in one process', async () =>
+      rate((results.orders = await runOrdersScenario(config, 'one-process')).ordersPerSecond, 'orders/s'),
+    );
+  if (wants(4))
+    await step('scenario 4, orders scaled out', async () =>
+      rate((results.scaleOut = await runOrdersScenario(config, 'scale-out')).ordersPerSecond, 'orders/s'),
+    );
   if (wants(7)) {
     // The cluster's own brokers on this same machine: a scaling law (CPU per order), not a speed-up.
     let cluster: Awaited<ReturnType<typeof useLocalCluster>> | undefined;
@@ -127,8 +139,12 @@ async function main(): Promise<number> {
     });
     if (cluster) {
       const placement = cluster.placement;
-      await step('scenario 7, orders on the cluster', async () => rate((results.cluster = await runOrdersScenario(config, 'cluster', placement)).ordersPerSecond, 'orders/s'));
-      await step('scenario 7, orders on the cluster, scaled', async () => rate((results.clusterScaled = await runOrdersScenario(config, 'cluster-scaled', placement)).ordersPerSecond, 'orders/s'));
+      await step('scenario 7, orders on the cluster', async () =>
+        rate((results.cluster = await runOrdersScenario(config, 'cluster', placement)).ordersPerSecond, 'orders/s'),
+      );
+      await step('scenario 7, orders on the cluster, scaled', async () =>
+        rate((results.clusterScaled = await runOrdersScenario(config, 'cluster-scaled', placement)).ordersPerSecond, 'orders/s'),
+      );
       await cluster.release().catch((err: unknown) => console.error('[bench] could not stop the cluster:', err));
     }
   }
@@ -148,7 +164,14 @@ async function main(): Promise<number> {
   appendResultsMd(path.join(BENCH_DIR, 'RESULTS.md'), info, table, findings);
   console.log('\nwritten: bench/results.json, appended to bench/RESULTS.md');
 
-  const unverified = [results.orders, results.scaleOut, results.cluster, results.clusterScaled, results.floor, results.delay?.available ? results.delay : undefined].filter((r) => r && !r.verification.ok);
+  const unverified = [
+    results.orders,
+    results.scaleOut,
+    results.cluster,
+    results.clusterScaled,
+    results.floor,
+    results.delay?.available ? results.delay : undefined,
+  ].filter((r) => r && !r.verification.ok);
   const failed = Object.keys(results.failures).length > 0 || unverified.length > 0;
   if (failed) console.error('\n[bench] FAILED: a scenario did not finish or its verification found lost or repeated work (see above)');
   return failed ? 1 : 0;

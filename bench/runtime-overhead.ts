@@ -2,8 +2,8 @@
 // hop is an actor on startActor (decode, contract check, batching, confirmed emits, acks) whose
 // handler only forwards. No HTTP, no database; same queues, source and message count as scenario 1.
 import { z } from 'zod';
-import { defineActor } from '../src/platform/amqp/actor.js';
 import { startActor, type ActorRuntimeOptions, type RunningActor } from '../src/platform/amqp/actor-runtime.js';
+import { defineActor } from '../src/platform/amqp/actor.js';
 import { createAmqpConnection, type AmqpConnection } from '../src/platform/amqp/connection.js';
 import { createPublisher, type Publisher } from '../src/platform/amqp/publisher.js';
 import { declareTopology } from '../src/platform/amqp/topology.js';
@@ -48,7 +48,12 @@ export async function runRuntimeOverhead(config: BenchConfig): Promise<RelayResu
 
     await declareTopology(publishConnection.model, topology);
 
-    const publisher: Publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: service.PUBLISH_CONFIRM_TIMEOUT_MS, logger });
+    const publisher: Publisher = createPublisher({
+      connection: publishConnection,
+      exchange: topology.exchange,
+      confirmTimeoutMs: service.PUBLISH_CONFIRM_TIMEOUT_MS,
+      logger,
+    });
     closers.push(() => publisher.close());
     await publisher.ready();
 

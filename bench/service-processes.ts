@@ -1,7 +1,7 @@
 // The service under test runs as real child processes started the way an operator starts it (the
 // compiled CLI, or src/ through tsx when dist/ is missing or stale), each with its own log file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +92,9 @@ async function waitForReady(child: ChildProcess, name: string, port: number, log
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`Service process ${name} exited (${child.exitCode ?? child.signalCode}) before it was ready. Last lines of ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `Service process ${name} exited (${child.exitCode ?? child.signalCode}) before it was ready. Last lines of ${logFile}:\n${tail(logFile)}`,
+      );
     }
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2_000) });

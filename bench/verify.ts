@@ -21,8 +21,16 @@ function finding(list: string[], ids: readonly string[], what: string): void {
 export async function checkOrdersStored(db: Db, accepted: ReadonlySet<string>, result: Verification): Promise<Set<string>> {
   const rows = await db.selectFrom('orders').select('order_id').execute();
   const stored = new Set(rows.map((r) => r.order_id));
-  finding(result.problems, [...accepted].filter((id) => !stored.has(id)), 'orders answered 202 but were never stored');
-  finding(result.notes, [...stored].filter((id) => !accepted.has(id)), 'orders were stored without a 202 (the client saw an error or timeout after the broker had them)');
+  finding(
+    result.problems,
+    [...accepted].filter((id) => !stored.has(id)),
+    'orders answered 202 but were never stored',
+  );
+  finding(
+    result.notes,
+    [...stored].filter((id) => !accepted.has(id)),
+    'orders were stored without a 202 (the client saw an error or timeout after the broker had them)',
+  );
   const twice = await db
     .selectFrom('order_journal')
     .select('order_id')
@@ -30,7 +38,11 @@ export async function checkOrdersStored(db: Db, accepted: ReadonlySet<string>, r
     .groupBy('order_id')
     .having((eb) => eb.fn.countAll(), '>', 1)
     .execute();
-  finding(result.problems, twice.map((r) => r.order_id), 'orders were processed more than once (journal)');
+  finding(
+    result.problems,
+    twice.map((r) => r.order_id),
+    'orders were processed more than once (journal)',
+  );
   return stored;
 }
 
@@ -48,15 +60,35 @@ export async function checkBuyersTold(
     if (!m.idempotencyKey.startsWith(keyPrefix)) continue;
     byKey.set(m.idempotencyKey, [...(byKey.get(m.idempotencyKey) ?? []), m]);
   }
-  finding(result.problems, [...expected.values()].filter((id) => !byKey.has(options.keyOf(id))), `buyers were never told (${options.kind})`);
-  finding(result.problems, [...byKey.keys()].filter((k) => (byKey.get(k)?.length ?? 0) > 1), 'idempotency keys have more than one message at the messaging API');
-  finding(result.problems, [...byKey.keys()].filter((k) => !expected.has(k)), 'messages went to buyers of orders that are not in the run');
+  finding(
+    result.problems,
+    [...expected.values()].filter((id) => !byKey.has(options.keyOf(id))),
+    `buyers were never told (${options.kind})`,
+  );
+  finding(
+    result.problems,
+    [...byKey.keys()].filter((k) => (byKey.get(k)?.length ?? 0) > 1),
+    'idempotency keys have more than one message at the messaging API',
+  );
+  finding(
+    result.problems,
+    [...byKey.keys()].filter((k) => !expected.has(k)),
+    'messages went to buyers of orders that are not in the run',
+  );
   const repeats = [...byKey.values()].flat().filter((m) => m.requests > 1);
-  finding(result.notes, repeats.map((m) => m.idempotencyKey), 'notifications were sent to the messaging API more than once (its idempotency key absorbed the repeats)');
+  finding(
+    result.notes,
+    repeats.map((m) => m.idempotencyKey),
+    'notifications were sent to the messaging API more than once (its idempotency key absorbed the repeats)',
+  );
 
   const rows = await db.selectFrom('deliveries').select('idempotency_key').where('idempotency_key', 'like', `${keyPrefix}%`).execute();
   const recorded = new Set(rows.map((r) => r.idempotency_key));
-  finding(result.problems, [...expected.keys()].filter((k) => !recorded.has(k)), 'deliveries are missing in PostgreSQL');
+  finding(
+    result.problems,
+    [...expected.keys()].filter((k) => !recorded.has(k)),
+    'deliveries are missing in PostgreSQL',
+  );
   const twice = await db
     .selectFrom('order_journal')
     .select('order_id')
@@ -65,7 +97,11 @@ export async function checkBuyersTold(
     .groupBy('order_id')
     .having((eb) => eb.fn.countAll(), '>', 1)
     .execute();
-  finding(result.problems, twice.map((r) => r.order_id), 'orders were notified more than once (journal)');
+  finding(
+    result.problems,
+    twice.map((r) => r.order_id),
+    'orders were notified more than once (journal)',
+  );
 }
 
 /** Nothing may be dead-lettered in a clean run; a message still in a work queue is reported. */

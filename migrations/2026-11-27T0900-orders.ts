@@ -22,11 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema
-    .createIndex('orders_seller_delivery_idx')
-    .on('orders')
-    .columns(['seller_id', 'delivery_date'])
-    .execute();
+  await db.schema.createIndex('orders_seller_delivery_idx').on('orders').columns(['seller_id', 'delivery_date']).execute();
 
   await db.schema
     .createTable('order_journal')

@@ -29,7 +29,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('body_json', 'jsonb')
     .addColumn('headers', 'jsonb', (c) => c.notNull())
     .addColumn('properties', 'jsonb', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('new').check(sql`status in ('new', 'replayed', 'discarded')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('new')
+        .check(sql`status in ('new', 'replayed', 'discarded')`),
+    )
     .addColumn('replayed_at', 'timestamptz')
     .addColumn('replayed_by', 'text')
     .addColumn('discarded_at', 'timestamptz')

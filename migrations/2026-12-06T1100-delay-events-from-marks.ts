@@ -13,7 +13,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     delete from order_journal_entries j
     where j.event = 'delivery.delayed'
-      and exists (select 1 from delivery_delay_orders d where d.delay_id = j.detail->>'delayId' and d.order_id = j.order_id and d.processed_at is not null)`.execute(db);
+      and exists (select 1 from delivery_delay_orders d where d.delay_id = j.detail->>'delayId' and d.order_id = j.order_id and d.processed_at is not null)`.execute(
+    db,
+  );
   await sql`
     create or replace view order_journal as
       select null::bigint as id, o.order_id, o.created_at as at, 'business'::text as actor, 'order.processed'::text as event,

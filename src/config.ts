@@ -142,7 +142,11 @@ const EnvSchema = z.object({
 const ConfigSchema = EnvSchema.superRefine((c, ctx) => {
   const outside = c.CONSUME_SHARDS?.filter((i) => i >= c.ACTOR_SHARDS) ?? [];
   if (outside.length > 0) {
-    ctx.addIssue({ code: 'custom', path: ['CONSUME_SHARDS'], message: `shard(s) ${outside.join(', ')} do not exist with ACTOR_SHARDS=${c.ACTOR_SHARDS} (shards are numbered from 0)` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CONSUME_SHARDS'],
+      message: `shard(s) ${outside.join(', ')} do not exist with ACTOR_SHARDS=${c.ACTOR_SHARDS} (shards are numbered from 0)`,
+    });
   }
 });
 

@@ -5,4 +5,6 @@ import { ORDER_SWITCHES } from './orders/order-switches.js';
 import type { SwitchDefinition } from './platform/runtime-switches/switch-registry.js';
 
 // Listed as operators read them: the release switches (percentages) first, then the pauses.
-export const KNOWN_SWITCHES: readonly SwitchDefinition[] = [...ORDER_SWITCHES, ...NOTIFICATION_SWITCHES].sort((a, b) => Number(a.kind === 'onoff') - Number(b.kind === 'onoff'));
+export const KNOWN_SWITCHES: readonly SwitchDefinition[] = [...ORDER_SWITCHES, ...NOTIFICATION_SWITCHES].sort(
+  (a, b) => Number(a.kind === 'onoff') - Number(b.kind === 'onoff'),
+);

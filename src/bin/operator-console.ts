@@ -2,8 +2,7 @@
 // judges messages with each actor's own checks and switches, and a switch preview counts orders and
 // waiting messages. The features stay side by side; this file hands each what the other exports.
 import type { Config } from '../config.js';
-import type { ReplayCheck } from '../dead-letters/replay-check.js';
-import { replayCheck } from '../dead-letters/replay-check.js';
+import { replayCheck, type ReplayCheck } from '../dead-letters/replay-check.js';
 import type { DeliveryRepository } from '../notifications/delivery-repository.js';
 import { createNotificationReplayForecast } from '../notifications/notification-replay-forecast.js';
 import type { NotificationSigner } from '../notifications/notification-signature.js';
@@ -64,6 +63,7 @@ export function switchPreview(deps: {
     // The notification queue holds the confirmations of stored orders not yet notified: their ids
     // are known without touching the queue. The business queue's orders are not stored yet.
     waitingOrderIds: { notification: { basis: 'unnotified-orders', ids: (limit) => orders.unnotifiedOrderIds(db, limit) } },
-    queueDepths: (actor) => Promise.all(deps.topology.actors[actor].shards.map(async (s) => ({ queue: s.queue, messages: await depthOf(deps.broker, s.queue) }))),
+    queueDepths: (actor) =>
+      Promise.all(deps.topology.actors[actor].shards.map(async (s) => ({ queue: s.queue, messages: await depthOf(deps.broker, s.queue) }))),
   });
 }

@@ -7,13 +7,13 @@ import { createDelayRepository } from '../delivery-delays/delay-repository.js';
 import { buildHttpApp } from '../http/build-http-app.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { metricsRoutes } from '../http/metrics-routes.js';
+import { createDeliveryRepository } from '../notifications/delivery-repository.js';
+import { orderAdminRoutes } from '../orders/order-admin-routes.js';
 import { createOrderRepository } from '../orders/order-repository.js';
 import type { RunningActor } from '../platform/amqp/actor-runtime.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createShutdown, type Shutdown } from '../platform/shutdown.js';
-import { createDeliveryRepository } from '../notifications/delivery-repository.js';
-import { orderAdminRoutes } from '../orders/order-admin-routes.js';
 import { replayChecks } from './operator-console.js';
 import { wireActors } from './wire-actors.js';
 import { wireBroker } from './wire-broker.js';
@@ -66,11 +66,30 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     }
     const actors =
       roles.has('business') || roles.has('notification')
-        ? await wireActors(w, { db, topology, publisher, switches, orders, delays, signer, business: roles.has('business'), notification: roles.has('notification'), notifyApiUrl })
+        ? await wireActors(w, {
+            db,
+            topology,
+            publisher,
+            switches,
+            orders,
+            delays,
+            signer,
+            business: roles.has('business'),
+            notification: roles.has('notification'),
+            notifyApiUrl,
+          })
         : [];
 
-    w.routes.push(healthRoutes(w.health, { details: () => ({ brokerNodes: metrics.sources.brokerNodes() }) }), metricsRoutes(metrics, { token: config.METRICS_TOKEN }));
-    const app = await buildHttpApp({ logger, routes: w.routes, metrics, maxEventLoopDelayMs: roles.has('intake') ? config.INTAKE_MAX_EVENT_LOOP_DELAY_MS : undefined });
+    w.routes.push(
+      healthRoutes(w.health, { details: () => ({ brokerNodes: metrics.sources.brokerNodes() }) }),
+      metricsRoutes(metrics, { token: config.METRICS_TOKEN }),
+    );
+    const app = await buildHttpApp({
+      logger,
+      routes: w.routes,
+      metrics,
+      maxEventLoopDelayMs: roles.has('intake') ? config.INTAKE_MAX_EVENT_LOOP_DELAY_MS : undefined,
+    });
     await app.listen({ host: config.HOST, port: config.PORT });
     // Registered last so it runs first: no new requests while the rest shuts down.
     shutdown.add('http server', () => app.close());

@@ -39,7 +39,13 @@ export async function wireActors(
 ): Promise<RunningActor[]> {
   const { db, topology, publisher, switches, orders, delays, signer } = deps;
   const actors: RunningActor[] = [];
-  const consumeConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-consume`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES, logger });
+  const consumeConnection = await createAmqpConnection({
+    url: config.AMQP_URL,
+    name: `order-actors-${config.ROLE}-consume`,
+    heartbeatS: config.AMQP_HEARTBEAT_S,
+    maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES,
+    logger,
+  });
   shutdown.add('consume connection', () => consumeConnection.close());
   health.push({ name: 'consumer', check: () => consumeConnection.isConnected() });
   brokerConnections.push(consumeConnection);
@@ -66,8 +72,18 @@ export async function wireActors(
     if (!deps.notifyApiUrl) throw new Error('Set NOTIFY_API_URL to the messaging API for ROLE=notification (only ROLE=all falls back to the built-in sandbox)');
     const messaging = createMessagingClient({ baseUrl: deps.notifyApiUrl, timeoutMs: config.NOTIFY_TIMEOUT_MS, connections: config.NOTIFY_CONNECTIONS });
     shutdown.add('messaging client', () => messaging.close());
-    const actor = createNotificationActor({ db, orders, deliveries: createDeliveryRepository(), messaging, switches, signer, queues: topology.actors.notification });
-    actors.push(startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH), pause: switches.pauseControl(NOTIFICATION_PAUSED_SWITCH) }, actor));
+    const actor = createNotificationActor({
+      db,
+      orders,
+      deliveries: createDeliveryRepository(),
+      messaging,
+      switches,
+      signer,
+      queues: topology.actors.notification,
+    });
+    actors.push(
+      startActor({ ...runtimeDeps, options: runtime(config.NOTIFICATION_PREFETCH), pause: switches.pauseControl(NOTIFICATION_PAUSED_SWITCH) }, actor),
+    );
   }
   // Consumers stop before their channels' connection closes; in-flight messages finish first.
   shutdown.add('actors', () => Promise.all(actors.map((a) => a.stop())));

@@ -16,7 +16,13 @@ export async function wireBroker({ config, logger, shutdown, metrics, health, br
     shards: config.ACTOR_SHARDS,
     replicas: config.QUEUE_REPLICAS,
   });
-  const publishConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-publish`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES, logger });
+  const publishConnection = await createAmqpConnection({
+    url: config.AMQP_URL,
+    name: `order-actors-${config.ROLE}-publish`,
+    heartbeatS: config.AMQP_HEARTBEAT_S,
+    maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES,
+    logger,
+  });
   shutdown.add('publish connection', () => publishConnection.close());
   // Driven by the connection, not by requests: a scrape shows an alarm, and its end, in every
   // role, whether or not an order arrives to notice it. A new connection starts unblocked.
@@ -35,7 +41,13 @@ export async function wireBroker({ config, logger, shutdown, metrics, health, br
   publishConnection.onConnect(() => {
     if (reconnects++ > 0) void declare().catch((err: unknown) => logger.error({ err }, 'could not re-declare the topology'));
   });
-  const publisher = createPublisher({ connection: publishConnection, exchange: topology.exchange, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, logger, metrics });
+  const publisher = createPublisher({
+    connection: publishConnection,
+    exchange: topology.exchange,
+    confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
+    logger,
+    metrics,
+  });
   shutdown.add('publisher channel', () => publisher.close());
   metrics.sources.publishesInFlight = () => publisher.inFlight();
   await publisher.ready();

@@ -2,10 +2,10 @@
 // blocked whole during a broker alarm, and the depths must stay current exactly then), the guard
 // that refuses work past the limits, shop authentication and rate limits, the order and delay
 // routes, the delay fan-out and the OpenAPI document.
-import { DeliveryDelayRequestSchema } from '../delivery-delays/delay-schema.js';
 import { createDelayFanout } from '../delivery-delays/delay-fanout.js';
 import type { DelayRepository } from '../delivery-delays/delay-repository.js';
 import { delayRoutes } from '../delivery-delays/delay-routes.js';
+import { DeliveryDelayRequestSchema } from '../delivery-delays/delay-schema.js';
 import { createIntakeGuard } from '../http/intake-guard.js';
 import { openApiRoutes } from '../http/openapi-routes.js';
 import type { NotificationSigner } from '../notifications/notification-signature.js';
@@ -29,15 +29,34 @@ import type { Wiring } from './wiring.js';
 
 export async function wireIntake(
   { config, logger, shutdown, metrics, routes, brokerConnections }: Wiring,
-  deps: { db: Db; topology: Topology; publishConnection: AmqpConnection; publisher: Publisher; orders: OrderRepository; delays: DelayRepository; signer: NotificationSigner },
+  deps: {
+    db: Db;
+    topology: Topology;
+    publishConnection: AmqpConnection;
+    publisher: Publisher;
+    orders: OrderRepository;
+    delays: DelayRepository;
+    signer: NotificationSigner;
+  },
 ): Promise<void> {
   const { db, topology, publishConnection, publisher, orders, delays, signer } = deps;
   const businessQueue = topology.actors.business.work;
   const notificationQueue = topology.actors.notification.work;
-  const monitorConnection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-monitor`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES, logger });
+  const monitorConnection = await createAmqpConnection({
+    url: config.AMQP_URL,
+    name: `order-actors-${config.ROLE}-monitor`,
+    heartbeatS: config.AMQP_HEARTBEAT_S,
+    maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES,
+    logger,
+  });
   shutdown.add('monitor connection', () => monitorConnection.close());
   brokerConnections.push(monitorConnection);
-  const depths = createQueueDepthSampler({ connection: monitorConnection, queues: [...allShards(topology).map((s) => s.queue), topology.deadLetters, topology.parkedDeadLetters], logger, metrics });
+  const depths = createQueueDepthSampler({
+    connection: monitorConnection,
+    queues: [...allShards(topology).map((s) => s.queue), topology.deadLetters, topology.parkedDeadLetters],
+    logger,
+    metrics,
+  });
   depths.start();
   shutdown.add('queue depth sampler', () => depths.stop());
   /** Messages waiting for an actor, over all its shards; unknown if any shard's depth is. */
@@ -58,7 +77,13 @@ export async function wireIntake(
   const auth = createSellerAuth({ mode: config.SELLER_AUTH, keys: createSellerKeys({ db, cacheTtlMs: config.SELLER_KEY_CACHE_TTL_MS }) });
   const rateLimitDefaults = { ordersPerMinute: config.SHOP_ORDERS_PER_MINUTE, delaysPerMinute: config.SHOP_DELAYS_PER_MINUTE };
   const rateLimitOverrides = createSellerRateLimitRepository();
-  const rateLimits = createSellerRateLimits({ db, limits: rateLimitOverrides, defaults: rateLimitDefaults, reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS, logger });
+  const rateLimits = createSellerRateLimits({
+    db,
+    limits: rateLimitOverrides,
+    defaults: rateLimitDefaults,
+    reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS,
+    logger,
+  });
   await rateLimits.start();
   shutdown.add('seller rate limits', () => rateLimits.stop());
   routes.push(
@@ -68,7 +93,19 @@ export async function wireIntake(
       reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS,
     }),
   );
-  routes.push(orderRoutes({ db, orders, publisher, businessQueue, admit, auth, rateLimits, phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES), owners: createOrderOwners(db, logger) }));
+  routes.push(
+    orderRoutes({
+      db,
+      orders,
+      publisher,
+      businessQueue,
+      admit,
+      auth,
+      rateLimits,
+      phoneCountry: phoneCountryPolicy(config.PHONE_COUNTRY_CODES),
+      owners: createOrderOwners(db, logger),
+    }),
+  );
   const fanout = createDelayFanout({
     db,
     delays,
@@ -90,5 +127,7 @@ export async function wireIntake(
   fanout.start();
   shutdown.add('delivery-delay fan-out', () => fanout.stop());
   routes.push(delayRoutes({ db, delays, fanout, admit, auth, rateLimits, noticesPerDay: config.DELAY_NOTICES_PER_DAY }));
-  routes.push(openApiRoutes({ schemas: { order: OrderSchema, deliveryDelayRequest: DeliveryDelayRequestSchema }, phoneCountryCodes: config.PHONE_COUNTRY_CODES }));
+  routes.push(
+    openApiRoutes({ schemas: { order: OrderSchema, deliveryDelayRequest: DeliveryDelayRequestSchema }, phoneCountryCodes: config.PHONE_COUNTRY_CODES }),
+  );
 }

@@ -1,11 +1,11 @@
 // The switches: read from ZooKeeper before any actor starts (so a pause switch that is on keeps
 // its actor from consuming at all), their changes audited, exported as metrics, and administered
 // over /admin/switches.
+import { KNOWN_SWITCHES } from '../known-switches.js';
 import type { OrderRepository } from '../orders/order-repository.js';
 import type { ChannelSource } from '../platform/amqp/broker-probes.js';
 import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
-import { KNOWN_SWITCHES } from '../known-switches.js';
 import { rememberSwitchesFromAudit } from '../switch-admin/remembered-switches.js';
 import { createSwitchAdmin } from '../switch-admin/switch-admin.js';
 import { recordObservedSwitchChanges } from '../switch-admin/switch-change-recorder.js';

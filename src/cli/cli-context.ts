@@ -27,7 +27,10 @@ export async function withCliContext<T>(work: (cli: CliContext) => Promise<T>): 
   let opened: Promise<Db> | undefined;
   const db = () =>
     (opened ??= (async () => {
-      const { db: database } = createDb({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 5, statementTimeoutMs: 30_000, applicationName: 'order-actors-cli' }, logger);
+      const { db: database } = createDb(
+        { url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 5, statementTimeoutMs: 30_000, applicationName: 'order-actors-cli' },
+        logger,
+      );
       shutdown.add('database pool', () => database.destroy());
       await migrateToLatest(database, config.DATABASE_SCHEMA);
       return database;

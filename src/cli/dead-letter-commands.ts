@@ -4,25 +4,37 @@ import os from 'node:os';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
-import { DiscardBodySchema, FAILED_MESSAGE_STATUSES, GroupsQuerySchema, IdParamsSchema, ListQuerySchema, ReplayManyBodySchema } from '../dead-letters/dead-letter-schemas.js';
-import { createDeadLetterService, retryChainMs, type DeadLetterService } from '../dead-letters/dead-letter-service.js';
 import { withDeadline, type DrainReport } from '../dead-letters/dead-letter-drainer.js';
-import type { FailedMessageSummary } from '../dead-letters/failed-message.js';
+import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
+import {
+  DiscardBodySchema,
+  FAILED_MESSAGE_STATUSES,
+  GroupsQuerySchema,
+  IdParamsSchema,
+  ListQuerySchema,
+  ReplayManyBodySchema,
+} from '../dead-letters/dead-letter-schemas.js';
+import { createDeadLetterService, retryChainMs, type DeadLetterService } from '../dead-letters/dead-letter-service.js';
 import { createFailedMessageRepository } from '../dead-letters/failed-message-repository.js';
+import type { FailedMessageSummary } from '../dead-letters/failed-message.js';
 import { toIssues } from '../http/http-errors.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
 import { describeTopology } from '../platform/amqp/topology.js';
+import { withCliContext } from './cli-context.js';
 import { printResult } from './terminal-text.js';
 import { textTable } from './text-table.js';
-import { withCliContext } from './cli-context.js';
 
 const BROKER_WAIT_MS = 10_000;
 
 function check<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`Invalid options:\n${toIssues(parsed.error).map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+  if (!parsed.success)
+    throw new Error(
+      `Invalid options:\n${toIssues(parsed.error)
+        .map((i) => `  ${i.path}: ${i.message}`)
+        .join('\n')}`,
+    );
   return parsed.data;
 }
 
@@ -32,7 +44,13 @@ const noBroker = () => Promise.reject(new Error('this command does not connect t
 function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterService, config: Config) => Promise<T>): Promise<T> {
   return withCliContext(async ({ config, logger, shutdown, db: openDb }) => {
     const db = await openDb();
-    const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT, deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT, shards: config.ACTOR_SHARDS });
+    const topology = describeTopology({
+      prefix: config.QUEUE_PREFIX,
+      retryDelaysMs: config.RETRY_DELAYS_MS,
+      deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
+      deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
+      shards: config.ACTOR_SHARDS,
+    });
     let service: DeadLetterService;
     if (broker) {
       const connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'order-actors-cli-publish', heartbeatS: config.AMQP_HEARTBEAT_S, logger });
@@ -42,13 +60,21 @@ function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterService, 
       await withDeadline(publisher.ready(), BROKER_WAIT_MS, `Connecting to RabbitMQ at ${config.AMQP_URL.replace(/\/\/[^@/]*@/g, '//')}`);
       ({ service } = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: false }));
     } else {
-      service = createDeadLetterService({ db, repository: createFailedMessageRepository(), publisher: { publish: noBroker }, drain: noBroker, topology, logger });
+      service = createDeadLetterService({
+        db,
+        repository: createFailedMessageRepository(),
+        publisher: { publish: noBroker },
+        drain: noBroker,
+        topology,
+        logger,
+      });
     }
     try {
       return await work(service, config);
     } catch (err) {
       const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
-      if (code === 404) throw new Error('The dead-letter queue does not exist: start the service once (it declares the queues) with the same QUEUE_PREFIX', { cause: err });
+      if (code === 404)
+        throw new Error('The dead-letter queue does not exist: start the service once (it declares the queues) with the same QUEUE_PREFIX', { cause: err });
       throw err;
     }
   });
@@ -78,7 +104,10 @@ function summaryRows(items: readonly FailedMessageSummary[]): string[][] {
 
 function describeDrain(r: DrainReport): string {
   const causes = r.byCause.map((c) => `  ${c.count} × ${c.actor} ${c.errorCode}`);
-  return [`stored ${r.stored} new failed message(s)${r.alreadyStored ? `, ${r.alreadyStored} already stored` : ''}; the queue is ${r.remaining === 0 ? 'empty' : `left with ${r.remaining}`}`, ...causes].join('\n');
+  return [
+    `stored ${r.stored} new failed message(s)${r.alreadyStored ? `, ${r.alreadyStored} already stored` : ''}; the queue is ${r.remaining === 0 ? 'empty' : `left with ${r.remaining}`}`,
+    ...causes,
+  ].join('\n');
 }
 
 /** Long by design: the list of the dead-letters subcommands, each a few lines of options handed to the shared use cases. */
@@ -143,7 +172,9 @@ export function registerDeadLetterCommands(program: Command): void {
   filterOptions(
     dl
       .command('replay [id]')
-      .description('republish one failed message, or a group (--group) or a filter, to its original queue; a bulk replay stops by itself if the first ones fail again the same way'),
+      .description(
+        'republish one failed message, or a group (--group) or a filter, to its original queue; a bulk replay stops by itself if the first ones fail again the same way',
+      ),
   )
     .option('--group <groupId>', 'replay every open message of this group')
     .option('--probe-size <n>', 'bulk: how many go first, alone', '5')

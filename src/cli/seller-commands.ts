@@ -7,14 +7,14 @@ import type { Config } from '../config.js';
 import { toIssues } from '../http/http-errors.js';
 import type { Db } from '../platform/db.js';
 import { IdSchema } from '../platform/id-schema.js';
-import { textTable } from './text-table.js';
 import { createSellerKeys, type SellerKeys } from '../sellers/seller-keys.js';
 import { createSellerRateLimitAdmin, type SellerRateLimitAdmin, type SellerRateLimitView } from '../sellers/seller-rate-limit-admin.js';
 import { createSellerRateLimitRepository } from '../sellers/seller-rate-limit-repository.js';
 import { ClearReasonSchema, RateLimitOverrideSchema } from '../sellers/seller-rate-limit-schema.js';
 import type { RateLimitOverride } from '../sellers/shop-rate-limit-rules.js';
-import { forTerminal, printResult } from './terminal-text.js';
 import { withCliContext } from './cli-context.js';
+import { forTerminal, printResult } from './terminal-text.js';
+import { textTable } from './text-table.js';
 
 const withDb = <T>(work: (db: Db, config: Config) => Promise<T>): Promise<T> => withCliContext(async (cli) => work(await cli.db(), cli.config));
 
@@ -34,7 +34,12 @@ const withRateLimits = <T>(work: (admin: SellerRateLimitAdmin, config: Config) =
 
 function check<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`Invalid ${what}:\n${toIssues(parsed.error).map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+  if (!parsed.success)
+    throw new Error(
+      `Invalid ${what}:\n${toIssues(parsed.error)
+        .map((i) => `  ${i.path}: ${i.message}`)
+        .join('\n')}`,
+    );
   return parsed.data;
 }
 
@@ -60,7 +65,13 @@ function describeLimits(view: SellerRateLimitView): string {
     line('delays', view.limits.delaysPerMinute, o?.delaysPerMinute != null, view.defaults.delaysPerMinute),
     o ? `  override set ${o.updatedAt} by ${o.updatedBy}: ${o.reason}` : '  no override',
     ...(view.changes.length
-      ? ['', textTable(['AT', 'ACTION', 'FROM', 'TO', 'SOURCE', 'ACTOR', 'REASON'], view.changes.map((c) => [c.at, c.action, overrideText(c.previous), overrideText(c.next), c.source, c.actor, c.reason ?? '-']))]
+      ? [
+          '',
+          textTable(
+            ['AT', 'ACTION', 'FROM', 'TO', 'SOURCE', 'ACTOR', 'REASON'],
+            view.changes.map((c) => [c.at, c.action, overrideText(c.previous), overrideText(c.next), c.source, c.actor, c.reason ?? '-']),
+          ),
+        ]
       : []),
   ].join('\n');
 }
@@ -76,7 +87,9 @@ export function registerSellerCommands(program: Command): void {
     .action(async (sellerId: string, opts: { json?: boolean }) => {
       const id = sellerIdOf(sellerId);
       const created = await withKeys((k) => k.create(id));
-      console.log(opts.json ? JSON.stringify({ sellerId, ...created }) : `key ${created.keyId} for seller ${sellerId} (shown once; store it now):\n${created.apiKey}`);
+      console.log(
+        opts.json ? JSON.stringify({ sellerId, ...created }) : `key ${created.keyId} for seller ${sellerId} (shown once; store it now):\n${created.apiKey}`,
+      );
     });
 
   sellers
@@ -95,7 +108,15 @@ export function registerSellerCommands(program: Command): void {
     .action(async (sellerId: string | undefined, opts: { json?: boolean }) => {
       const keys = await withKeys((k) => k.list(sellerId));
       if (opts.json) console.log(JSON.stringify(keys, null, 2));
-      else console.log(forTerminal(textTable(['key', 'seller', 'created', 'revoked'], keys.map((k) => [k.keyId, k.sellerId, k.createdAt, k.revokedAt ?? '-']))));
+      else
+        console.log(
+          forTerminal(
+            textTable(
+              ['key', 'seller', 'created', 'revoked'],
+              keys.map((k) => [k.keyId, k.sellerId, k.createdAt, k.revokedAt ?? '-']),
+            ),
+          ),
+        );
     });
 
   sellers
@@ -117,8 +138,15 @@ export function registerSellerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (sellerId: string, opts: { orders?: string; delays?: string; reason: string; as: string; json?: boolean }) => {
       const id = sellerIdOf(sellerId);
-      const input = check(RateLimitOverrideSchema, { ordersPerMinute: count('--orders', opts.orders), delaysPerMinute: count('--delays', opts.delays), reason: opts.reason }, 'options');
-      const { view, reloadMs } = await withRateLimits(async (a, config) => ({ view: await a.set(id, input, { actor: opts.as, source: 'cli' }), reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS }));
+      const input = check(
+        RateLimitOverrideSchema,
+        { ordersPerMinute: count('--orders', opts.orders), delaysPerMinute: count('--delays', opts.delays), reason: opts.reason },
+        'options',
+      );
+      const { view, reloadMs } = await withRateLimits(async (a, config) => ({
+        view: await a.set(id, input, { actor: opts.as, source: 'cli' }),
+        reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS,
+      }));
       printResult(opts.json, view, () => `${describeLimits(view)}\n\nRunning intake processes apply it within ${reloadMs} ms.`);
     });
 
@@ -131,7 +159,10 @@ export function registerSellerCommands(program: Command): void {
     .action(async (sellerId: string, opts: { reason?: string; as: string; json?: boolean }) => {
       const id = sellerIdOf(sellerId);
       const reason = check(ClearReasonSchema, opts.reason, 'options');
-      const { view, reloadMs } = await withRateLimits(async (a, config) => ({ view: await a.clear(id, reason, { actor: opts.as, source: 'cli' }), reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS }));
+      const { view, reloadMs } = await withRateLimits(async (a, config) => ({
+        view: await a.clear(id, reason, { actor: opts.as, source: 'cli' }),
+        reloadMs: config.SELLER_RATE_LIMIT_RELOAD_MS,
+      }));
       printResult(opts.json, view, () => `${describeLimits(view)}\n\nRunning intake processes apply it within ${reloadMs} ms.`);
     });
 }

@@ -2,12 +2,12 @@
 // PostgreSQL directly (no running service needed), through the same use cases as the admin routes.
 import os from 'node:os';
 import type { Command } from 'commander';
+import { KNOWN_SWITCHES } from '../known-switches.js';
 import { createSwitchAdmin, type SwitchAdmin } from '../switch-admin/switch-admin.js';
 import { createSwitchChangeRepository, type SwitchChangeEntry } from '../switch-admin/switch-change-repository.js';
 import { createZookeeperSwitches } from '../switch-admin/zookeeper-switches.js';
-import { printResult } from './terminal-text.js';
-import { KNOWN_SWITCHES } from '../known-switches.js';
 import { withCliContext } from './cli-context.js';
+import { printResult } from './terminal-text.js';
 
 function withSwitchAdmin<T>(work: (admin: SwitchAdmin) => Promise<T>): Promise<T> {
   return withCliContext(async ({ config, logger, shutdown, db }) => {
@@ -45,7 +45,9 @@ export function registerSwitchCommands(program: Command): void {
       const { stale, switches: all } = await withSwitchAdmin((a) => a.list());
       print(opts.json, { stale, switches: all }, () => {
         const rows = all.map((s) => [s.name, String(s.value), String(s.default), s.kind, describeChange(s.lastChange)]);
-        const notes = all.filter((s) => s.rejected).map((s) => `! ${s.name}: ZooKeeper holds ${JSON.stringify(s.rejected!.raw)}, which was ignored (${s.rejected!.reason})`);
+        const notes = all
+          .filter((s) => s.rejected)
+          .map((s) => `! ${s.name}: ZooKeeper holds ${JSON.stringify(s.rejected!.raw)}, which was ignored (${s.rejected!.reason})`);
         return [table(['NAME', 'VALUE', 'DEFAULT', 'KIND', 'LAST CHANGE'], rows), ...notes].join('\n');
       });
     });
@@ -90,7 +92,10 @@ export function registerSwitchCommands(program: Command): void {
       print(opts.json, { name, changes }, () =>
         changes.length === 0
           ? `${name}: no recorded changes`
-          : table(['AT', 'CHANGE', 'SOURCE', 'ACTOR'], changes.map((c) => [c.at, `${c.oldValue ?? '(none)'} → ${c.newValue}`, c.source, c.actor])),
+          : table(
+              ['AT', 'CHANGE', 'SOURCE', 'ACTOR'],
+              changes.map((c) => [c.at, `${c.oldValue ?? '(none)'} → ${c.newValue}`, c.source, c.actor]),
+            ),
       );
     });
 }

@@ -18,7 +18,9 @@ const DAY_MS = 86_400_000;
 /** Days each kind of data is kept; 0 keeps it forever (masking always happens). */
 export type RetentionSettings = { piiDays: number; deadLetterDays: number; journalDays: number };
 
-export function retentionSettings(config: Pick<Config, 'DEAD_LETTER_PII_DAYS' | 'DEAD_LETTER_RETENTION_DAYS' | 'ORDER_JOURNAL_RETENTION_DAYS'>): RetentionSettings {
+export function retentionSettings(
+  config: Pick<Config, 'DEAD_LETTER_PII_DAYS' | 'DEAD_LETTER_RETENTION_DAYS' | 'ORDER_JOURNAL_RETENTION_DAYS'>,
+): RetentionSettings {
   return { piiDays: config.DEAD_LETTER_PII_DAYS, deadLetterDays: config.DEAD_LETTER_RETENTION_DAYS, journalDays: config.ORDER_JOURNAL_RETENTION_DAYS };
 }
 
@@ -83,11 +85,19 @@ export function createRetentionJob(deps: {
     const done: RetentionRun[] = [];
     // Deleting first spares masking rows about to go anyway.
     if (deadLetterDays > 0) {
-      done.push(await step(q, 'dead_letters_deleted', before(deadLetterDays), deps.deadLetterDeleteBatch ?? 1_000, (q, c, n) => deps.failedMessages.deleteBefore(q, c, n)));
+      done.push(
+        await step(q, 'dead_letters_deleted', before(deadLetterDays), deps.deadLetterDeleteBatch ?? 1_000, (q, c, n) =>
+          deps.failedMessages.deleteBefore(q, c, n),
+        ),
+      );
     }
     done.push(await step(q, 'dead_letter_pii_masked', before(piiDays), deps.maskBatch ?? 500, (q, c, n) => deps.failedMessages.maskBefore(q, c, n)));
     if (journalDays > 0) {
-      done.push(await step(q, 'order_journal_deleted', before(journalDays), deps.journalDeleteBatch ?? 5_000, (q, c, n) => deps.orders.deleteJournalEntriesBefore(q, c, n)));
+      done.push(
+        await step(q, 'order_journal_deleted', before(journalDays), deps.journalDeleteBatch ?? 5_000, (q, c, n) =>
+          deps.orders.deleteJournalEntriesBefore(q, c, n),
+        ),
+      );
     }
     return done;
   }

@@ -22,7 +22,10 @@ export type RetentionRunEntry = RetentionRun & { id: number; at: string };
 export function createRetentionRunRepository() {
   return {
     async record(q: Q, run: RetentionRun): Promise<void> {
-      await q.insertInto('data_retention_runs').values({ step: run.step, cutoff: run.cutoff, rows: run.rows, batches: run.batches, finished: run.finished }).execute();
+      await q
+        .insertInto('data_retention_runs')
+        .values({ step: run.step, cutoff: run.cutoff, rows: run.rows, batches: run.batches, finished: run.finished })
+        .execute();
     },
 
     /** Newest first. */

@@ -258,7 +258,11 @@ export function startDrainSchedule(deps: { drainer: Pick<DeadLetterDrainer, 'dra
       current = (async () => {
         await deps.drainer.drain().catch((err: unknown) => logger.error({ err }, 'the dead-letter batch job failed; it runs again at the next interval'));
         for (const step of deps.steps ?? []) {
-          await step.run().catch((err: unknown) => logger.error({ err, step: step.name }, `the ${step.name} step of the dead-letter batch job failed; it runs again at the next interval`));
+          await step
+            .run()
+            .catch((err: unknown) =>
+              logger.error({ err, step: step.name }, `the ${step.name} step of the dead-letter batch job failed; it runs again at the next interval`),
+            );
         }
       })().finally(schedule);
     }, deps.intervalMs);

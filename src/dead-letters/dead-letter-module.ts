@@ -5,15 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { createRetentionJob, retentionSettings } from '../data-retention/retention-job.js';
-import { createRetentionRunRepository } from '../data-retention/retention-run-repository.js';
 import { retentionRoutes } from '../data-retention/retention-routes.js';
+import { createRetentionRunRepository } from '../data-retention/retention-run-repository.js';
 import { createOrderRepository } from '../orders/order-repository.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
 import type { ActorName, Topology } from '../platform/amqp/topology.js';
-import type { SwitchValue } from '../platform/runtime-switches/switch-registry.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import type { SwitchValue } from '../platform/runtime-switches/switch-registry.js';
 import type { Shutdown } from '../platform/shutdown.js';
 import { createDeadLetterDrainer, startDrainSchedule } from './dead-letter-drainer.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
@@ -39,7 +39,13 @@ export async function startDeadLetters(deps: {
   const { config, db, logger } = deps;
   // A dead letter carries our failure headers on top of the message's own, so the batch job reads
   // headers up to four times what an actor accepts before it drops them.
-  const connection = await createAmqpConnection({ url: config.AMQP_URL, name: `order-actors-${config.ROLE}-dead-letters`, heartbeatS: config.AMQP_HEARTBEAT_S, maxHeaderBytes: 4 * config.MESSAGE_MAX_HEADER_BYTES, logger });
+  const connection = await createAmqpConnection({
+    url: config.AMQP_URL,
+    name: `order-actors-${config.ROLE}-dead-letters`,
+    heartbeatS: config.AMQP_HEARTBEAT_S,
+    maxHeaderBytes: 4 * config.MESSAGE_MAX_HEADER_BYTES,
+    logger,
+  });
   deps.shutdown.add('dead-letter connection', () => connection.close());
   const repository = createFailedMessageRepository();
   const alerts = createFailureAlerts({ webhookUrl: config.ALERT_WEBHOOK_URL, timeoutMs: ALERT_WEBHOOK_TIMEOUT_MS, logger });
@@ -71,10 +77,14 @@ export async function startDeadLetters(deps: {
      * serve HTTP intake). A replay's dry run judges messages as each actor would: the features
      * supply those checks, and the switches' values shown beside the paths they pick.
      */
-    routes: (preview: { replayChecks: Partial<Record<ActorName, ReplayCheck>>; switchValue: (name: string) => SwitchValue | undefined }) => async (app: FastifyInstance) => {
-      const dryRun = createReplayDryRun({ db, repository, topology: deps.topology, checks: preview.replayChecks, switchValue: preview.switchValue });
-      await deadLetterRoutes({ service, dryRun, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) })(app);
-      await retentionRoutes({ db, runs, adminToken: config.ADMIN_TOKEN })(app);
-    },
+    routes:
+      (preview: { replayChecks: Partial<Record<ActorName, ReplayCheck>>; switchValue: (name: string) => SwitchValue | undefined }) =>
+      async (app: FastifyInstance) => {
+        const dryRun = createReplayDryRun({ db, repository, topology: deps.topology, checks: preview.replayChecks, switchValue: preview.switchValue });
+        await deadLetterRoutes({ service, dryRun, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) })(
+          app,
+        );
+        await retentionRoutes({ db, runs, adminToken: config.ADMIN_TOKEN })(app);
+      },
   };
 }

@@ -88,7 +88,9 @@ export function readDeadLetter(
   const bodyHash = createHash('sha256').update(body).digest('hex');
   const messageId = safeText(str(msg.properties.messageId) ?? bodyHash, 500);
   const stable = Object.fromEntries(Object.entries(headers).filter(([k]) => !VOLATILE_HEADERS.has(k)));
-  const dedupKey = createHash('sha256').update(canonical([messageId, bodyHash, stable])).digest('hex');
+  const dedupKey = createHash('sha256')
+    .update(canonical([messageId, bodyHash, stable]))
+    .digest('hex');
 
   const ours = str(rawHeaders[HEADERS.deadLetterReason]) !== undefined;
   const deaths = Array.isArray(rawHeaders['x-death']) ? (rawHeaders['x-death'] as XDeath[]) : [];
@@ -105,7 +107,10 @@ export function readDeadLetter(
   const firstFailedAt = date(rawHeaders[HEADERS.firstFailedAt]);
   const lastFailedAt = date(rawHeaders[HEADERS.lastFailedAt]);
 
-  let failure: Pick<DeadLetter, 'actor' | 'originalQueue' | 'routingKey' | 'errorCode' | 'errorMessage' | 'errorClass' | 'deadLetterReason' | 'firstFailedAt' | 'lastFailedAt'>;
+  let failure: Pick<
+    DeadLetter,
+    'actor' | 'originalQueue' | 'routingKey' | 'errorCode' | 'errorMessage' | 'errorClass' | 'deadLetterReason' | 'firstFailedAt' | 'lastFailedAt'
+  >;
   if (ours) {
     const originalQueue = str(rawHeaders[HEADERS.originalQueue]);
     failure = {
@@ -140,9 +145,10 @@ export function readDeadLetter(
   }
 
   const replayOf = Number(rawHeaders[HEADERS.replayOf]);
-  const properties = toJson(
-    Object.fromEntries(Object.entries(msg.properties).filter(([k, v]) => k !== 'headers' && v !== undefined && v !== null)),
-  ) as Record<string, unknown>;
+  const properties = toJson(Object.fromEntries(Object.entries(msg.properties).filter(([k, v]) => k !== 'headers' && v !== undefined && v !== null))) as Record<
+    string,
+    unknown
+  >;
   const errorMessage = safeText(failure.errorMessage);
   return {
     dedupKey,
@@ -169,9 +175,16 @@ export function readDeadLetter(
 }
 
 /** What a replay of a stored dead letter publishes: the same body and properties, the failure headers gone, x-replay-of added. */
-export function replayMessage(stored: { id: number; messageId: string; headers: Record<string, unknown>; properties: Record<string, unknown> }): PublishOptions {
+export function replayMessage(stored: {
+  id: number;
+  messageId: string;
+  headers: Record<string, unknown>;
+  properties: Record<string, unknown>;
+}): PublishOptions {
   const headers = Object.fromEntries(
-    Object.entries(stored.headers).filter(([k]) => !FAILURE_HEADERS.has(k)).map(([k, v]) => [k, fromJson(v)]),
+    Object.entries(stored.headers)
+      .filter(([k]) => !FAILURE_HEADERS.has(k))
+      .map(([k, v]) => [k, fromJson(v)]),
   );
   headers[HEADERS.replayOf] = stored.id;
   const p = stored.properties;

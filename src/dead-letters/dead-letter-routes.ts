@@ -57,7 +57,8 @@ export function deadLetterRoutes(deps: {
 
       admin.post('/admin/dead-letters/replay', async (req) => {
         const body = parse(ReplayManyBodySchema, req.body);
-        const selection: ReplaySelection = body.groupId !== undefined ? { groupId: body.groupId } : body.ids !== undefined ? { ids: body.ids } : { filter: body.filter! };
+        const selection: ReplaySelection =
+          body.groupId !== undefined ? { groupId: body.groupId } : body.ids !== undefined ? { ids: body.ids } : { filter: body.filter! };
         if (body.dryRun) return deps.dryRun(selection, body.limit);
         return service.replayMany(selection, adminActor(req), {
           probeSize: body.probeSize,

@@ -23,7 +23,10 @@ export const FilterSchema = z.strictObject({ ...criteria, status: z.enum(FAILED_
 export const ListQuerySchema = FilterSchema.extend({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** The nextCursor of the previous page. */
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'the nextCursor of a previous page').optional(),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'the nextCursor of a previous page')
+    .optional(),
 });
 
 export const GroupsQuerySchema = FilterSchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
@@ -53,7 +56,10 @@ export const ReplayManyBodySchema = z
     probeWaitMs: z.number().int().min(0).optional(),
     limit: z.number().int().min(1).max(10_000).default(1_000),
   })
-  .refine((b) => [b.groupId, b.ids, b.filter].filter((v) => v !== undefined).length === 1, { message: 'send exactly one of groupId, ids or filter', path: ['groupId'] });
+  .refine((b) => [b.groupId, b.ids, b.filter].filter((v) => v !== undefined).length === 1, {
+    message: 'send exactly one of groupId, ids or filter',
+    path: ['groupId'],
+  });
 
 export const DiscardBodySchema = z.strictObject({ reason: z.string().trim().min(1, 'say why it is discarded').max(500) });
 

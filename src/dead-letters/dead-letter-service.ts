@@ -1,16 +1,16 @@
 // The use cases of reviewing failures, shared by the admin REST routes and the CLI so neither holds
 // logic of its own: list, group, show, replay (one, or a group that stops itself when the cause is
 // not fixed), discard, drain.
+import { ConflictError, NotFoundError } from '../http/http-errors.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
 import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import { ConflictError, NotFoundError } from '../http/http-errors.js';
-import { replayMessage } from './dead-letter-record.js';
-import { replayTargets } from './replay-target.js';
 import type { DrainReport } from './dead-letter-drainer.js';
-import type { FailedMessageFilter, FailedMessageSummary } from './failed-message.js';
+import { replayMessage } from './dead-letter-record.js';
 import type { FailedMessageRepository } from './failed-message-repository.js';
+import type { FailedMessageFilter, FailedMessageSummary } from './failed-message.js';
+import { replayTargets } from './replay-target.js';
 
 export type ReplaySelection = { groupId: string } | { ids: readonly number[] } | { filter: Omit<FailedMessageFilter, 'status' | 'fingerprint' | 'ids'> };
 
@@ -65,7 +65,9 @@ function maskedError(id: number, maskedAt: Date): ConflictError {
 
 /** What a bulk replay says about the rows it skipped because they were masked. */
 const maskedNote = (ids: readonly number[]) =>
-  ids.length === 0 ? '' : ` ${ids.length} matching message(s) were skipped because their personal data was masked (see masked); they cannot be replayed: discard them with a reason.`;
+  ids.length === 0
+    ? ''
+    : ` ${ids.length} matching message(s) were skipped because their personal data was masked (see masked); they cannot be replayed: discard them with a reason.`;
 
 export function createDeadLetterService(deps: {
   db: Db;
@@ -139,7 +141,10 @@ export function createDeadLetterService(deps: {
     const fingerprintOf = new Map(probe.map((p) => [p.id, p.fingerprint]));
     for (;;) {
       await deps.drain().catch((err: unknown) => logger.warn({ err }, 'could not drain while watching a replay'));
-      const back = await repository.replaysOf(db, probe.map((p) => p.id));
+      const back = await repository.replaysOf(
+        db,
+        probe.map((p) => p.id),
+      );
       const cameBack = back.map((b) => ({ ...b, sameCause: fingerprintOf.get(b.replayOf) === b.fingerprint }));
       const waitedMs = Date.now() - started;
       const allBack = new Set(cameBack.map((c) => c.replayOf)).size === probe.length;
@@ -149,7 +154,8 @@ export function createDeadLetterService(deps: {
   }
 
   async function replayMany(selection: ReplaySelection, by: string, options: BulkReplayOptions): Promise<BulkReplayReport> {
-    const filter: FailedMessageFilter = 'groupId' in selection ? { fingerprint: selection.groupId } : 'ids' in selection ? { ids: selection.ids } : selection.filter;
+    const filter: FailedMessageFilter =
+      'groupId' in selection ? { fingerprint: selection.groupId } : 'ids' in selection ? { ids: selection.ids } : selection.filter;
     const candidates = await repository.openIds(db, filter, options.limit);
     const masked = await repository.maskedOpenIds(db, filter, options.limit);
     if (candidates.length === 0) {
@@ -159,8 +165,14 @@ export function createDeadLetterService(deps: {
     // A first slice goes alone: if it fails again the same way, the cause is not fixed and replaying
     // the rest would only move them through the retry tiers back into the dead-letter table.
     const probeRows = candidates.slice(0, options.probeSize);
-    const probeIds = await replayAll(probeRows.map((p) => p.id), by);
-    const watched = await watchProbe(probeRows.filter((p) => probeIds.includes(p.id)), options.probeWaitMs);
+    const probeIds = await replayAll(
+      probeRows.map((p) => p.id),
+      by,
+    );
+    const watched = await watchProbe(
+      probeRows.filter((p) => probeIds.includes(p.id)),
+      options.probeWaitMs,
+    );
     const probe = { ids: probeIds, ...watched };
     const same = watched.cameBack.filter((c) => c.sameCause);
     if (same.length > 0) {
@@ -173,7 +185,10 @@ export function createDeadLetterService(deps: {
       logger.warn({ by, probe: probeIds, failedAgain: same.map((s) => s.id), untouched, masked: masked.length }, 'bulk replay stopped: the cause is not fixed');
       return { outcome: 'stopped', message, replayed: probeIds, masked, probe, untouched, left };
     }
-    const rest = await replayAll(candidates.slice(options.probeSize).map((c) => c.id), by);
+    const rest = await replayAll(
+      candidates.slice(options.probeSize).map((c) => c.id),
+      by,
+    );
     const replayed = [...probeIds, ...rest];
     const left = await repository.countOpen(db, filter);
     logger.info({ by, replayed: replayed.length, left, masked: masked.length }, 'bulk replay completed');

@@ -5,8 +5,8 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database } from '../platform/database-schema.js';
 import type { DeadLetter } from './dead-letter-record.js';
-import type { FailedMessageDetail, FailedMessageFilter, FailedMessageSummary, FailureGroup, OrderFailure, StoredForReplay } from './failed-message.js';
 import type { FailedMessagesTable, FailedMessageStatus } from './failed-message-table.js';
+import type { FailedMessageDetail, FailedMessageFilter, FailedMessageSummary, FailureGroup, OrderFailure, StoredForReplay } from './failed-message.js';
 
 type Q = Kysely<Database>;
 type Row = Selectable<FailedMessagesTable>;
@@ -16,8 +16,24 @@ export type StoredCount = { id: number; actor: string; errorCode: string };
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 const SUMMARY_COLUMNS = [
-  'id', 'message_id', 'status', 'actor', 'original_queue', 'routing_key', 'error_code', 'error_message', 'error_class',
-  'dead_letter_reason', 'attempts', 'first_failed_at', 'last_failed_at', 'order_id', 'trace_id', 'fingerprint', 'replay_of', 'stored_at',
+  'id',
+  'message_id',
+  'status',
+  'actor',
+  'original_queue',
+  'routing_key',
+  'error_code',
+  'error_message',
+  'error_class',
+  'dead_letter_reason',
+  'attempts',
+  'first_failed_at',
+  'last_failed_at',
+  'order_id',
+  'trace_id',
+  'fingerprint',
+  'replay_of',
+  'stored_at',
 ] as const;
 
 function toSummary(r: Pick<Row, (typeof SUMMARY_COLUMNS)[number]>): FailedMessageSummary {
@@ -165,7 +181,10 @@ export function createFailedMessageRepository() {
       const row = await q.selectFrom('failed_messages').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return undefined;
       const replays = await q.selectFrom('failed_messages').select('id').where('replay_of', '=', id).orderBy('id').execute();
-      return toDetail(row, replays.map((r) => Number(r.id)));
+      return toDetail(
+        row,
+        replays.map((r) => Number(r.id)),
+      );
     },
 
     /** Its status, and when its personal data was masked (null: not masked). */

@@ -27,7 +27,10 @@ export function normaliseErrorMessage(message: string): string {
 
 /** 16 hex characters naming a cause; also the `groupId` operators replay by. */
 export function failureFingerprint(actor: string, errorCode: string, errorMessage: string): string {
-  return createHash('sha256').update(`${actor}\u0000${errorCode}\u0000${normaliseErrorMessage(errorMessage)}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${actor}\u0000${errorCode}\u0000${normaliseErrorMessage(errorMessage)}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export const FINGERPRINT_PATTERN = /^[0-9a-f]{16}$/;

@@ -2,14 +2,14 @@
 // else — no publish, no status change, no audit. Per message: whether it may be replayed at all,
 // whether it would fail the same checks again, the code path the switches would send it down, and
 // whether its buyer was already told; then the same counted.
+import { NotFoundError } from '../http/http-errors.js';
 import type { ActorName, Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import type { SwitchValue } from '../platform/runtime-switches/switch-registry.js';
-import { NotFoundError } from '../http/http-errors.js';
 import { replayMessage } from './dead-letter-record.js';
 import type { ReplaySelection } from './dead-letter-service.js';
-import type { FailedMessageFilter, StoredForReplay } from './failed-message.js';
 import type { FailedMessageRepository } from './failed-message-repository.js';
+import type { FailedMessageFilter, StoredForReplay } from './failed-message.js';
 import type { ReplayCheck } from './replay-check.js';
 import { replayTargets } from './replay-target.js';
 
@@ -63,7 +63,9 @@ export function summarizeDryRun(messages: readonly DryRunMessage[]): DryRunSumma
 }
 
 function describe(s: DryRunSummary): string {
-  const paths = Object.entries(s.byPath).map(([p, n]) => `${n} ${p}`).join(', ');
+  const paths = Object.entries(s.byPath)
+    .map(([p, n]) => `${n} ${p}`)
+    .join(', ');
   return (
     `Dry run: nothing was replayed or changed. Of ${s.messages} message(s), ${s.replayable} would be replayed` +
     `${paths ? ` (${paths})` : ''}; ${s.wouldFailValidation} of them would fail validation again and ${s.alreadyTold} concern a buyer already told. ` +
@@ -72,9 +74,11 @@ function describe(s: DryRunSummary): string {
 }
 
 function refusal(row: StoredForReplay, target: string | undefined): DryRunMessage['notReplayable'] {
-  if (row.piiMaskedAt) return { code: 'pii_masked', message: `Its buyer's personal data was masked on ${row.piiMaskedAt}; have it sent again at its source, then discard it.` };
+  if (row.piiMaskedAt)
+    return { code: 'pii_masked', message: `Its buyer's personal data was masked on ${row.piiMaskedAt}; have it sent again at its source, then discard it.` };
   if (row.status !== 'new') return { code: `already_${row.status}`, message: `It is ${row.status}; only new ones are replayed, and only once.` };
-  if (!target) return { code: 'not_replayable', message: `It came from ${row.originalQueue ?? 'an unknown queue'}, which is not a work queue of this deployment.` };
+  if (!target)
+    return { code: 'not_replayable', message: `It came from ${row.originalQueue ?? 'an unknown queue'}, which is not a work queue of this deployment.` };
   return null;
 }
 
@@ -98,7 +102,11 @@ export function createReplayDryRun(deps: {
   return async function dryRun(selection: ReplaySelection, limit: number): Promise<DryRunReport> {
     // Named rows are shown whatever their status; a group or filter takes the open rows a replay would.
     const filter: FailedMessageFilter =
-      'ids' in selection ? { ids: selection.ids } : 'groupId' in selection ? { fingerprint: selection.groupId, status: 'new' } : { ...selection.filter, status: 'new' };
+      'ids' in selection
+        ? { ids: selection.ids }
+        : 'groupId' in selection
+          ? { fingerprint: selection.groupId, status: 'new' }
+          : { ...selection.filter, status: 'new' };
     const rows = await deps.repository.forReplayPreview(deps.db, filter, limit);
     if ('ids' in selection) {
       const found = new Set(rows.map((r) => r.id));
@@ -131,7 +139,11 @@ export function createReplayDryRun(deps: {
         queue: notReplayable ? null : target!.queue,
         replayable: notReplayable === null,
         notReplayable,
-        validation: !result ? null : result.validation.passes ? { passes: true } : { ...result.validation, sameAsBefore: result.validation.errorCode === row.errorCode },
+        validation: !result
+          ? null
+          : result.validation.passes
+            ? { passes: true }
+            : { ...result.validation, sameAsBefore: result.validation.errorCode === row.errorCode },
         path: forecast && {
           name: forecast.path.path,
           switch: decided ? { name: decided.name, value: deps.switchValue(decided.name) ?? null, newPath: decided.newPath } : null,

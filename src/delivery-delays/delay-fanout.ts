@@ -5,15 +5,15 @@
 // twice is harmless (applying is idempotent, and a notice is sent once per idempotency key). The
 // notices take the notification actor's retries and dead letters like any other.
 import pLimit from 'p-limit';
-import type { Publisher } from '../platform/amqp/publisher.js';
+import type { NotificationSigner } from '../notifications/notification-signature.js';
 import { HEADERS } from '../platform/amqp/message-headers.js';
+import type { Publisher } from '../platform/amqp/publisher.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { spanIn } from '../platform/tracing.js';
-import type { DeliveryDelayed } from './delay-schema.js';
-import type { NotificationSigner } from '../notifications/notification-signature.js';
-import type { DelayRepository } from './delay-repository.js';
 import { delayNotice } from './delay-notice.js';
+import type { DelayRepository } from './delay-repository.js';
+import type { DeliveryDelayed } from './delay-schema.js';
 
 export type DelayFanout = ReturnType<typeof createDelayFanout>;
 
@@ -57,7 +57,11 @@ export function createDelayFanout(deps: {
           const headers = { [HEADERS.traceparent]: trace.traceparent, [HEADERS.orderId]: pair.orderId };
           if (pair.contact) {
             const notice = delayNotice(deps.signer, delayId, pair.orderId, { ...pair, contact: pair.contact });
-            return deps.publisher.publish(deps.notificationQueue, Buffer.from(JSON.stringify(notice)), { messageId: notice.idempotencyKey, type: notice.type, headers });
+            return deps.publisher.publish(deps.notificationQueue, Buffer.from(JSON.stringify(notice)), {
+              messageId: notice.idempotencyKey,
+              type: notice.type,
+              headers,
+            });
           }
           // The order is not there to move (a restore in progress): the business step applies this
           // delay once it is, with its own retries and, in the end, a dead letter.
@@ -70,7 +74,11 @@ export function createDelayFanout(deps: {
             newDeliveryDate: pair.newDeliveryDate,
             reason: pair.reason,
           };
-          return deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), { messageId: `${delayId}:${pair.orderId}`, type: message.type, headers });
+          return deps.publisher.publish(deps.businessQueue, Buffer.from(JSON.stringify(message)), {
+            messageId: `${delayId}:${pair.orderId}`,
+            type: message.type,
+            headers,
+          });
         }),
       );
       // What was confirmed stays marked even when the rest of the slice failed, so a slow or flaky
@@ -139,7 +147,11 @@ export function createDelayFanout(deps: {
         if (waited !== pacing) {
           pacing = waited;
           const queued = deps.backlog?.depth();
-          if (waited) logger.info({ delayId, published, queued, limit: deps.backlog?.max }, 'the actors are behind: publishing this delay a slice a second until they catch up');
+          if (waited)
+            logger.info(
+              { delayId, published, queued, limit: deps.backlog?.max },
+              'the actors are behind: publishing this delay a slice a second until they catch up',
+            );
           else logger.info({ delayId, published, queued }, 'the actors caught up: publishing this delay at full speed');
         }
       }

@@ -1,12 +1,12 @@
 // The business step for delivery delays: move each order's delivery date once per delay, journal
 // it, and ask for the buyer to be told (again idempotent per order and delay). The fan-out applies
 // delays itself; this step takes the delay messages it still sends (see delay-notice.ts).
+import type { NotificationSigner } from '../notifications/notification-signature.js';
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
 import { PermanentError, RetryableError } from '../platform/errors.js';
-import type { NotificationSigner } from '../notifications/notification-signature.js';
-import type { DelayRepository } from './delay-repository.js';
 import { delayNotice } from './delay-notice.js';
+import type { DelayRepository } from './delay-repository.js';
 import type { DeliveryDelayed } from './delay-schema.js';
 
 export function createDelayHandler(deps: { db: Db; delays: DelayRepository; notificationQueue: string; signer: NotificationSigner }) {

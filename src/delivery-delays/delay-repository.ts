@@ -37,7 +37,12 @@ export function createDelayRepository() {
      * Creates the delay and snapshots the orders it concerns, once: a second identical request
      * finds the first (same delay id) and creates nothing.
      */
-    async create(q: Q, delayId: string, request: DeliveryDelayRequest, traceId: string): Promise<{ created: boolean; total: number; reason: string; noticesToday: number }> {
+    async create(
+      q: Q,
+      delayId: string,
+      request: DeliveryDelayRequest,
+      traceId: string,
+    ): Promise<{ created: boolean; total: number; reason: string; noticesToday: number }> {
       // One seller's delays are created one at a time, so the day's count of notices is exact.
       await sql`select pg_advisory_xact_lock(hashtext(${`delivery-delays:${request.sellerId}`}))`.execute(q);
       const inserted = await q
@@ -177,7 +182,15 @@ export function createDelayRepository() {
         items.map((i) => ({ delay_id: i.delayId, order_id: i.orderId })),
         'delay_id text, order_id text',
       );
-      const { rows } = await sql<{ delay_id: string; order_id: string; previous_date: string; new_date: string; reason: string; phone: string | null; name: string | null }>`
+      const { rows } = await sql<{
+        delay_id: string;
+        order_id: string;
+        previous_date: string;
+        new_date: string;
+        reason: string;
+        phone: string | null;
+        name: string | null;
+      }>`
         with input as (select distinct on (delay_id, order_id) * from ${input}),
         known as (
           select d.delay_id, d.order_id, d.previous_delivery_date, x.new_delivery_date, x.reason, x.created_at

@@ -2,9 +2,9 @@
 // buyers runs behind it. GET /delivery-delays/:delayId shows its progress.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { NotFoundError, toIssues, TooManyRequestsError, ValidationError } from '../http/http-errors.js';
 import type { Db } from '../platform/db.js';
 import { continueTrace } from '../platform/tracing.js';
-import { NotFoundError, toIssues, TooManyRequestsError, ValidationError } from '../http/http-errors.js';
 import type { SellerAuth } from '../sellers/seller-auth.js';
 import type { SellerRateLimits } from '../sellers/seller-rate-limits.js';
 import { shopRateLimit } from '../sellers/shop-rate-limit.js';
@@ -62,7 +62,9 @@ export function delayRoutes(deps: {
       if (total > 0) void deps.fanout.run(delayId);
       const note =
         !created && reason !== parsed.data.reason
-          ? { note: `These orders were already delayed to ${parsed.data.newDeliveryDate}, with the reason "${reason}"; a new reason alone tells no buyer again.` }
+          ? {
+              note: `These orders were already delayed to ${parsed.data.newDeliveryDate}, with the reason "${reason}"; a new reason alone tells no buyer again.`,
+            }
           : {};
       return reply
         .code(202)

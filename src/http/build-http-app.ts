@@ -1,9 +1,9 @@
 // The HTTP app as a factory that never listens: the start file listens, tests inject requests.
+import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LogFn } from 'pino';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import underPressure from '@fastify/under-pressure';
 import { answerFrameworkError, registerErrorHandler, RETRY_AFTER_S } from './error-handler.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;

@@ -41,7 +41,11 @@ export const RETRY_AFTER_S = 1;
  */
 export function publishFailureBody(err: PublishError): { error: 'unavailable' | 'unconfirmed'; message: string } {
   return err.code === 'publish_unconfirmed'
-    ? { error: 'unconfirmed', message: 'RabbitMQ did not confirm in time, so this may or may not have been queued. Resend the same request: that is safe and never creates a second order.' }
+    ? {
+        error: 'unconfirmed',
+        message:
+          'RabbitMQ did not confirm in time, so this may or may not have been queued. Resend the same request: that is safe and never creates a second order.',
+      }
     : { error: 'unavailable', message: 'RabbitMQ could not take the message; nothing was queued. Retry shortly.' };
 }
 

@@ -1,7 +1,7 @@
 // All SQL about notification deliveries: which idempotency keys the messaging API already accepted.
 import { sql, type Kysely } from 'kysely';
-import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import { journalInsert, type JournalEntry } from '../orders/order-repository.js';
+import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
 
 type Q = Kysely<Database>;
@@ -37,8 +37,14 @@ export function createDeliveryRepository() {
       if (sent.length === 0 && failed.length === 0) return;
       const sentRows = jsonRecordset(
         sent.map((d) => ({
-          idempotency_key: d.idempotencyKey, order_id: d.orderId, kind: d.kind, template: d.template, provider_message_id: d.providerMessageId,
-          trace_id: d.traceId, attempt: d.attempt, switch_path: d.switchPath ?? null,
+          idempotency_key: d.idempotencyKey,
+          order_id: d.orderId,
+          kind: d.kind,
+          template: d.template,
+          provider_message_id: d.providerMessageId,
+          trace_id: d.traceId,
+          attempt: d.attempt,
+          switch_path: d.switchPath ?? null,
         })),
         'idempotency_key text, order_id text, kind text, template text, provider_message_id text, trace_id text, attempt int, switch_path text',
       );

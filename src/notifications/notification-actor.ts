@@ -1,15 +1,15 @@
 // The notification actor: tells buyers through the messaging API, once per idempotency key, and
 // records each delivery and failed attempt in the order's journal.
+import type { JournalEntry, OrderRepository } from '../orders/order-repository.js';
 import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { ActorQueues } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import { errorCode, PermanentError } from '../platform/errors.js';
 import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
-import type { JournalEntry, OrderRepository } from '../orders/order-repository.js';
 import type { Delivery, DeliveryRepository } from './delivery-repository.js';
 import type { MessagingClient } from './messaging-client.js';
-import { NotificationRequestedSchema, type NotificationRequested } from './notification-messages.js';
 import { isCanonicalNotificationRequested } from './notification-fast-check.js';
+import { NotificationRequestedSchema, type NotificationRequested } from './notification-messages.js';
 import type { NotificationSigner } from './notification-signature.js';
 import { templateFor } from './notification-switches.js';
 
@@ -27,7 +27,7 @@ export const NOTIFICATION_CONTRACT = {
 export const forged = () =>
   new PermanentError(
     'forged_notification',
-    'The notice does not carry this service\'s signature, so it was not published by order-actors (or its content was changed on the way); nothing was sent. Find who publishes to the notification queue.',
+    "The notice does not carry this service's signature, so it was not published by order-actors (or its content was changed on the way); nothing was sent. Find who publishes to the notification queue.",
   );
 
 export function createNotificationActor(deps: {
@@ -52,7 +52,10 @@ export function createNotificationActor(deps: {
 
   async function handleGenuine(messages: ReadonlyArray<Incoming<NotificationRequested>>): Promise<Outcome[]> {
     if (messages.length === 0) return [];
-    const already = await deps.deliveries.deliveredKeys(db, messages.map((m) => m.body.idempotencyKey));
+    const already = await deps.deliveries.deliveredKeys(
+      db,
+      messages.map((m) => m.body.idempotencyKey),
+    );
     // Copies of one request can arrive in the same batch (an order resubmitted, a business message
     // redelivered after a lost confirm): the first is sent and journaled, the others are done with it.
     // If the first fails, it is retried and carries the notification for all of them.
@@ -81,13 +84,22 @@ export function createNotificationActor(deps: {
       const { body, traceId, attempt } = a.m;
       if (a.error) {
         failed.push({
-          orderId: body.orderId, actor: 'notification', traceId, event: 'notification.failed',
+          orderId: body.orderId,
+          actor: 'notification',
+          traceId,
+          event: 'notification.failed',
           detail: { kind: body.kind, template: a.template, attempt: attempt + 1, errorCode: errorCode(a.error), error: a.error.message.slice(0, 300) },
         });
       } else if (a.providerMessageId !== undefined) {
         sent.push({
-          idempotencyKey: body.idempotencyKey, orderId: body.orderId, kind: body.kind, template: a.template, providerMessageId: a.providerMessageId,
-          traceId, attempt: attempt + 1, switchPath: a.path,
+          idempotencyKey: body.idempotencyKey,
+          orderId: body.orderId,
+          kind: body.kind,
+          template: a.template,
+          providerMessageId: a.providerMessageId,
+          traceId,
+          attempt: attempt + 1,
+          switchPath: a.path,
         });
       }
     }

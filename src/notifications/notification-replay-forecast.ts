@@ -19,7 +19,10 @@ export function createNotificationReplayForecast(deps: {
     contract: NOTIFICATION_CONTRACT,
     refuse: (notice: NotificationRequested) => (deps.signer.verify(notice) ? undefined : forged()),
     async forecast(notices: readonly NotificationRequested[]) {
-      const told = await deps.deliveries.deliveredKeys(deps.db, notices.map((n) => n.idempotencyKey));
+      const told = await deps.deliveries.deliveredKeys(
+        deps.db,
+        notices.map((n) => n.idempotencyKey),
+      );
       return notices.map((n) => {
         const { template, path } = templateFor(n, deps.switches);
         return {

@@ -1,7 +1,7 @@
 // The switches of the notifications feature: the confirmation template a release may roll back,
 // and the notification actor's pause.
-import type { SwitchDefinition } from '../platform/runtime-switches/switch-registry.js';
 import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
+import type { SwitchDefinition } from '../platform/runtime-switches/switch-registry.js';
 import type { NotificationRequested } from './notification-messages.js';
 
 export const TEMPLATE_V2_SWITCH = 'notification-template-v2';

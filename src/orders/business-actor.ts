@@ -1,12 +1,12 @@
 // The business actor: reads the business queue, where orders are submitted and delivery delays
 // applied, and hands each kind of message to its own step. One batch may hold both kinds.
 import { z } from 'zod';
+import { DeliveryDelayedSchema, type DeliveryDelayed } from '../delivery-delays/delay-schema.js';
 import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.js';
 import { dispatchByType } from '../platform/amqp/dispatch-by-type.js';
 import type { ActorQueues } from '../platform/amqp/topology.js';
-import { DeliveryDelayedSchema, type DeliveryDelayed } from '../delivery-delays/delay-schema.js';
-import { OrderSubmittedSchema, type OrderSubmitted } from './order-messages.js';
 import { isCanonicalOrderSubmitted } from './order-fast-check.js';
+import { OrderSubmittedSchema, type OrderSubmitted } from './order-messages.js';
 
 export const BusinessMessageSchema = z.discriminatedUnion('type', [OrderSubmittedSchema, DeliveryDelayedSchema]);
 export type BusinessMessage = z.infer<typeof BusinessMessageSchema>;

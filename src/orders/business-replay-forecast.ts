@@ -1,10 +1,10 @@
 // What replaying a business message would do now, for a replay's dry run: the pricing rule the
 // switch picks for a submitted order (as the business step asks it), and whether the buyer was
 // already told. It reads the deliveries through what the notifications feature exports; it writes nothing.
-import type { Db } from '../platform/db.js';
-import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
 import type { DeliveryRepository } from '../notifications/delivery-repository.js';
 import { idempotencyKey } from '../notifications/notification-messages.js';
+import type { Db } from '../platform/db.js';
+import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
 import { BUSINESS_CONTRACT, type BusinessMessage } from './business-actor.js';
 import { RULES_V2_SWITCH, ruleVersionFor } from './order-switches.js';
 
@@ -12,7 +12,11 @@ import { RULES_V2_SWITCH, ruleVersionFor } from './order-switches.js';
 const noticeKey = (m: BusinessMessage) =>
   m.type === 'order.submitted' ? idempotencyKey('order-confirmed', m.order.orderId) : idempotencyKey('delivery-delayed', m.orderId, m.delayId);
 
-export function createBusinessReplayForecast(deps: { db: Db; switches: Pick<SwitchReader, 'takesNewPath'>; deliveries: Pick<DeliveryRepository, 'deliveredKeys'> }) {
+export function createBusinessReplayForecast(deps: {
+  db: Db;
+  switches: Pick<SwitchReader, 'takesNewPath'>;
+  deliveries: Pick<DeliveryRepository, 'deliveredKeys'>;
+}) {
   return {
     contract: BUSINESS_CONTRACT,
     async forecast(messages: readonly BusinessMessage[]) {

@@ -6,8 +6,8 @@
 // wrong. test/unit/fast-checks.test.ts holds it to that with generated messages.
 import { z } from 'zod';
 import { hasKeysInOrder as hasKeys, isJsonObject as isObject } from '../platform/json-shape.js';
-import { CONTROL_CHARS, ID, PHONE, POSTAL_CODE } from './order-schema.js';
 import type { OrderSubmitted } from './order-messages.js';
+import { CONTROL_CHARS, ID, PHONE, POSTAL_CODE } from './order-schema.js';
 
 const DATE = z.regexes.date;
 const DATETIME = z.regexes.datetime({ precision: undefined, offset: false, local: false });

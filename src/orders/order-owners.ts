@@ -11,8 +11,8 @@
 // order_id_taken. After a failure lookups pause for PAUSE_AFTER_FAILURE_MS, so an outage does not
 // pile up queries waiting for a connection.
 import DataLoader from 'dataloader';
-import type { Db } from '../platform/db.js';
 import { anyText } from '../platform/batch-sql.js';
+import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 
 export type OrderOwners = { sellerOf(orderId: string): Promise<string | undefined> };
@@ -33,7 +33,10 @@ export function createOrderOwners(db: Db, logger: Logger): OrderOwners {
   const pause = (reason: string) => {
     if (Date.now() < pausedUntil) return;
     pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
-    logger.warn({ reason, pauseMs: PAUSE_AFTER_FAILURE_MS }, 'order id owner lookup unavailable; accepting orders and leaving foreign ids to the business actor');
+    logger.warn(
+      { reason, pauseMs: PAUSE_AFTER_FAILURE_MS },
+      'order id owner lookup unavailable; accepting orders and leaving foreign ids to the business actor',
+    );
   };
 
   const sellerOf = async (orderId: string): Promise<string | undefined> => {

@@ -1,12 +1,12 @@
 // All SQL about orders and their journal. Functions take `db` or a transaction, so use cases decide
 // what commits together.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { idempotencyKey } from '../notifications/notification-messages.js';
 import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
-import { idempotencyKey } from '../notifications/notification-messages.js';
+import type { Pricing } from './order-rules.js';
 import type { Order } from './order-schema.js';
 import type { OrderStatus } from './order-table.js';
-import type { Pricing } from './order-rules.js';
 
 type Q = Kysely<Database>;
 
@@ -70,7 +70,23 @@ export function createOrderRepository() {
       }));
       const inserted = await q
         .insertInto('orders')
-        .columns(['order_id', 'seller_id', 'buyer_id', 'currency', 'requested_delivery_date', 'delivery_date', 'goods_total', 'shipping_fee', 'total', 'rule_version', 'payload', 'payload_hash', 'trace_id', 'submitted_at', 'processed_attempt'])
+        .columns([
+          'order_id',
+          'seller_id',
+          'buyer_id',
+          'currency',
+          'requested_delivery_date',
+          'delivery_date',
+          'goods_total',
+          'shipping_fee',
+          'total',
+          'rule_version',
+          'payload',
+          'payload_hash',
+          'trace_id',
+          'submitted_at',
+          'processed_attempt',
+        ])
         .expression(
           sql`select order_id, seller_id, buyer_id, currency, due, due, goods_total, shipping_fee, total, rule_version, payload, payload_hash, trace_id, submitted_at, attempt
               from ${jsonRecordset(rows, 'order_id text, seller_id text, buyer_id text, currency text, due date, goods_total bigint, shipping_fee bigint, total bigint, rule_version int, payload jsonb, payload_hash text, trace_id text, submitted_at timestamptz, attempt int')}`,

@@ -2,21 +2,21 @@
 // GET /orders/:orderId shows what the actors have recorded.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PublishError, type Publisher } from '../platform/amqp/publisher.js';
-import type { Db } from '../platform/db.js';
-import { HEADERS } from '../platform/amqp/message-headers.js';
-import { continueTrace } from '../platform/tracing.js';
 import { publishFailureBody, RETRY_AFTER_S } from '../http/error-handler.js';
 import { ConflictError, NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
-import { orderSubmitted } from './order-messages.js';
-import type { OrderOwners } from './order-owners.js';
-import type { OrderRepository } from './order-repository.js';
+import { HEADERS } from '../platform/amqp/message-headers.js';
+import { PublishError, type Publisher } from '../platform/amqp/publisher.js';
+import type { Db } from '../platform/db.js';
+import { continueTrace } from '../platform/tracing.js';
 import type { SellerAuth } from '../sellers/seller-auth.js';
 import type { SellerRateLimits } from '../sellers/seller-rate-limits.js';
 import { shopRateLimit } from '../sellers/shop-rate-limit.js';
+import { orderSubmitted } from './order-messages.js';
+import type { OrderOwners } from './order-owners.js';
+import type { OrderRepository } from './order-repository.js';
 import { IdSchema, OrderSchema, type Order } from './order-schema.js';
-import type { PhoneCountryPolicy } from './phone-country-policy.js';
 import { traceHops } from './order-timeline.js';
+import type { PhoneCountryPolicy } from './phone-country-policy.js';
 
 export type OrderRoutesDeps = {
   db: Db;
@@ -104,10 +104,20 @@ export function orderRoutes(deps: OrderRoutesDeps) {
           const phoneIssue = deps.phoneCountry(parsed.data.buyer.phone);
           if (phoneIssue) return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [phoneIssue] };
           if (!deps.auth.maySee(req, parsed.data.sellerId)) {
-            return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [{ path: 'sellerId', message: 'this API key cannot submit orders for that seller' }] };
+            return {
+              index,
+              orderId: parsed.data.orderId,
+              status: 'rejected',
+              issues: [{ path: 'sellerId', message: 'this API key cannot submit orders for that seller' }],
+            };
           }
           if (await isTakenByAnother(parsed.data)) {
-            return { index, orderId: parsed.data.orderId, status: 'rejected', issues: [{ path: 'orderId', message: orderIdTaken(parsed.data.orderId).message }] };
+            return {
+              index,
+              orderId: parsed.data.orderId,
+              status: 'rejected',
+              issues: [{ path: 'orderId', message: orderIdTaken(parsed.data.orderId).message }],
+            };
           }
           try {
             await publishOrder(parsed.data, trace.traceparent);

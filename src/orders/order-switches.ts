@@ -1,8 +1,8 @@
 // The switches of the orders feature: the pricing rules a release may roll back, and the business
 // actor's pause. Declared here, next to the code that reads them; the composition root joins every
 // feature's list into the registry.
-import type { SwitchDefinition } from '../platform/runtime-switches/switch-registry.js';
 import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
+import type { SwitchDefinition } from '../platform/runtime-switches/switch-registry.js';
 import type { RuleVersion } from './order-rules.js';
 
 export const RULES_V2_SWITCH = 'order-rules-v2';

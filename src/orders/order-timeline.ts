@@ -59,9 +59,18 @@ export function deadLetterEvents(letter: OrderDeadLetter): TimelineEvent[] {
         ...(letter.replayOf === null ? {} : { replayOf: letter.replayOf }),
       },
     },
-    ...(letter.replayedAt ? [{ at: letter.replayedAt, actor: 'operator', event: 'dead_letter.replayed', detail: { deadLetterId, by: letter.replayedBy } }] : []),
+    ...(letter.replayedAt
+      ? [{ at: letter.replayedAt, actor: 'operator', event: 'dead_letter.replayed', detail: { deadLetterId, by: letter.replayedBy } }]
+      : []),
     ...(letter.discardedAt
-      ? [{ at: letter.discardedAt, actor: 'operator', event: 'dead_letter.discarded', detail: { deadLetterId, by: letter.discardedBy, reason: letter.discardReason } }]
+      ? [
+          {
+            at: letter.discardedAt,
+            actor: 'operator',
+            event: 'dead_letter.discarded',
+            detail: { deadLetterId, by: letter.discardedBy, reason: letter.discardReason },
+          },
+        ]
       : []),
   ];
 }

@@ -1,11 +1,11 @@
 // The business step for submitted orders: price each, store it once (one statement per batch),
 // refuse a conflicting resubmission, and ask for the buyer's confirmation.
+import { notificationRequested } from '../notifications/notification-messages.js';
+import type { NotificationSigner } from '../notifications/notification-signature.js';
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
 import { PermanentError } from '../platform/errors.js';
 import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
-import { notificationRequested } from '../notifications/notification-messages.js';
-import type { NotificationSigner } from '../notifications/notification-signature.js';
 import { orderHash, type OrderSubmitted } from './order-messages.js';
 import type { JournalEntry, NewOrder, OrderRepository } from './order-repository.js';
 import { priceOrder } from './order-rules.js';
@@ -23,7 +23,14 @@ export function createSubmissionHandler(deps: {
   return async function handleSubmitted(messages: ReadonlyArray<Incoming<OrderSubmitted>>): Promise<Outcome[]> {
     const candidates: NewOrder[] = messages.map((m) => {
       const { order } = m.body;
-      return { order, pricing: priceOrder(order.items, ruleVersionFor(deps.switches, order.orderId)), payloadHash: orderHash(order), traceId: m.traceId, submittedAt: m.body.submittedAt, attempt: m.attempt + 1 };
+      return {
+        order,
+        pricing: priceOrder(order.items, ruleVersionFor(deps.switches, order.orderId)),
+        payloadHash: orderHash(order),
+        traceId: m.traceId,
+        submittedAt: m.body.submittedAt,
+        attempt: m.attempt + 1,
+      };
     });
 
     // The happy path is one statement, atomic by itself: the new orders' rows are also their
@@ -40,7 +47,10 @@ export function createSubmissionHandler(deps: {
       }
       return false;
     });
-    const existing = await orders.stored(db, candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId));
+    const existing = await orders.stored(
+      db,
+      candidates.filter((_, i) => !isNew[i]).map((c) => c.order.orderId),
+    );
     const verdicts = candidates.map((c, i) => {
       if (isNew[i]) return 'new' as const;
       const stored = existing.get(c.order.orderId);
@@ -64,7 +74,13 @@ export function createSubmissionHandler(deps: {
     return messages.map((m, i): Outcome => {
       const { order } = m.body;
       if (verdicts[i] === 'foreign') {
-        return { ok: false, error: new PermanentError('order_id_taken', `orderId ${order.orderId} is already in use by another seller; this order was not stored. Submit it under another orderId.`) };
+        return {
+          ok: false,
+          error: new PermanentError(
+            'order_id_taken',
+            `orderId ${order.orderId} is already in use by another seller; this order was not stored. Submit it under another orderId.`,
+          ),
+        };
       }
       if (verdicts[i] === 'conflict') {
         return {
@@ -78,18 +94,20 @@ export function createSubmissionHandler(deps: {
       // A duplicate asks again for the confirmation: the first run may have died before publishing
       // it, and the notification actor sends each idempotency key once.
       const total = totals.get(order.orderId) ?? candidates[i]!.pricing.total;
-      const request = deps.signer.sign(notificationRequested({
-        orderId: order.orderId,
-        kind: 'order-confirmed',
-        to: order.buyer.phone,
-        params: {
+      const request = deps.signer.sign(
+        notificationRequested({
           orderId: order.orderId,
-          buyerName: order.buyer.name,
-          total,
-          currency: order.currency,
-          deliveryDate: order.requestedDeliveryDate,
-        },
-      }));
+          kind: 'order-confirmed',
+          to: order.buyer.phone,
+          params: {
+            orderId: order.orderId,
+            buyerName: order.buyer.name,
+            total,
+            currency: order.currency,
+            deliveryDate: order.requestedDeliveryDate,
+          },
+        }),
+      );
       return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
     });
   };

@@ -2,8 +2,8 @@
 // fail into an actor's retry path long before the broker's consumer timeout.
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Logger } from './logger.js';
 import type { Database } from './database-schema.js';
+import type { Logger } from './logger.js';
 
 export type Db = Kysely<Database>;
 

@@ -5,10 +5,22 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 const REDACT = [
-  'phone', '*.phone', '*.*.phone', 'to', '*.to',
-  'shippingAddress', '*.shippingAddress', '*.*.shippingAddress',
-  'buyer.name', '*.buyer.name', '*.*.buyer.name',
-  'req.headers.authorization', 'headers.authorization', 'authorization', 'token', '*.token',
+  'phone',
+  '*.phone',
+  '*.*.phone',
+  'to',
+  '*.to',
+  'shippingAddress',
+  '*.shippingAddress',
+  '*.*.shippingAddress',
+  'buyer.name',
+  '*.buyer.name',
+  '*.*.buyer.name',
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'token',
+  '*.token',
 ];
 
 export function createLogger(options: { level: string; name?: string }): Logger {

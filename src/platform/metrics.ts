@@ -1,6 +1,6 @@
 // Prometheus metrics for every role, on one registry per process (no module-level singleton, so
 // tests can run several services in one process). Components get the instruments they update.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ActorHooks } from './amqp/actor.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -71,8 +71,18 @@ export function createMetrics() {
       },
     }),
     brokerBlocked: new Gauge({ name: 'order_actors_broker_blocked', help: '1 while RabbitMQ blocks the publishing connection (resource alarm)', registers }),
-    switchValue: new Gauge({ name: 'order_actors_switch_value', help: 'Current switch values (percent, or 1/0 for on/off)', labelNames: ['name'] as const, registers }),
-    switchInvalid: new Counter({ name: 'order_actors_switch_invalid_total', help: 'Switch values ignored because they were invalid', labelNames: ['name'] as const, registers }),
+    switchValue: new Gauge({
+      name: 'order_actors_switch_value',
+      help: 'Current switch values (percent, or 1/0 for on/off)',
+      labelNames: ['name'] as const,
+      registers,
+    }),
+    switchInvalid: new Counter({
+      name: 'order_actors_switch_invalid_total',
+      help: 'Switch values ignored because they were invalid',
+      labelNames: ['name'] as const,
+      registers,
+    }),
     // Read at each scrape: staleness changes with time (no answer for a while), not with an event.
     switchStale: new Gauge({
       name: 'order_actors_switch_stale',
@@ -82,8 +92,18 @@ export function createMetrics() {
         this.set(sources.switchesStale() ? 1 : 0);
       },
     }),
-    deadLetterRuns: new Counter({ name: 'order_actors_dead_letter_runs_total', help: 'Failure batch job runs by outcome', labelNames: ['outcome'] as const, registers }),
-    deadLettersStored: new Counter({ name: 'order_actors_dead_letters_stored_total', help: 'Dead letters moved into PostgreSQL', labelNames: ['actor', 'error_code'] as const, registers }),
+    deadLetterRuns: new Counter({
+      name: 'order_actors_dead_letter_runs_total',
+      help: 'Failure batch job runs by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    deadLettersStored: new Counter({
+      name: 'order_actors_dead_letters_stored_total',
+      help: 'Dead letters moved into PostgreSQL',
+      labelNames: ['actor', 'error_code'] as const,
+      registers,
+    }),
   };
 }
 

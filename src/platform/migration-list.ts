@@ -2,9 +2,9 @@
 // the same code runs compiled, under tsx and under vitest. Add a new migration's line at the end.
 import type { Migration } from 'kysely';
 import * as orders from '../../migrations/2026-11-27T0900-orders.js';
+import * as switchChanges from '../../migrations/2026-11-27T0930-switch-changes.js';
 import * as failedMessages from '../../migrations/2026-11-27T0940-failed-messages.js';
 import * as deliveryDelays from '../../migrations/2026-11-27T0950-delivery-delays.js';
-import * as switchChanges from '../../migrations/2026-11-27T0930-switch-changes.js';
 import * as sellerKeys from '../../migrations/2026-11-27T1000-seller-keys.js';
 import * as delayOrdersByOrder from '../../migrations/2026-11-27T1300-delay-orders-by-order.js';
 import * as ordersLastDelay from '../../migrations/2026-11-27T1400-orders-last-delay.js';

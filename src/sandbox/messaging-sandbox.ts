@@ -101,7 +101,8 @@ export function buildMessagingSandbox(): MessagingSandbox {
       const count: SandboxCount = { messages: state.count(new URLSearchParams(query).get('prefix') ?? ''), requests: state.requests };
       return { status: 200, body: count };
     }
-    if (path === '/messages' && (req.method === 'GET' || req.method === 'HEAD')) return { status: 200, body: { messages: [...state.messages.values()], requests: state.requests } };
+    if (path === '/messages' && (req.method === 'GET' || req.method === 'HEAD'))
+      return { status: 200, body: { messages: [...state.messages.values()], requests: state.requests } };
     if (path === '/messages' && req.method === 'DELETE') {
       state.reset();
       return { status: 200, body: { ok: true } };

@@ -22,7 +22,10 @@ export function createSellerKeys(deps: { db: Db; cacheTtlMs?: number }) {
     async create(sellerId: string): Promise<{ keyId: string; apiKey: string }> {
       const keyId = randomBytes(6).toString('hex');
       const secret = randomBytes(32).toString('base64url');
-      await db.insertInto('seller_api_keys').values({ key_id: keyId, seller_id: sellerId, secret_hash: hash(secret) }).execute();
+      await db
+        .insertInto('seller_api_keys')
+        .values({ key_id: keyId, seller_id: sellerId, secret_hash: hash(secret) })
+        .execute();
       return { keyId, apiKey: `oak_${keyId}_${secret}` };
     },
 

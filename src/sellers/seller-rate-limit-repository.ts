@@ -38,11 +38,25 @@ export function createSellerRateLimitRepository() {
       let query = q.selectFrom('seller_rate_limits').selectAll().where('seller_id', '=', sellerId);
       if (options.forUpdate) query = query.forUpdate();
       const r = await query.executeTakeFirst();
-      return r && { ordersPerMinute: r.orders_per_minute, delaysPerMinute: r.delays_per_minute, reason: r.reason, updatedBy: r.updated_by, updatedAt: r.updated_at.toISOString() };
+      return (
+        r && {
+          ordersPerMinute: r.orders_per_minute,
+          delaysPerMinute: r.delays_per_minute,
+          reason: r.reason,
+          updatedBy: r.updated_by,
+          updatedAt: r.updated_at.toISOString(),
+        }
+      );
     },
 
     async upsert(q: Q, sellerId: string, override: RateLimitOverride, by: { reason: string; actor: string }): Promise<void> {
-      const values = { orders_per_minute: override.ordersPerMinute, delays_per_minute: override.delaysPerMinute, reason: by.reason, updated_by: by.actor, updated_at: new Date().toISOString() };
+      const values = {
+        orders_per_minute: override.ordersPerMinute,
+        delays_per_minute: override.delaysPerMinute,
+        reason: by.reason,
+        updated_by: by.actor,
+        updated_at: new Date().toISOString(),
+      };
       await q
         .insertInto('seller_rate_limits')
         .values({ seller_id: sellerId, ...values })

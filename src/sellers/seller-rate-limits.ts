@@ -8,7 +8,13 @@ import { effectiveLimits, limitOf, type RateLimitKind, type RateLimitOverride, t
 
 export type SellerRateLimits = ReturnType<typeof createSellerRateLimits>;
 
-export function createSellerRateLimits(deps: { db: Db; limits: Pick<SellerRateLimitRepository, 'all'>; defaults: ShopRateLimits; reloadMs: number; logger: Logger }) {
+export function createSellerRateLimits(deps: {
+  db: Db;
+  limits: Pick<SellerRateLimitRepository, 'all'>;
+  defaults: ShopRateLimits;
+  reloadMs: number;
+  logger: Logger;
+}) {
   const logger = deps.logger.child({ module: 'seller-rate-limits' });
   let overrides = new Map<string, RateLimitOverride>();
   let timer: NodeJS.Timeout | undefined;
@@ -22,7 +28,7 @@ export function createSellerRateLimits(deps: { db: Db; limits: Pick<SellerRateLi
     if (stopped) return;
     timer = setTimeout(() => {
       void reload()
-        .catch((err: unknown) => logger.warn({ err }, 'could not re-read the sellers\' rate-limit overrides; the last ones stay in force'))
+        .catch((err: unknown) => logger.warn({ err }, "could not re-read the sellers' rate-limit overrides; the last ones stay in force"))
         .finally(schedule);
     }, deps.reloadMs);
     timer.unref();

@@ -19,14 +19,22 @@ export async function rememberSwitchesFromAudit(deps: {
   synced: boolean;
 }): Promise<void> {
   const logger = deps.logger.child({ module: 'switches' });
-  const unread = new Map(deps.switches.list().filter((v) => v.known && v.source === 'default').map((v) => [v.name, v.kind]));
+  const unread = new Map(
+    deps.switches
+      .list()
+      .filter((v) => v.known && v.source === 'default')
+      .map((v) => [v.name, v.kind]),
+  );
   if (unread.size === 0) return;
   const away = deps.synced ? 'ZooKeeper holds no good value for some switches at start' : 'ZooKeeper did not answer at start';
   let latest;
   try {
     latest = await deps.changes.latest(deps.db);
   } catch (err) {
-    logger.warn({ err, switches: [...unread.keys()] }, `${away} and the switch audit could not be read either; serving the code defaults until ZooKeeper gives good values`);
+    logger.warn(
+      { err, switches: [...unread.keys()] },
+      `${away} and the switch audit could not be read either; serving the code defaults until ZooKeeper gives good values`,
+    );
     return;
   }
   const candidates: RememberedSwitch[] = [];

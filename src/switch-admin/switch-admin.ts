@@ -1,8 +1,8 @@
 // What an operator can do with switches, shared by the admin routes and the CLI: look at them
 // with their last change, flip one (validated, then audited with who and old → new), read history.
 import type { Db } from '../platform/db.js';
-import { formatSwitchValue } from '../platform/runtime-switches/switch-registry.js';
 import { UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
+import { formatSwitchValue } from '../platform/runtime-switches/switch-registry.js';
 import type { SwitchChange, Switches, SwitchView } from '../platform/runtime-switches/switches.js';
 import type { SwitchChangeEntry, SwitchChangeRepository } from './switch-change-repository.js';
 

@@ -24,7 +24,10 @@ export function recordObservedSwitchChanges(deps: { db: Db; switches: Pick<Switc
       const retryInMs = RETRY_DELAYS_MS[attempt];
       const at = { err, name: change.name, value: change.newValue, mzxid: change.mzxid };
       if (retryInMs === undefined) {
-        logger.error(at, 'gave up recording an observed switch change: the audit misses it (record it by flipping the switch to its current value with the CLI)');
+        logger.error(
+          at,
+          'gave up recording an observed switch change: the audit misses it (record it by flipping the switch to its current value with the CLI)',
+        );
         return;
       }
       logger.warn({ ...at, retryInMs }, 'could not record an observed switch change; retrying');

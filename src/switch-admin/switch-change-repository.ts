@@ -28,7 +28,15 @@ export type SwitchChangeEntry = {
   version: number | null;
 };
 
-function toEntry(r: { switch_name: string; old_value: string | null; new_value: string; actor: string; source: SwitchChangeSource; at: Date; zk_version: number | null }): SwitchChangeEntry {
+function toEntry(r: {
+  switch_name: string;
+  old_value: string | null;
+  new_value: string;
+  actor: string;
+  source: SwitchChangeSource;
+  at: Date;
+  zk_version: number | null;
+}): SwitchChangeEntry {
   return { at: r.at.toISOString(), name: r.switch_name, oldValue: r.old_value, newValue: r.new_value, actor: r.actor, source: r.source, version: r.zk_version };
 }
 

@@ -4,7 +4,10 @@ import type { Metrics } from '../platform/metrics.js';
 import type { Switches } from '../platform/runtime-switches/switches.js';
 
 /** Keeps the switch gauges current; returns what stops it. */
-export function exportSwitchMetrics(deps: { switches: Pick<Switches, 'list' | 'isStale' | 'onObserve' | 'onChange'>; metrics: Pick<Metrics, 'switchValue' | 'sources'> }): () => void {
+export function exportSwitchMetrics(deps: {
+  switches: Pick<Switches, 'list' | 'isStale' | 'onObserve' | 'onChange'>;
+  metrics: Pick<Metrics, 'switchValue' | 'sources'>;
+}): () => void {
   const { switches, metrics } = deps;
   const values = () => {
     for (const s of switches.list()) metrics.switchValue.set({ name: s.name }, typeof s.value === 'number' ? s.value : s.value === 'on' ? 1 : 0);

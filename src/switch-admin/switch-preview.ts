@@ -46,7 +46,10 @@ export function createSwitchPreview(deps: SwitchPreviewDeps) {
     const waiting = waitingIds
       ? { basis: known!.basis, considered: waitingIds.length, wouldChange: waitingIds.filter((id) => changesPath(name, id, from, to)).length }
       : { basis: 'queue-depth-share', wouldChange: messages === null ? null : Math.round(messages * share) };
-    const moved = direction === 'none' ? 'No order changes path' : `${moving.length} of the last ${ids.length} order(s) would move ${direction === 'old-to-new' ? 'onto the new path' : 'back to the old path'}`;
+    const moved =
+      direction === 'none'
+        ? 'No order changes path'
+        : `${moving.length} of the last ${ids.length} order(s) would move ${direction === 'old-to-new' ? 'onto the new path' : 'back to the old path'}`;
     return {
       name,
       kind: 'percent' as const,

@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
-import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
 import { InvalidSwitchValueError, UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
+import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
 import type { SwitchAdmin } from './switch-admin.js';
 import type { SwitchPreview } from './switch-preview.js';
 

@@ -4,12 +4,12 @@
 // request hangs for more than 10 s, and the processes move to the live nodes by themselves.
 import { afterAll, afterEach, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { createSellerKeys } from '../../src/sellers/seller-keys.js';
-import { waitFor } from '../support/wait-for.js';
 import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
 import { startOrderStream, type OrderStream, type StreamResult } from '../faults/support/order-stream.js';
 import { expectReconciledClean, type ReconcileDeps } from '../faults/support/reconcile.js';
 import { startDeployment, type Deployment } from '../faults/support/service-process.js';
-import { CLUSTER_AMQP_URL, CLUSTER_ZK_CONNECT, NODES, leaderOf, queuePlacement, rabbitNode, type NodeNumber } from './support/local-cluster.js';
+import { waitFor } from '../support/wait-for.js';
+import { CLUSTER_AMQP_URL, CLUSTER_ZK_CONNECT, leaderOf, NODES, queuePlacement, rabbitNode, type NodeNumber } from './support/local-cluster.js';
 
 let ctx: FaultContext;
 let deployment: Deployment;
@@ -44,7 +44,8 @@ function diagnoseOnFailure(): void {
   onTestFailed(() => console.log(deployment.tail(40)));
 }
 
-const stream = (label: string) => startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-${label}`, count: 2_000, ratePerSecond: 30, apiKey });
+const stream = (label: string) =>
+  startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-${label}`, count: 2_000, ratePerSecond: 30, apiKey });
 
 /** What a shop must never see: a request left hanging (10 s timeout) or a refusal it cannot act on. */
 function expectShopsServed(result: StreamResult): void {
@@ -66,7 +67,10 @@ async function finishAndReconcile(orders: OrderStream): Promise<void> {
 }
 
 it('declares every quorum queue with three replicas, leaders spread over the nodes', async () => {
-  const queues = [ctx.topology.deadLetters, ...Object.values(ctx.topology.actors).flatMap((a) => a.shards.flatMap((s) => [s.queue, ...s.retries.map((r) => r.queue)]))];
+  const queues = [
+    ctx.topology.deadLetters,
+    ...Object.values(ctx.topology.actors).flatMap((a) => a.shards.flatMap((s) => [s.queue, ...s.retries.map((r) => r.queue)])),
+  ];
   const placement = await queuePlacement();
   for (const q of queues) expect(placement.get(q)?.members, q).toEqual([1, 2, 3]);
   // Balanced: no node leads most of them.
@@ -123,7 +127,7 @@ it('a process whose node dies moves to a live node within 5 s, says which in /he
   const before = await readiness(deployment.intake.baseUrl);
   const publish = before.brokerNodes.find((c) => c.connection.endsWith('-publish'))!;
   expect(publish.node).toMatch(/^127\.0\.0\.1:568[123]$/);
-  const victim = (Number(publish.node!.slice(-1)) as NodeNumber);
+  const victim = Number(publish.node!.slice(-1)) as NodeNumber;
   expect(NODES).toContain(victim);
 
   const orders = stream('move');
@@ -145,7 +149,9 @@ it('a process whose node dies moves to a live node within 5 s, says which in /he
   console.log(`intake's publishing connection moved from ${publish.node} in ${movedInMs} ms`);
   expect(movedInMs).toBeLessThan(5_000);
   const metrics = await (await fetch(`${deployment.intake.baseUrl}/metrics`)).text();
-  expect(metrics).toMatch(new RegExp(`order_actors_broker_connection_node\\{connection="${publish.connection}",node="127\\.0\\.0\\.1:568(?!${victim})\\d"\\} 1`));
+  expect(metrics).toMatch(
+    new RegExp(`order_actors_broker_connection_node\\{connection="${publish.connection}",node="127\\.0\\.0\\.1:568(?!${victim})\\d"\\} 1`),
+  );
   await orders.acceptedMore(60);
   orders.stop();
 

@@ -4,15 +4,15 @@
 // while the test looks at what waits in each shard, then let go to process everything.
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { createSellerKeys } from '../../src/sellers/seller-keys.js';
+import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
+import { startOrderStream } from '../faults/support/order-stream.js';
+import { expectReconciledClean, type ReconcileDeps } from '../faults/support/reconcile.js';
+import { startDeployment, type Deployment } from '../faults/support/service-process.js';
 import { makeOrder } from '../support/orders.js';
 import { ADMIN, ADMIN_TOKEN, switchValue } from '../support/switch-admin.js';
 import { connectAny } from '../support/topology-cleanup.js';
 import { waitFor } from '../support/wait-for.js';
 import { zkCliSet } from '../support/zookeeper.js';
-import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
-import { startOrderStream } from '../faults/support/order-stream.js';
-import { expectReconciledClean, type ReconcileDeps } from '../faults/support/reconcile.js';
-import { startDeployment, type Deployment } from '../faults/support/service-process.js';
 import { CLUSTER_AMQP_URL, CLUSTER_ZK_CONNECT, queuePlacement } from './support/local-cluster.js';
 
 let ctx: FaultContext;
@@ -52,7 +52,9 @@ async function depths(queues: readonly string[]): Promise<number[]> {
 async function pauseBusiness(on: boolean): Promise<void> {
   const value = on ? 'on' : 'off';
   await zkCliSet(CLUSTER_ZK_CONNECT.split(',')[0]!, `${ctx.config.ZK_ROOT}/switches/business-actor-paused`, value);
-  await waitFor(async () => (await switchValue(deployment.business.baseUrl, 'business-actor-paused')) === value, { what: `the business actor paused=${value}` });
+  await waitFor(async () => (await switchValue(deployment.business.baseUrl, 'business-actor-paused')) === value, {
+    what: `the business actor paused=${value}`,
+  });
 }
 
 it('has three business and three notification shards, each a quorum queue, and every node leads some of them', async () => {
@@ -80,8 +82,15 @@ it('spreads 3,000 orders over all three shards, keeps one order in one shard, an
   const again = result.accepted.slice(0, 5);
   for (const id of again) {
     const before = await depths(shardQueues());
-    const order = makeOrder({ orderId: id, items: [{ sku: 'corn-10', name: 'Sweet corn 10 ears', quantity: 2, unitPrice: Number(id.slice(-4)) % 2 === 0 ? 9_900 : 15_900 }] });
-    const res = await fetch(`${deployment.intakeUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify(order) });
+    const order = makeOrder({
+      orderId: id,
+      items: [{ sku: 'corn-10', name: 'Sweet corn 10 ears', quantity: 2, unitPrice: Number(id.slice(-4)) % 2 === 0 ? 9_900 : 15_900 }],
+    });
+    const res = await fetch(`${deployment.intakeUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify(order),
+    });
     expect(res.status).toBe(202);
     const after = await depths(shardQueues());
     expect(after.map((n, i) => n - before[i]!).sort()).toEqual([0, 0, 1]);

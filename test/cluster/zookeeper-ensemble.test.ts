@@ -3,11 +3,11 @@
 // and says they are stale, in /admin/switches and in its metrics; once the servers are back, the
 // processes recover by themselves and a new flip reaches them all.
 import { afterAll, afterEach, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
+import { startDeployment, type Deployment } from '../faults/support/service-process.js';
 import { ADMIN_TOKEN, adminRequest, metric, switchValue } from '../support/switch-admin.js';
 import { waitFor } from '../support/wait-for.js';
 import { zkCliSet } from '../support/zookeeper.js';
-import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
-import { startDeployment, type Deployment } from '../faults/support/service-process.js';
 import { CLUSTER_AMQP_URL, CLUSTER_ZK_CONNECT, zkNode, zkServer, type NodeNumber } from './support/local-cluster.js';
 
 const SWITCH = 'order-rules-v2';
@@ -72,7 +72,10 @@ it('two servers lost: the last values are served and shown stale; back to quorum
   await zkNode.stop(2);
 
   for (const p of processes()) {
-    await waitFor(async () => (await adminRequest(p.baseUrl, 'GET', '/admin/switches')).body?.stale === true, { what: `${p.role} to report stale`, timeoutMs: 20_000 });
+    await waitFor(async () => (await adminRequest(p.baseUrl, 'GET', '/admin/switches')).body?.stale === true, {
+      what: `${p.role} to report stale`,
+      timeoutMs: 20_000,
+    });
     expect(await metric(p.baseUrl, 'order_actors_switch_stale')).toBe(1);
     expect(await switchValue(p.baseUrl, SWITCH)).toBe(30);
   }
@@ -84,7 +87,10 @@ it('two servers lost: the last values are served and shown stale; back to quorum
   await zkNode.start(2);
   stopped.clear();
   for (const p of processes()) {
-    await waitFor(async () => (await adminRequest(p.baseUrl, 'GET', '/admin/switches')).body?.stale === false, { what: `${p.role} to recover`, timeoutMs: 30_000 });
+    await waitFor(async () => (await adminRequest(p.baseUrl, 'GET', '/admin/switches')).body?.stale === false, {
+      what: `${p.role} to recover`,
+      timeoutMs: 30_000,
+    });
   }
   await flipAndTime(zkServer(1), 40);
   for (const p of processes()) expect(await metric(p.baseUrl, 'order_actors_switch_stale')).toBe(0);

@@ -118,23 +118,49 @@ for (const alarm of ALARMS) {
     let during: Answer[] = [];
     await alarm.raise();
     try {
-      await waitFor(async () => (await brokerStatus()).alarms.includes(alarm.resource), { what: `the ${alarm.resource} alarm`, timeoutMs: 30_000, intervalMs: 500 });
+      await waitFor(async () => (await brokerStatus()).alarms.includes(alarm.resource), {
+        what: `the ${alarm.resource} alarm`,
+        timeoutMs: 30_000,
+        intervalMs: 500,
+      });
       await Promise.all([deployment.notification.start(), deployment.business.start()]);
 
       // Consumers are not blocked: the notification actor tells the waiting buyers, and the business
       // actor takes the waiting orders and stores them, all while the alarm is on.
-      await waitFor(async () => allTold(waitingToBeTold.accepted) && (await depth(notification)) === 0, { what: 'the waiting buyers to be told during the alarm', timeoutMs: 30_000, intervalMs: 250 });
-      await waitFor(async () => (await storedCount(waitingToBeStored.accepted)) === 20 && (await depth(business)) === 0, { what: 'the waiting orders to be stored during the alarm', timeoutMs: 30_000, intervalMs: 250 });
+      await waitFor(async () => allTold(waitingToBeTold.accepted) && (await depth(notification)) === 0, {
+        what: 'the waiting buyers to be told during the alarm',
+        timeoutMs: 30_000,
+        intervalMs: 250,
+      });
+      await waitFor(async () => (await storedCount(waitingToBeStored.accepted)) === 20 && (await depth(business)) === 0, {
+        what: 'the waiting orders to be stored during the alarm',
+        timeoutMs: 30_000,
+        intervalMs: 250,
+      });
 
       // Each order sent once: a refusal stands, so the reconciliation can hold the service to it.
-      const duringAlarm = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${prefix}-r`, count: 12, concurrency: 3, ratePerSecond: 4, retryForMs: 0, requestTimeoutMs: 10_000 }).done;
+      const duringAlarm = await startOrderStream({
+        intakeUrl: deployment.intakeUrl,
+        idPrefix: `${prefix}-r`,
+        count: 12,
+        concurrency: 3,
+        ratePerSecond: 4,
+        retryForMs: 0,
+        requestTimeoutMs: 10_000,
+      }).done;
       during = duringAlarm.answers;
       expect(duringAlarm.accepted).toEqual([]);
       // Every answer a 503 that says when to come back, none a hang (the client waits 10 s, the
       // confirm deadline is 5 s), and the guard refused at least some at once.
-      expect(during.filter((a) => a.status !== 503 || !/^\d+$/.test(a.retryAfter ?? '')), JSON.stringify(tally(during))).toEqual([]);
+      expect(
+        during.filter((a) => a.status !== 503 || !/^\d+$/.test(a.retryAfter ?? '')),
+        JSON.stringify(tally(during)),
+      ).toEqual([]);
       expect(during.filter((a) => !['overloaded', 'unavailable', 'unconfirmed'].includes(a.error ?? ''))).toEqual([]);
-      expect(during.some((a) => a.error === 'overloaded'), JSON.stringify(tally(during))).toBe(true);
+      expect(
+        during.some((a) => a.error === 'overloaded'),
+        JSON.stringify(tally(during)),
+      ).toBe(true);
       expect(await brokerBlockedGauge()).toBe(1);
       // The business process was blocked too, by the confirmation requests it emits.
       expect(await brokerBlockedGauge(deployment.business.baseUrl)).toBe(1);
@@ -143,7 +169,11 @@ for (const alarm of ALARMS) {
     } finally {
       await alarm.clear();
     }
-    await waitFor(async () => !(await brokerStatus()).alarms.includes(alarm.resource), { what: `the ${alarm.resource} alarm to clear`, timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(async () => !(await brokerStatus()).alarms.includes(alarm.resource), {
+      what: `the ${alarm.resource} alarm to clear`,
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
     // The gauge follows the connection: back to 0 before any order arrives to notice.
     await waitFor(async () => (await brokerBlockedGauge()) === 0, { what: 'order_actors_broker_blocked to drop to 0', timeoutMs: 15_000, intervalMs: 250 });
 

@@ -67,7 +67,10 @@ it('answers 503 with Retry-After, never 202, while the broker is down, and the r
   // Back up: orders are accepted again, and the ones refused during the outage were never queued.
   const after = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-a`, count: 20, ratePerSecond: 30 }).done;
   expect(after.refused).toEqual([]);
-  const r = await expectReconciledClean(deps, { accepted: after.accepted, refused: Array.from({ length: 30 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`) });
+  const r = await expectReconciledClean(deps, {
+    accepted: after.accepted,
+    refused: Array.from({ length: 30 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`),
+  });
   expect(r).toMatchObject({ accepted: 20, refused: 30 });
   expect(deployment.unexpectedExits()).toEqual([]);
 });

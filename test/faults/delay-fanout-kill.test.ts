@@ -12,8 +12,8 @@ import { getJson, postJson } from '../support/service-harness.js';
 import { storeOrders } from '../support/stored-orders.js';
 import { waitFor } from '../support/wait-for.js';
 import { createFaultContext, type FaultContext } from './support/fault-context.js';
-import { queueDepths } from './support/reconcile.js';
 import { reconcileDelay } from './support/reconcile-delay.js';
+import { queueDepths } from './support/reconcile.js';
 import { startDeployment, type Deployment } from './support/service-process.js';
 import { startTcpProxy, throughProxy, type TcpProxy } from './support/tcp-proxy.js';
 
@@ -56,7 +56,7 @@ async function noticesDone(): Promise<number> {
   return Number(m?.[1] ?? 0);
 }
 
-it('the intake process killed -9 half-way through a delivery delay\'s fan-out and started again: no order skipped, none told twice, nothing else touched', async () => {
+it("the intake process killed -9 half-way through a delivery delay's fan-out and started again: no order skipped, none told twice, nothing else touched", async () => {
   onTestFailed(() => console.log(deployment.tail(40)));
   const sellerId = `farm-${ctx.id}`;
   const affected = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-a`, count: AFFECTED, overrides: { sellerId, requestedDeliveryDate: DUE } });
@@ -64,7 +64,12 @@ it('the intake process killed -9 half-way through a delivery delay\'s fan-out an
   const otherSeller = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-s`, count: 20, overrides: { sellerId: `${sellerId}-x`, requestedDeliveryDate: DUE } });
 
   brokerLink.setMode({ mode: 'throttle', bytesPerSecond: THROTTLE_BYTES_PER_S });
-  const answer = await postJson(deployment.intakeUrl, '/delivery-delays', { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: NEW_DATE, reason: 'heavy rain' });
+  const answer = await postJson(deployment.intakeUrl, '/delivery-delays', {
+    sellerId,
+    requestedDeliveryDate: DUE,
+    newDeliveryDate: NEW_DATE,
+    reason: 'heavy rain',
+  });
   expect(answer.status).toBe(202);
   expect(answer.body).toMatchObject({ orders: AFFECTED, status: 'accepted' });
   const delayId = answer.body!.delayId as string;
@@ -104,7 +109,11 @@ it('the intake process killed -9 half-way through a delivery delay\'s fan-out an
   // Before the restart, the notification actor works off what reached the broker. More buyers told
   // than marked published shows the cut slice had partly gone out: the restart sends those again.
   const told = () =>
-    ctx.db.selectFrom('deliveries').select(sql<number>`count(*)::int`.as('n')).where('idempotency_key', 'like', `delivery-delayed:%:${delayId}`).executeTakeFirstOrThrow();
+    ctx.db
+      .selectFrom('deliveries')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('idempotency_key', 'like', `delivery-delayed:%:${delayId}`)
+      .executeTakeFirstOrThrow();
   const toldBeforeRestart = await waitFor(
     async () => {
       const before = (await told()).n;

@@ -64,7 +64,10 @@ it('answers 503 with Retry-After, never 202, while the broker cannot be reached,
 
   const after = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-a`, count: 20, ratePerSecond: 30 }).done;
   expect(after.refused).toEqual([]);
-  const r = await expectReconciledClean(deps, { accepted: after.accepted, refused: Array.from({ length: 20 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`) });
+  const r = await expectReconciledClean(deps, {
+    accepted: after.accepted,
+    refused: Array.from({ length: 20 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`),
+  });
   expect(r).toMatchObject({ accepted: 20, refused: 20 });
   expect(deployment.unexpectedExits()).toEqual([]);
 });
@@ -128,7 +131,9 @@ it('a 503 that says nothing was accepted is kept: orders refused while the broke
   expect(result.refused.length).toBeGreaterThan(0);
   // Those refused with the answer that says "nothing was accepted" hold the service to it. A refusal
   // that admits the outcome is unknown (another error code) may go either way, but never twice.
-  const refusedAsNothingAccepted = result.refused.filter((id) => result.answers.some((a) => a.orderId === id && a.status === 503 && a.error === NOTHING_ACCEPTED));
+  const refusedAsNothingAccepted = result.refused.filter((id) =>
+    result.answers.some((a) => a.orderId === id && a.status === 503 && a.error === NOTHING_ACCEPTED),
+  );
   const indeterminate = result.refused.filter((id) => !refusedAsNothingAccepted.includes(id));
   await expectReconciledClean(deps, { accepted: result.accepted, refused: refusedAsNothingAccepted, indeterminate });
   expect(deployment.unexpectedExits()).toEqual([]);

@@ -123,7 +123,11 @@ it('a notification process frozen while clients resubmit their orders: the dupli
     // each confirmation a second time, and both requests wait for the frozen notification actor.
     const again = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-r`, count: 20, ratePerSecond: 50 }).done;
     expect(again.accepted).toHaveLength(20);
-    await waitFor(async () => (await ctx.db.selectFrom('order_journal').select('id').where('order_id', 'in', ids).where('event', '=', 'order.processed').execute()).length === 20, { what: 'the business actor to store the orders' });
+    await waitFor(
+      async () =>
+        (await ctx.db.selectFrom('order_journal').select('id').where('order_id', 'in', ids).where('event', '=', 'order.processed').execute()).length === 20,
+      { what: 'the business actor to store the orders' },
+    );
     await sleep(1_000);
   } finally {
     process.kill(pid, 'SIGCONT');

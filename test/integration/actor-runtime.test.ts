@@ -5,8 +5,8 @@ import type { Socket } from 'node:net';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineActor, type Incoming } from '../../src/platform/amqp/actor.js';
 import { startActor, type RunningActor } from '../../src/platform/amqp/actor-runtime.js';
+import { defineActor, type Incoming } from '../../src/platform/amqp/actor.js';
 import { createAmqpConnection, type AmqpConnection } from '../../src/platform/amqp/connection.js';
 import { HEADERS } from '../../src/platform/amqp/message-headers.js';
 import { createPublisher, type Publisher } from '../../src/platform/amqp/publisher.js';
@@ -67,16 +67,28 @@ describe('a batch whose handler throws', () => {
       },
     });
     running = startActor(
-      { connection: connections[1]!, publisher, topology, logger: ctx.logger, options: { prefetch: 100, batchSize: 50, concurrentBatches: 2, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 } },
+      {
+        connection: connections[1]!,
+        publisher,
+        topology,
+        logger: ctx.logger,
+        options: { prefetch: 100, batchSize: 50, concurrentBatches: 2, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 },
+      },
       actor,
     );
 
     const conn = await amqp.connect(ctx.config.AMQP_URL);
     try {
       const ch = await conn.createChannel();
-      const deadLetter = await waitFor(async () => (await ch.get(topology.deadLetters, { noAck: false })) || undefined, { what: 'the poison message to be dead-lettered' });
+      const deadLetter = await waitFor(async () => (await ch.get(topology.deadLetters, { noAck: false })) || undefined, {
+        what: 'the poison message to be dead-lettered',
+      });
       expect(JSON.parse(deadLetter.content.toString())).toEqual({ version: 1, id: 'poison' });
-      expect(deadLetter.properties.headers).toMatchObject({ [HEADERS.attempt]: MAX_ATTEMPTS, [HEADERS.deadLetterReason]: 'retries_exhausted', [HEADERS.actor]: 'business' });
+      expect(deadLetter.properties.headers).toMatchObject({
+        [HEADERS.attempt]: MAX_ATTEMPTS,
+        [HEADERS.deadLetterReason]: 'retries_exhausted',
+        [HEADERS.actor]: 'business',
+      });
       ch.ack(deadLetter);
     } finally {
       await conn.close();
@@ -131,7 +143,13 @@ describe('a handler whose emit cannot be serialized', () => {
     for (const id of ids) await publisher.publish(hop.work, Buffer.from(JSON.stringify({ version: 1, id })));
     const done: string[] = [];
     const actor = startActor(
-      { connection: connections[1]!, publisher, topology, logger: ctx.logger, options: { prefetch: 100, batchSize: 50, concurrentBatches: 2, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 } },
+      {
+        connection: connections[1]!,
+        publisher,
+        topology,
+        logger: ctx.logger,
+        options: { prefetch: 100, batchSize: 50, concurrentBatches: 2, maxAttempts: MAX_ATTEMPTS, maxMessageBytes: 65_536 },
+      },
       defineActor<Message>({
         name: 'notification',
         queues: hop,

@@ -14,9 +14,9 @@ import type { NotificationRequested } from '../../src/notifications/notification
 import { createNotificationSigner, type NotificationSigner } from '../../src/notifications/notification-signature.js';
 import { orderSubmitted } from '../../src/orders/order-messages.js';
 import { openBroker, type Broker } from '../support/dead-letters.js';
+import { confirmationNotice, serviceSigner } from '../support/notices.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
 import { getJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
-import { confirmationNotice, serviceSigner } from '../support/notices.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -52,10 +52,13 @@ const sentTo = (key: string) => sandbox.messages().filter((m) => m.idempotencyKe
 const expectedDeadLetters = new Set<string>();
 
 async function notifiedOrder(orderId: string) {
-  return waitFor(async () => {
-    const res = await getJson(service.baseUrl, `/orders/${orderId}`);
-    return res.body?.status === 'notified' ? res.body : undefined;
-  }, { what: `order ${orderId} to be confirmed` });
+  return waitFor(
+    async () => {
+      const res = await getJson(service.baseUrl, `/orders/${orderId}`);
+      return res.body?.status === 'notified' ? res.body : undefined;
+    },
+    { what: `order ${orderId} to be confirmed` },
+  );
 }
 
 async function journal(orderId: string) {
@@ -90,11 +93,19 @@ describe('a message without a messageId property', () => {
 });
 
 describe('an x-attempt header that is not a count the runtime wrote', () => {
-  const forged: Array<[string, unknown]> = [['"abc"', 'abc'], ['-5', -5], ['1e9', 1e9]];
+  const forged: Array<[string, unknown]> = [
+    ['"abc"', 'abc'],
+    ['-5', -5],
+    ['1e9', 1e9],
+  ];
 
   it.each(forged)('x-attempt %s on a valid order: processed normally as a first attempt', async (_case, attempt) => {
     const order = makeOrder();
-    await broker.publish(queues.business, JSON.stringify(orderSubmitted(order)), { ...json, messageId: `attempt-${order.orderId}`, headers: { 'x-attempt': attempt } });
+    await broker.publish(queues.business, JSON.stringify(orderSubmitted(order)), {
+      ...json,
+      messageId: `attempt-${order.orderId}`,
+      headers: { 'x-attempt': attempt },
+    });
     await notifiedOrder(order.orderId);
     const processed = (await journal(order.orderId)).filter((j) => j.event === 'order.processed');
     expect(processed.map((j) => j.detail.attempt)).toEqual([1]);
@@ -124,7 +135,9 @@ describe('an x-attempt header that is not a count the runtime wrote', () => {
     for (const { request } of requests) {
       expect(sentTo(request.idempotencyKey)).toHaveLength(1);
       // The journal is written once the batch's calls are back, a moment after the sandbox saw the call.
-      await waitFor(async () => (await journal(request.orderId)).some((j) => j.event === 'notification.sent'), { what: `the delivery of ${request.orderId} in its journal` });
+      await waitFor(async () => (await journal(request.orderId)).some((j) => j.event === 'notification.sent'), {
+        what: `the delivery of ${request.orderId} in its journal`,
+      });
       const events = (await journal(request.orderId)).map((j) => [j.event, j.detail.attempt]);
       expect(events[0]).toEqual(['notification.failed', 1]);
       expect(events.at(-1)).toEqual(['notification.sent', events.length]);
@@ -181,7 +194,7 @@ describe('a notification message this service did not sign', () => {
 describe('a NUL character where PostgreSQL stores a key', () => {
   // PostgreSQL refuses a NUL in any text value, and it would refuse the whole batch's statement:
   // the message that carries one fails alone, at once, and the good ones beside it go through.
-  it('in a notice\'s idempotencyKey: dead-lettered as invalid_message, nothing sent; the notice beside it is sent', async () => {
+  it("in a notice's idempotencyKey: dead-lettered as invalid_message, nothing sent; the notice beside it is sent", async () => {
     const orderId = uniqueOrderId('nulkey');
     const { signature: _, ...unsigned } = confirmationNotice(signer, orderId);
     const withNul = signer.sign({ ...unsigned, idempotencyKey: `order-confirmed:${orderId}\u0000x` });
@@ -194,9 +207,17 @@ describe('a NUL character where PostgreSQL stores a key', () => {
     expect(sandbox.messages().filter((m) => m.idempotencyKey.includes(orderId))).toHaveLength(0);
   });
 
-  it('in a delay message\'s delayId: dead-lettered as invalid_message; an order beside it is stored and confirmed', async () => {
+  it("in a delay message's delayId: dead-lettered as invalid_message; an order beside it is stored and confirmed", async () => {
     const order = makeOrder();
-    const message = { type: 'delivery.delayed', version: 1, delayId: 'dly_\u0000x', orderId: order.orderId, previousDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-09', reason: 'rain' };
+    const message = {
+      type: 'delivery.delayed',
+      version: 1,
+      delayId: 'dly_\u0000x',
+      orderId: order.orderId,
+      previousDeliveryDate: '2026-12-01',
+      newDeliveryDate: '2026-12-09',
+      reason: 'rain',
+    };
     const messageId = `nul-delay-${order.orderId}`;
     await broker.publish(queues.business, JSON.stringify(message), { ...json, type: message.type, messageId });
     await broker.publish(queues.business, JSON.stringify(orderSubmitted(order)), { ...json, messageId: `order-${order.orderId}` });
@@ -256,7 +277,12 @@ describe('a delivery.delayed message naming a delay that does not exist', () => 
     const messageId = `delay-${message.delayId}`;
     await broker.publish(queues.business, JSON.stringify(message), { ...json, type: message.type, messageId });
     const letter = await deadLetter(messageId);
-    expect(letter.properties.headers).toMatchObject({ 'x-error-code': 'unknown_delay', 'x-error-class': 'permanent', 'x-dead-letter-reason': 'permanent', 'x-attempt': 1 });
+    expect(letter.properties.headers).toMatchObject({
+      'x-error-code': 'unknown_delay',
+      'x-error-class': 'permanent',
+      'x-dead-letter-reason': 'permanent',
+      'x-attempt': 1,
+    });
 
     const rows = await ctx.db.selectFrom('orders').select('delivery_date').where('order_id', '=', order.orderId).execute();
     expect(rows.map((r) => r.delivery_date)).toEqual(exists ? [order.requestedDeliveryDate] : []);
@@ -271,10 +297,13 @@ describe('headers too large or nested too deep to read', () => {
     // added would fail; other clients send more, which the limit bounds the same way.
     const padding = 'p'.repeat(60_000);
     const orders = Array.from({ length: 20 }, () => makeOrder());
-    await broker.publishAll(queues.business, orders.map((order) => ({
-      body: JSON.stringify(orderSubmitted(order)),
-      options: { ...json, messageId: `big-headers-${order.orderId}`, headers: { 'x-padding': padding } },
-    })));
+    await broker.publishAll(
+      queues.business,
+      orders.map((order) => ({
+        body: JSON.stringify(orderSubmitted(order)),
+        options: { ...json, messageId: `big-headers-${order.orderId}`, headers: { 'x-padding': padding } },
+      })),
+    );
     const good = makeOrder();
     await broker.publish(queues.business, JSON.stringify(orderSubmitted(good)), { ...json, messageId: `after-big-${good.orderId}` });
     await notifiedOrder(good.orderId);
@@ -289,28 +318,42 @@ describe('headers too large or nested too deep to read', () => {
     await waitFor(async () => (await broker.depth(queues.business)) === 0, { what: 'the business queue to empty' });
   });
 
-  it('headers nested 5,000 deep: dead-lettered by their size before amqplib recurses into them, and the consumer stays connected', { timeout: 60_000 }, async () => {
-    const order = makeOrder();
-    const messageId = `deep-headers-${order.orderId}`;
-    await promisify(execFile)(process.execPath, ['--stack-size=20000', '--import', 'tsx', 'test/support/publish-deep-headers.ts', ctx.config.AMQP_URL, queues.business, '5000', messageId, JSON.stringify(orderSubmitted(order))]);
-    const letter = await deadLetter(messageId);
-    // 5,000 levels take 35 KB, so the size bound drops them; tables deep enough to break amqplib's
-    // decoder within the bound are dropped as unreadable_headers (unit-tested in header-frame-guard).
-    expect(letter.properties.headers).toMatchObject({ 'x-error-code': 'headers_too_large', 'x-dead-letter-reason': 'permanent' });
-    expect(letter.properties.headers).not.toHaveProperty('deep');
+  it(
+    'headers nested 5,000 deep: dead-lettered by their size before amqplib recurses into them, and the consumer stays connected',
+    { timeout: 60_000 },
+    async () => {
+      const order = makeOrder();
+      const messageId = `deep-headers-${order.orderId}`;
+      await promisify(execFile)(process.execPath, [
+        '--stack-size=20000',
+        '--import',
+        'tsx',
+        'test/support/publish-deep-headers.ts',
+        ctx.config.AMQP_URL,
+        queues.business,
+        '5000',
+        messageId,
+        JSON.stringify(orderSubmitted(order)),
+      ]);
+      const letter = await deadLetter(messageId);
+      // 5,000 levels take 35 KB, so the size bound drops them; tables deep enough to break amqplib's
+      // decoder within the bound are dropped as unreadable_headers (unit-tested in header-frame-guard).
+      expect(letter.properties.headers).toMatchObject({ 'x-error-code': 'headers_too_large', 'x-dead-letter-reason': 'permanent' });
+      expect(letter.properties.headers).not.toHaveProperty('deep');
 
-    // The same consumer goes on: no reconnect was needed for the next order.
-    const good = makeOrder();
-    await broker.publish(queues.business, JSON.stringify(orderSubmitted(good)), { ...json, messageId: `after-deep-${good.orderId}` });
-    await notifiedOrder(good.orderId);
-    expect(await ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', order.orderId).execute()).toEqual([]);
-    const ready = await getJson(service.baseUrl, '/health/ready');
-    expect(ready.status).toBe(200);
-  });
+      // The same consumer goes on: no reconnect was needed for the next order.
+      const good = makeOrder();
+      await broker.publish(queues.business, JSON.stringify(orderSubmitted(good)), { ...json, messageId: `after-deep-${good.orderId}` });
+      await notifiedOrder(good.orderId);
+      expect(await ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', order.orderId).execute()).toEqual([]);
+      const ready = await getJson(service.baseUrl, '/health/ready');
+      expect(ready.status).toBe(200);
+    },
+  );
 });
 
-describe('a message over the broker\'s maximum size', () => {
-  it('is refused by RabbitMQ itself (1 MiB, set by scripts/services.sh): the publisher\'s channel is closed, nothing is queued, orders flow', async () => {
+describe("a message over the broker's maximum size", () => {
+  it("is refused by RabbitMQ itself (1 MiB, set by scripts/services.sh): the publisher's channel is closed, nothing is queued, orders flow", async () => {
     const before = await broker.depth(queues.business);
     const conn = await amqp.connect(ctx.config.AMQP_URL);
     try {

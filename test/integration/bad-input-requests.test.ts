@@ -28,7 +28,14 @@ const names = (body: Record<string, unknown> | undefined, what: string) =>
 /** Everything a bad request could wrongly change, as a user or an operator would look at it. */
 async function snapshot() {
   const count = async (table: 'orders' | 'order_journal' | 'deliveries' | 'delivery_delays' | 'delivery_delay_orders' | 'switch_changes') =>
-    Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await ctx.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const switches = await adminRequest<{ switches: Array<{ name: string; value: unknown }> }>(service.baseUrl, 'GET', '/admin/switches', undefined, ADMIN);
   return {
     rows: {
@@ -40,7 +47,11 @@ async function snapshot() {
       switchChanges: await count('switch_changes'),
     },
     failedMessages: await ctx.db.selectFrom('failed_messages').select(['id', 'status', 'discard_reason']).orderBy('id').execute(),
-    queues: { business: await broker.depth(queues.business), notification: await broker.depth(queues.notification), deadLetters: await broker.depth(queues.deadLetters) },
+    queues: {
+      business: await broker.depth(queues.business),
+      notification: await broker.depth(queues.notification),
+      deadLetters: await broker.depth(queues.deadLetters),
+    },
     switches: switches.body!.switches.map((s) => [s.name, s.value]),
     sentToBuyers: sandbox.messages().length,
   };
@@ -58,7 +69,14 @@ beforeAll(async () => {
   await broker.publish(queues.deadLetters, '{"type":"order.submitted","version":1}', {
     contentType: 'application/json',
     messageId: 'bad-input-seed',
-    headers: { 'x-dead-letter-reason': 'permanent', 'x-error-code': 'invalid_message', 'x-error-class': 'permanent', 'x-actor': 'business', 'x-attempt': 1, 'x-original-queue': queues.business },
+    headers: {
+      'x-dead-letter-reason': 'permanent',
+      'x-error-code': 'invalid_message',
+      'x-error-class': 'permanent',
+      'x-actor': 'business',
+      'x-attempt': 1,
+      'x-original-queue': queues.business,
+    },
   });
   expect((await postJson(service.baseUrl, '/admin/dead-letters/drain', {}, ADMIN)).body).toMatchObject({ stored: 1 });
   rowId = (await ctx.db.selectFrom('failed_messages').select('id').executeTakeFirstOrThrow()).id;
@@ -93,7 +111,11 @@ describe('POST /orders/batch with a malformed batch', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ accepted: 0, rejected: 3, unavailable: 0 });
     const results = res.body!.results as Array<{ index: number; status: string; orderId?: string; issues: Issues }>;
-    expect(results.map((r) => [r.index, r.status, r.orderId])).toEqual([[0, 'rejected', undefined], [1, 'rejected', undefined], [2, 'rejected', undefined]]);
+    expect(results.map((r) => [r.index, r.status, r.orderId])).toEqual([
+      [0, 'rejected', undefined],
+      [1, 'rejected', undefined],
+      [2, 'rejected', undefined],
+    ]);
     for (const r of results) expect(r.issues.map((i) => i.path)).toEqual(['(body)']);
   });
 
@@ -144,7 +166,7 @@ describe('reads with a malformed id', () => {
   // The router refuses these before any route runs; they still get the one envelope, and the path
   // is not echoed back.
   it.each([
-    ['an order id of 300 characters (past the router\'s 100-character parameter limit)', `/orders/${'A'.repeat(300)}`, 414, 'uri_too_long'],
+    ["an order id of 300 characters (past the router's 100-character parameter limit)", `/orders/${'A'.repeat(300)}`, 414, 'uri_too_long'],
     ['an order id that is not valid percent-encoding', '/orders/A%E0%A4%A', 400, 'invalid_url'],
     ['a delay id that is not valid percent-encoding', '/delivery-delays/dly_%ZZ', 400, 'invalid_url'],
   ])('%s → %i %s', async (_case, path, status, error) => {
@@ -278,11 +300,16 @@ describe('duplicate orderIds in one batch', () => {
     // Workers come up only now, so the two copies were both waiting on the queue.
     const worker = await startTestService(ctx, sandbox, { ROLE: 'all' });
     try {
-      const view = await waitFor(async () => {
-        const res = await getJson(service.baseUrl, `/orders/${twin.orderId}`);
-        return res.body?.status === 'notified' ? res : undefined;
-      }, { what: 'the order to be confirmed' });
-      await waitFor(async () => (await broker.depth(queues.business)) === 0 && (await broker.depth(queues.notification)) === 0, { what: 'the queues to drain' });
+      const view = await waitFor(
+        async () => {
+          const res = await getJson(service.baseUrl, `/orders/${twin.orderId}`);
+          return res.body?.status === 'notified' ? res : undefined;
+        },
+        { what: 'the order to be confirmed' },
+      );
+      await waitFor(async () => (await broker.depth(queues.business)) === 0 && (await broker.depth(queues.notification)) === 0, {
+        what: 'the queues to drain',
+      });
       expect((view.body!.journal as Array<{ event: string }>).filter((j) => j.event === 'order.processed')).toHaveLength(1);
       expect(await ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', twin.orderId).execute()).toHaveLength(1);
       expect(sandbox.messages().filter((m) => m.idempotencyKey === `order-confirmed:${twin.orderId}`)).toHaveLength(1);

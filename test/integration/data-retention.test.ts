@@ -36,7 +36,13 @@ const confirmed = makeOrder();
 const badOrder = makeOrder();
 const youngOrder = makeOrder();
 
-type Detail = { id: number; status: string; piiMaskedAt: string | null; headers: Record<string, unknown>; body: { base64: string; json?: unknown; text?: string } };
+type Detail = {
+  id: number;
+  status: string;
+  piiMaskedAt: string | null;
+  headers: Record<string, unknown>;
+  body: { base64: string; json?: unknown; text?: string };
+};
 const show = async (id: number) => (await getJson(service.baseUrl, `/admin/dead-letters/${id}`, ADMIN)).body as Detail;
 
 /** What PostgreSQL holds for a row, as one string: the body bytes, the parsed body and the headers. */
@@ -53,7 +59,9 @@ async function age(rowIds: number[], days: number): Promise<void> {
 async function auditOf(step: string) {
   const res = await getJson(service.baseUrl, '/admin/retention/runs', ADMIN);
   expect(res.status).toBe(200);
-  return (res.body!.runs as Array<{ step: string; rows: number; batches: number; cutoff: string; finished: boolean; at: string }>).filter((r) => r.step === step);
+  return (res.body!.runs as Array<{ step: string; rows: number; batches: number; cutoff: string; finished: boolean; at: string }>).filter(
+    (r) => r.step === step,
+  );
 }
 
 beforeAll(async () => {
@@ -133,10 +141,17 @@ describe('personal data in dead letters', () => {
       expect(Date.parse((await show(id)).piiMaskedAt!)).toBeGreaterThanOrEqual(started - 1_000);
     }
     const confirmation = await show(ids.confirmation);
-    expect(confirmation.body.json).toMatchObject({ type: 'notification.requested', orderId: confirmed.orderId, to: MASKED, params: { buyerName: MASKED, orderId: confirmed.orderId } });
+    expect(confirmation.body.json).toMatchObject({
+      type: 'notification.requested',
+      orderId: confirmed.orderId,
+      to: MASKED,
+      params: { buyerName: MASKED, orderId: confirmed.orderId },
+    });
     expect(JSON.parse(Buffer.from(confirmation.body.base64, 'base64').toString('utf8'))).toEqual(confirmation.body.json);
     const order = await show(ids.badOrder);
-    expect(order.body.json).toMatchObject({ order: { orderId: badOrder.orderId, buyer: { id: badOrder.buyer.id, name: MASKED, phone: MASKED }, shippingAddress: { line1: MASKED, city: MASKED } } });
+    expect(order.body.json).toMatchObject({
+      order: { orderId: badOrder.orderId, buyer: { id: badOrder.buyer.id, name: MASKED, phone: MASKED }, shippingAddress: { line1: MASKED, city: MASKED } },
+    });
     expect(order.headers).toMatchObject({ 'x-order-id': badOrder.orderId, 'x-buyer-phone': MASKED, 'x-error-code': 'invalid_message' });
     expect((await show(ids.garbage)).body).toMatchObject({ text: MASKED });
 
@@ -166,8 +181,19 @@ describe('personal data in dead letters', () => {
 
   it('is refused with the same reason from the CLI', async () => {
     const c = ctx.config;
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', AMQP_URL: c.AMQP_URL, DATABASE_URL: c.DATABASE_URL, DATABASE_SCHEMA: c.DATABASE_SCHEMA, QUEUE_PREFIX: c.QUEUE_PREFIX };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/order-actors.ts', 'dead-letters', 'replay', String(ids.badOrder)], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      AMQP_URL: c.AMQP_URL,
+      DATABASE_URL: c.DATABASE_URL,
+      DATABASE_SCHEMA: c.DATABASE_SCHEMA,
+      QUEUE_PREFIX: c.QUEUE_PREFIX,
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/order-actors.ts', 'dead-letters', 'replay', String(ids.badOrder)], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -176,7 +202,12 @@ describe('personal data in dead letters', () => {
   }, 60_000);
 
   it('is skipped by a bulk replay, which replays the rest and lists the masked ones', async () => {
-    const res = await postJson(service.baseUrl, '/admin/dead-letters/replay', { filter: { actor: 'business', errorCode: 'invalid_message' }, probeWaitMs: 5_000 }, ADMIN);
+    const res = await postJson(
+      service.baseUrl,
+      '/admin/dead-letters/replay',
+      { filter: { actor: 'business', errorCode: 'invalid_message' }, probeWaitMs: 5_000 },
+      ADMIN,
+    );
     expect(res.status).toBe(200);
     // The young bad order is replayed and fails its contract again; the masked one is not touched.
     expect(res.body).toMatchObject({ replayed: [ids.young], masked: [ids.badOrder] });
@@ -205,10 +236,21 @@ describe('retention', () => {
     const orderId = uniqueOrderId('J');
     const entry = (days: number, n: number) =>
       sql`insert into order_journal_entries (order_id, at, actor, event, detail)
-          select ${orderId}, now() - make_interval(days => ${days}), 'business', 'order.conflict_rejected', '{}'::jsonb from generate_series(1, ${n})`.execute(ctx.db);
+          select ${orderId}, now() - make_interval(days => ${days}), 'business', 'order.conflict_rejected', '{}'::jsonb from generate_series(1, ${n})`.execute(
+        ctx.db,
+      );
     await entry(181, 7);
     await entry(179, 2);
-    const count = async () => Number((await ctx.db.selectFrom('order_journal_entries').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', '=', orderId).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await ctx.db
+            .selectFrom('order_journal_entries')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('order_id', '=', orderId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     // Two batches of three per run: six go, the run says it is not finished, the next takes the last.
     expect((await job.run()).steps.find((s) => s.step === 'order_journal_deleted')).toMatchObject({ rows: 6, batches: 2, finished: false });

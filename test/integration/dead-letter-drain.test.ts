@@ -88,33 +88,40 @@ async function runCli(args: string[]) {
 }
 
 async function storedCount(prefix: string): Promise<number> {
-  const row = await ctx.db.selectFrom('failed_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('message_id', 'like', `${prefix}%`).executeTakeFirstOrThrow();
+  const row = await ctx.db
+    .selectFrom('failed_messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('message_id', 'like', `${prefix}%`)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** Dead letters as the runtime writes them, published straight onto the dead-letter queue. */
 async function deadLetters(prefix: string, count: number): Promise<void> {
   const now = new Date().toISOString();
-  await broker.publishAll(queues.deadLetters, Array.from({ length: count }, (_, i) => ({
-    body: JSON.stringify({ type: 'order.submitted', version: 1, order: { orderId: `${prefix}-${i}` } }),
-    options: {
-      contentType: 'application/json',
-      messageId: `${prefix}-${i}`,
-      headers: {
-        'x-attempt': 1,
-        'x-first-failed-at': now,
-        'x-last-failed-at': now,
-        'x-error-code': 'invalid_message',
-        'x-error-message': `Message fails its contract: order.buyer: Required (order ${prefix}-${i})`,
-        'x-error-class': 'permanent',
-        'x-dead-letter-reason': 'permanent',
-        'x-actor': 'business',
-        'x-original-queue': queues.business,
-        'x-original-routing-key': queues.business,
-        'x-order-id': `${prefix}-${i}`,
+  await broker.publishAll(
+    queues.deadLetters,
+    Array.from({ length: count }, (_, i) => ({
+      body: JSON.stringify({ type: 'order.submitted', version: 1, order: { orderId: `${prefix}-${i}` } }),
+      options: {
+        contentType: 'application/json',
+        messageId: `${prefix}-${i}`,
+        headers: {
+          'x-attempt': 1,
+          'x-first-failed-at': now,
+          'x-last-failed-at': now,
+          'x-error-code': 'invalid_message',
+          'x-error-message': `Message fails its contract: order.buyer: Required (order ${prefix}-${i})`,
+          'x-error-class': 'permanent',
+          'x-dead-letter-reason': 'permanent',
+          'x-actor': 'business',
+          'x-original-queue': queues.business,
+          'x-original-routing-key': queues.business,
+          'x-order-id': `${prefix}-${i}`,
+        },
       },
-    },
-  })));
+    })),
+  );
 }
 
 describe('the batch job killed in the middle of a run', () => {
@@ -160,19 +167,27 @@ describe('dead letters whose headers PostgreSQL could not store as they are', ()
       { 'x-error-message': 'a\u0000b', 'x-order-id': '\u0000', 'x-actor': '\ud800' },
       { 'x-error-message': 'boom \u001b]0;owned\u0007\u001b[2J\u202e' },
     ];
-    await broker.publishAll(queues.deadLetters, hostile.map((headers, i) => ({
-      body: JSON.stringify({ type: 'order.submitted', version: 1 }),
-      options: {
-        contentType: 'application/json',
-        messageId: `${prefix}-hostile-${i}`,
-        headers: { 'x-error-code': 'invalid_message', 'x-dead-letter-reason': 'permanent', 'x-original-queue': queues.business, ...headers },
-      },
-    })));
+    await broker.publishAll(
+      queues.deadLetters,
+      hostile.map((headers, i) => ({
+        body: JSON.stringify({ type: 'order.submitted', version: 1 }),
+        options: {
+          contentType: 'application/json',
+          messageId: `${prefix}-hostile-${i}`,
+          headers: { 'x-error-code': 'invalid_message', 'x-dead-letter-reason': 'permanent', 'x-original-queue': queues.business, ...headers },
+        },
+      })),
+    );
     await deadLetters(`${prefix}-after`, 3);
 
     expect(JSON.parse(await runCli(['drain', '--json']))).toMatchObject({ ran: true, stored: 11, remaining: 0 });
     expect(await storedCount(prefix)).toBe(11);
-    const rows = await ctx.db.selectFrom('failed_messages').select(['message_id', 'attempts', 'first_failed_at', 'last_failed_at']).where('message_id', 'like', `${prefix}-hostile-%`).orderBy('message_id').execute();
+    const rows = await ctx.db
+      .selectFrom('failed_messages')
+      .select(['message_id', 'attempts', 'first_failed_at', 'last_failed_at'])
+      .where('message_id', 'like', `${prefix}-hostile-%`)
+      .orderBy('message_id')
+      .execute();
     expect(rows.map((r) => r.attempts)).toEqual([2_147_483_647, 0, 0, 0, 0]);
     for (const r of rows) {
       expect(r.first_failed_at.getTime()).not.toBeNaN();
@@ -202,7 +217,12 @@ describe('a dead letter PostgreSQL refuses for a reason the drain did not forese
       await deadLetters(`${prefix}-after`, 2);
 
       expect(JSON.parse(await runCli(['drain', '--json']))).toMatchObject({ ran: true, stored: 5, remaining: 0 });
-      const rows = await ctx.db.selectFrom('failed_messages').select(['message_id', 'error_code', 'error_message', 'body', 'headers']).where('message_id', 'like', `${prefix}%`).orderBy('message_id').execute();
+      const rows = await ctx.db
+        .selectFrom('failed_messages')
+        .select(['message_id', 'error_code', 'error_message', 'body', 'headers'])
+        .where('message_id', 'like', `${prefix}%`)
+        .orderBy('message_id')
+        .execute();
       expect(rows.map((r) => [r.message_id, r.error_code])).toEqual([
         [`${prefix}-after-0`, 'invalid_message'],
         [`${prefix}-after-1`, 'invalid_message'],
@@ -222,14 +242,22 @@ describe('a dead letter PostgreSQL refuses for a reason the drain did not forese
 });
 
 describe('a dead letter taken and returned over and over', () => {
-  it('is parked once it passes the dead-letter queue\'s delivery limit, and the others stay', { timeout: 60_000 }, async () => {
-    const own = await createTestContext('dead-letter-parking', { DEAD_LETTER_DELIVERY_LIMIT: '2', DEAD_LETTER_BATCH_INTERVAL_MS: '0', ADMIN_TOKEN, ROLE: 'intake' });
+  it("is parked once it passes the dead-letter queue's delivery limit, and the others stay", { timeout: 60_000 }, async () => {
+    const own = await createTestContext('dead-letter-parking', {
+      DEAD_LETTER_DELIVERY_LIMIT: '2',
+      DEAD_LETTER_BATCH_INTERVAL_MS: '0',
+      ADMIN_TOKEN,
+      ROLE: 'intake',
+    });
     const intake = await startTestService(own, sandbox);
     const raw = await openBroker(own);
     try {
       const dlq = `${own.config.QUEUE_PREFIX}.dead-letters`;
       const parked = `${dlq}.parked`;
-      await raw.publish(dlq, JSON.stringify({ type: 'order.submitted', version: 1 }), { messageId: 'parked-1', headers: { 'x-dead-letter-reason': 'permanent' } });
+      await raw.publish(dlq, JSON.stringify({ type: 'order.submitted', version: 1 }), {
+        messageId: 'parked-1',
+        headers: { 'x-dead-letter-reason': 'permanent' },
+      });
       // A consumer that fails on it every time, as a batch job broken by it would.
       let returns = 0;
       while ((await raw.depth(dlq)) > 0 && returns < 10) {
@@ -244,7 +272,10 @@ describe('a dead letter taken and returned over and over', () => {
       expect(letter!.properties.headers).toMatchObject({ 'x-first-death-reason': 'delivery_limit', 'x-first-death-queue': dlq });
 
       // Dead letters after it are drained as usual; the parked one waits for an operator.
-      await raw.publish(dlq, JSON.stringify({ type: 'order.submitted', version: 1 }), { messageId: 'after-parked', headers: { 'x-dead-letter-reason': 'permanent', 'x-error-code': 'invalid_message' } });
+      await raw.publish(dlq, JSON.stringify({ type: 'order.submitted', version: 1 }), {
+        messageId: 'after-parked',
+        headers: { 'x-dead-letter-reason': 'permanent', 'x-error-code': 'invalid_message' },
+      });
       expect((await postJson(intake.baseUrl, '/admin/dead-letters/drain', {}, ADMIN)).body).toMatchObject({ stored: 1, remaining: 0 });
       expect(await raw.depth(parked)).toBe(1);
     } finally {
@@ -258,7 +289,10 @@ describe('a dead letter taken and returned over and over', () => {
 describe('a dead letter that comes back after it was stored', () => {
   it('is stored once: the redelivered copy is recognised and acked', async () => {
     const orderId = uniqueOrderId('R');
-    await broker.publish(queues.notification, JSON.stringify({ type: 'notification.requested', version: 1, orderId }), { contentType: 'application/json', messageId: `redeliver-${orderId}` });
+    await broker.publish(queues.notification, JSON.stringify({ type: 'notification.requested', version: 1, orderId }), {
+      contentType: 'application/json',
+      messageId: `redeliver-${orderId}`,
+    });
     await waitFor(async () => (await broker.depth(queues.deadLetters)) === 1, { what: 'the dead letter' });
     const [letter] = await broker.peek(queues.deadLetters);
 
@@ -280,7 +314,10 @@ describe('the dead-letters commands', () => {
     await deadLetters(prefix, 3);
     await runCli(['drain']);
 
-    const page = JSON.parse(await runCli(['list', '--json', '--error-code', 'invalid_message', '--limit', '2'])) as { items: Array<{ id: number; status: string }>; nextCursor: string };
+    const page = JSON.parse(await runCli(['list', '--json', '--error-code', 'invalid_message', '--limit', '2'])) as {
+      items: Array<{ id: number; status: string }>;
+      nextCursor: string;
+    };
     expect(page.items).toHaveLength(2);
     const api = await getJson(service.baseUrl, '/admin/dead-letters?errorCode=invalid_message&limit=2', ADMIN);
     expect(page).toEqual(api.body);
@@ -308,7 +345,9 @@ describe('the dead-letters commands', () => {
     expect(refused.stderr).toMatch(/is discarded; only new ones can be discarded/);
 
     // Replayed to the business queue, it fails its contract again and comes back linked to its row.
-    expect(await runCli(['replay', String(first!.id), '--by', 'lee'])).toMatch(new RegExp(`^replayed ${first!.id} to ${queues.business.replace(/\./g, '\\.')}`));
+    expect(await runCli(['replay', String(first!.id), '--by', 'lee'])).toMatch(
+      new RegExp(`^replayed ${first!.id} to ${queues.business.replace(/\./g, '\\.')}`),
+    );
     await waitFor(async () => (await broker.depth(queues.deadLetters)) === 1, { what: 'the replayed message to fail again' });
     const [back] = await broker.peek(queues.deadLetters);
     expect(back!.properties.headers).toMatchObject({ 'x-replay-of': first!.id, 'x-attempt': 1, 'x-error-code': 'invalid_message' });
@@ -318,7 +357,7 @@ describe('the dead-letters commands', () => {
 });
 
 describe('a message the broker dead-letters itself', () => {
-  it('is stored with what x-death tells when it outlives the work queue\'s delivery limit', { timeout: 120_000 }, async () => {
+  it("is stored with what x-death tells when it outlives the work queue's delivery limit", { timeout: 120_000 }, async () => {
     // An intake-only process: nothing consumes the business queue but this test, which plays a
     // consumer that crashes on the message again and again.
     const own = await createTestContext('dead-letter-limit', { QUEUE_DELIVERY_LIMIT: '2', DEAD_LETTER_BATCH_INTERVAL_MS: '0', ADMIN_TOKEN, ROLE: 'intake' });
@@ -332,16 +371,28 @@ describe('a message the broker dead-letters itself', () => {
         messageId: `limit-${orderId}`,
         headers: { 'x-order-id': orderId },
       });
-      await waitFor(async () => {
-        const [m] = await raw.peek(`${prefix}.business`);
-        return m === undefined && (await raw.depth(`${prefix}.dead-letters`)) === 1;
-      }, { what: 'the broker to dead-letter the message', intervalMs: 20 });
+      await waitFor(
+        async () => {
+          const [m] = await raw.peek(`${prefix}.business`);
+          return m === undefined && (await raw.depth(`${prefix}.dead-letters`)) === 1;
+        },
+        { what: 'the broker to dead-letter the message', intervalMs: 20 },
+      );
 
       const [letter] = await raw.peek(`${prefix}.dead-letters`);
       expect(letter!.properties.headers).toMatchObject({ 'x-first-death-reason': 'delivery_limit', 'x-first-death-queue': `${prefix}.business` });
-      expect((await postJson(intake.baseUrl, '/admin/dead-letters/drain', {}, ADMIN)).body).toMatchObject({ stored: 1, byCause: [{ actor: 'business', errorCode: 'broker_delivery_limit', count: 1 }] });
+      expect((await postJson(intake.baseUrl, '/admin/dead-letters/drain', {}, ADMIN)).body).toMatchObject({
+        stored: 1,
+        byCause: [{ actor: 'business', errorCode: 'broker_delivery_limit', count: 1 }],
+      });
       const [row] = (await getJson(intake.baseUrl, `/admin/dead-letters?orderId=${orderId}`, ADMIN)).body!.items as Array<Record<string, unknown>>;
-      expect(row).toMatchObject({ actor: 'business', errorClass: 'broker', deadLetterReason: 'delivery_limit', originalQueue: `${prefix}.business`, messageId: `limit-${orderId}` });
+      expect(row).toMatchObject({
+        actor: 'business',
+        errorClass: 'broker',
+        deadLetterReason: 'delivery_limit',
+        originalQueue: `${prefix}.business`,
+        messageId: `limit-${orderId}`,
+      });
       expect(row!.errorMessage).toMatch(/consumer probably crashed/);
     } finally {
       await raw.close();
@@ -350,4 +401,3 @@ describe('a message the broker dead-letters itself', () => {
     }
   });
 });
-

@@ -14,7 +14,17 @@ import { createTestContext, type TestContext } from '../support/test-context.js'
 import { waitFor } from '../support/wait-for.js';
 
 type Row = { id: number; status: string; actor: string; errorCode: string; orderId: string | null; fingerprint: string; replayOf: number | null };
-type Group = { groupId: string; actor: string; errorCode: string; message: string; count: number; open: number; firstSeen: string; lastSeen: string; sampleId: number };
+type Group = {
+  groupId: string;
+  actor: string;
+  errorCode: string;
+  message: string;
+  count: number;
+  open: number;
+  firstSeen: string;
+  lastSeen: string;
+  sampleId: number;
+};
 
 let ctx: TestContext;
 let sandbox: Sandbox;
@@ -78,7 +88,10 @@ beforeAll(async () => {
   for (const order of rejectedOrders) expect((await postJson(base, '/orders', order)).status).toBe(202);
   const businessQueue = `${ctx.config.QUEUE_PREFIX}.business`;
   for (const order of badOrders) {
-    await broker.publish(businessQueue, JSON.stringify({ ...orderSubmitted(order), channel: 'fax' }), { contentType: 'application/json', headers: { 'x-order-id': order.orderId } });
+    await broker.publish(businessQueue, JSON.stringify({ ...orderSubmitted(order), channel: 'fax' }), {
+      contentType: 'application/json',
+      headers: { 'x-order-id': order.orderId },
+    });
   }
   await broker.publish(businessQueue, 'garbage', { contentType: 'application/json', messageId: 'garbage-1' });
   await waitFor(async () => (await rows()).length === 6, { what: 'the batch job to store six failures', timeoutMs: 30_000 });
@@ -96,7 +109,9 @@ describe('the scheduled batch job', () => {
   it('alerts with counts per actor and error code: a warn log line and a webhook POST', async () => {
     const sum = (calls: Array<Record<string, unknown>>) => {
       const counts: Record<string, number> = {};
-      for (const call of calls) for (const c of call.byCause as Array<{ actor: string; errorCode: string; count: number }>) counts[`${c.actor}/${c.errorCode}`] = (counts[`${c.actor}/${c.errorCode}`] ?? 0) + c.count;
+      for (const call of calls)
+        for (const c of call.byCause as Array<{ actor: string; errorCode: string; count: number }>)
+          counts[`${c.actor}/${c.errorCode}`] = (counts[`${c.actor}/${c.errorCode}`] ?? 0) + c.count;
       return counts;
     };
     const expected = { 'notification/provider_rejected': 3, 'business/invalid_message': 2, 'business/invalid_json': 1 };
@@ -177,7 +192,12 @@ describe('discarding', () => {
   it('marks the row discarded with who, when and why, and deletes nothing', async () => {
     const [garbage] = await rows('&errorCode=invalid_json');
     expect((await postJson(base, `/admin/dead-letters/${garbage!.id}/discard`, {}, ADMIN)).status).toBe(400);
-    const res = await postJson(base, `/admin/dead-letters/${garbage!.id}/discard`, { reason: 'test garbage from a broken producer' }, { ...ADMIN, 'x-operator': 'kim' });
+    const res = await postJson(
+      base,
+      `/admin/dead-letters/${garbage!.id}/discard`,
+      { reason: 'test garbage from a broken producer' },
+      { ...ADMIN, 'x-operator': 'kim' },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: garbage!.id, status: 'discarded', discardReason: 'test garbage from a broken producer' });
     const detail = await getJson(base, `/admin/dead-letters/${garbage!.id}`, ADMIN);
@@ -229,7 +249,9 @@ describe('replaying a group', () => {
     expect(res.body).toMatchObject({ outcome: 'completed', untouched: 0, left: 0 });
     expect(res.body!.replayed).toHaveLength(3);
     for (const order of rejectedOrders) {
-      await waitFor(async () => (await getJson(base, `/orders/${order.orderId}`)).body?.status === 'notified', { what: `order ${order.orderId} to be notified` });
+      await waitFor(async () => (await getJson(base, `/orders/${order.orderId}`)).body?.status === 'notified', {
+        what: `order ${order.orderId} to be notified`,
+      });
       expect(sandbox.messages().filter((m) => m.idempotencyKey === `order-confirmed:${order.orderId}`)).toHaveLength(1);
     }
     expect((await groups('?status=new')).find((g) => g.groupId === group.groupId)).toBeUndefined();

@@ -2,8 +2,8 @@
 // connections, so the service keeps answering reads within a second meanwhile, and every buyer of
 // every delay is still told exactly once.
 import { expect, it } from 'vitest';
-import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
+import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 // A small pool, as a busy deployment's would be: fifteen fan-outs holding a connection each would take it all.
@@ -26,7 +26,9 @@ it('answers GETs within a second while 15 delays fan out, and tells each buyer o
   });
 
   const delays = await Promise.all(
-    sellers.map((sellerId) => postJson(file.service.baseUrl, '/delivery-delays', { sellerId, requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-04', reason: 'storm' })),
+    sellers.map((sellerId) =>
+      postJson(file.service.baseUrl, '/delivery-delays', { sellerId, requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-04', reason: 'storm' }),
+    ),
   );
   expect(delays.map((d) => d.status)).toEqual(Array(SELLERS).fill(202));
   const delayIds = delays.map((d) => d.body!.delayId as string);

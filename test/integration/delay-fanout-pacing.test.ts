@@ -55,9 +55,17 @@ async function storeDelay(label: string): Promise<{ delayId: string; published: 
   const sellerId = `farm-${label}-${ctx.id}`;
   await storeOrders(ctx.db, { idPrefix: `${ctx.id}-${label}-o`, count: ORDERS, overrides: { sellerId, requestedDeliveryDate: DUE } });
   const delayId = `dly_${label}_${ctx.id.replace(/-/g, '_')}`;
-  expect(await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: '2026-12-03', reason: 'heavy rain' }, TRACE_ID)).toMatchObject({ created: true, total: ORDERS });
+  expect(
+    await delays.create(ctx.db, delayId, { sellerId, requestedDeliveryDate: DUE, newDeliveryDate: '2026-12-03', reason: 'heavy rain' }, TRACE_ID),
+  ).toMatchObject({ created: true, total: ORDERS });
   const published = async () =>
-    (await ctx.db.selectFrom('delivery_delay_orders').select(sql<number>`count(published_at)::int`.as('n')).where('delay_id', '=', delayId).executeTakeFirstOrThrow()).n;
+    (
+      await ctx.db
+        .selectFrom('delivery_delay_orders')
+        .select(sql<number>`count(published_at)::int`.as('n'))
+        .where('delay_id', '=', delayId)
+        .executeTakeFirstOrThrow()
+    ).n;
   return { delayId, published };
 }
 
@@ -102,7 +110,10 @@ it('slows to a slice a second while the queues hold more than the backlog allows
   await running;
   expect(Date.now() - started).toBeLessThan(slicesLeft * 1_000);
   await expectFannedOut(delayId, published);
-  await waitFor(async () => ((await noticeQueueDepth()) === ORDERS ? true : undefined), { what: `${ORDERS} delay notices in the notification queue`, timeoutMs: 5_000 });
+  await waitFor(async () => ((await noticeQueueDepth()) === ORDERS ? true : undefined), {
+    what: `${ORDERS} delay notices in the notification queue`,
+    timeoutMs: 5_000,
+  });
   await fanout!.stop();
   fanout = undefined;
 });

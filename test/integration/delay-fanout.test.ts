@@ -85,7 +85,12 @@ it('moves the dates, journals them and queues one notice per buyer; an order mis
   const orders = await ctx.db.selectFrom('orders').select(['order_id', 'delivery_date']).where('order_id', 'in', ids).execute();
   expect(orders.map((o) => o.delivery_date)).toEqual(present.map(() => NEW_DATE));
   // Journaled under the trace the delay was requested with, as its notices are.
-  const journal = await ctx.db.selectFrom('order_journal').select(['order_id', 'trace_id']).where('order_id', 'in', ids).where('event', '=', 'delivery.delayed').execute();
+  const journal = await ctx.db
+    .selectFrom('order_journal')
+    .select(['order_id', 'trace_id'])
+    .where('order_id', 'in', ids)
+    .where('event', '=', 'delivery.delayed')
+    .execute();
   expect(journal.map((j) => j.order_id).sort()).toEqual([...present].sort());
   expect(new Set(journal.map((j) => j.trace_id))).toEqual(new Set([TRACE_ID]));
   for (const n of notices) expect(n.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-`));

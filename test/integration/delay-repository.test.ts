@@ -28,7 +28,7 @@ it('moves each date once per delay, journals each applied pair once, ignores for
   await delays.create(ctx.db, 'dly_rain', rain, TRACE_ID);
   await delays.create(ctx.db, 'dly_storm', storm, TRACE_ID);
 
-  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId});
+  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId });
   const batch = [
     item('dly_storm', first!, '2026-12-05'),
     item('dly_rain', first!, '2026-12-03'),
@@ -64,7 +64,7 @@ it('never lets a message retried late undo a newer delay, and leaves a pair whos
   const sellerId = (await ctx.db.selectFrom('orders').select('seller_id').where('order_id', '=', first!).executeTakeFirstOrThrow()).seller_id;
   await delays.create(ctx.db, 'dly_older', { sellerId, orderIds: [first!, second!], newDeliveryDate: '2026-12-03', reason: 'rain' }, TRACE_ID);
   await delays.create(ctx.db, 'dly_newer', { sellerId, orderIds: [first!], newDeliveryDate: '2026-12-09', reason: 'flood' }, TRACE_ID);
-  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId});
+  const item = (delayId: string, orderId: string, _claimedDate?: string) => ({ delayId, orderId });
   const dateOf = async (orderId: string) =>
     (await ctx.db.selectFrom('orders').select('delivery_date').where('order_id', '=', orderId).executeTakeFirst())?.delivery_date;
 
@@ -93,9 +93,9 @@ it('keeps the newer date when an older delay is applied while the newer one hold
   let older: Promise<unknown> | undefined;
   await ctx.db.transaction().execute(async (trx) => {
     // The newer delay's process has moved the order but not committed yet...
-    await delays.applyDelays(trx, [{ delayId: 'dly_race_new', orderId: order!}]);
+    await delays.applyDelays(trx, [{ delayId: 'dly_race_new', orderId: order! }]);
     // ...when another process applies the older delay: it waits for the row, then re-checks it.
-    older = delays.applyDelays(ctx.db, [{ delayId: 'dly_race_old', orderId: order!}]);
+    older = delays.applyDelays(ctx.db, [{ delayId: 'dly_race_old', orderId: order! }]);
     await new Promise((r) => setTimeout(r, 300));
   });
   await older;

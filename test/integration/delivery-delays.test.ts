@@ -2,8 +2,8 @@
 // request tells nobody twice, and bulk intake judges each order on its own.
 import { describe, expect, it } from 'vitest';
 import { ADMIN, ADMIN_TOKEN } from '../support/dead-letters.js';
-import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
+import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 const file = serviceForThisFile('delivery-delays', { ADMIN_TOKEN });
@@ -15,16 +15,19 @@ async function submitAndWait(orders: ReturnType<typeof makeOrder>[]) {
     expect(res.body).toMatchObject({ accepted: Math.min(500, orders.length - i), rejected: 0 });
   }
   const ids = orders.map((o) => o.orderId);
-  await waitFor(async () => {
-    const rows = await file.ctx.db.selectFrom('deliveries').select('order_id').where('order_id', 'in', ids).where('kind', '=', 'order-confirmed').execute();
-    return rows.length === ids.length;
-  }, { what: 'all orders to be confirmed', timeoutMs: 60_000 });
+  await waitFor(
+    async () => {
+      const rows = await file.ctx.db.selectFrom('deliveries').select('order_id').where('order_id', 'in', ids).where('kind', '=', 'order-confirmed').execute();
+      return rows.length === ids.length;
+    },
+    { what: 'all orders to be confirmed', timeoutMs: 60_000 },
+  );
 }
 
 const delayed = (orderId: string) => file.sandbox.messages().filter((m) => m.template === 'delivery-delayed' && m.params.orderId === orderId);
 
 describe('POST /delivery-delays', () => {
-  it('tells every buyer of the seller\'s orders due that day, once, with the old and new dates', async () => {
+  it("tells every buyer of the seller's orders due that day, once, with the old and new dates", async () => {
     const sellerId = `farm-${uniqueOrderId('s')}`;
     const affected = Array.from({ length: 300 }, () => makeOrder({ sellerId, requestedDeliveryDate: '2026-12-01' }));
     const otherDay = makeOrder({ sellerId, requestedDeliveryDate: '2026-12-02' });
@@ -37,10 +40,13 @@ describe('POST /delivery-delays', () => {
     expect(res.body).toMatchObject({ orders: 300, status: 'accepted' });
     const delayId = res.body!.delayId as string;
 
-    const progress = await waitFor(async () => {
-      const p = await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`);
-      return p.body?.notified === 300 && p.body.finishedAt ? p.body : undefined;
-    }, { what: 'every buyer to be told', timeoutMs: 60_000 });
+    const progress = await waitFor(
+      async () => {
+        const p = await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`);
+        return p.body?.notified === 300 && p.body.finishedAt ? p.body : undefined;
+      },
+      { what: 'every buyer to be told', timeoutMs: 60_000 },
+    );
     expect(progress).toMatchObject({ total: 300, published: 300, processed: 300, notified: 300, failed: 0, sellerId, newDeliveryDate: '2026-12-03' });
 
     for (const order of affected) {
@@ -81,20 +87,30 @@ describe('POST /delivery-delays', () => {
     await submitAndWait(orders);
     // The provider refuses (400) the first three notices: permanent, dead-lettered at once.
     file.sandbox.setMode({ mode: 'reject', count: 3 });
-    const res = await postJson(file.service.baseUrl, '/delivery-delays', { sellerId, requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-04', reason: 'hail' });
+    const res = await postJson(file.service.baseUrl, '/delivery-delays', {
+      sellerId,
+      requestedDeliveryDate: '2026-12-01',
+      newDeliveryDate: '2026-12-04',
+      reason: 'hail',
+    });
     const delayId = res.body!.delayId as string;
-    await waitFor(async () => (await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`)).body?.notified === 17, { what: 'the other 17 buyers to be told' });
+    await waitFor(async () => (await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`)).body?.notified === 17, {
+      what: 'the other 17 buyers to be told',
+    });
     const drained = await postJson(file.service.baseUrl, '/admin/dead-letters/drain', {}, ADMIN);
     expect(drained.status).toBe(200);
-    const progress = await waitFor(async () => {
-      const p = await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`);
-      return p.body?.failed === 3 ? p.body : undefined;
-    }, { what: 'three failed buyers' });
+    const progress = await waitFor(
+      async () => {
+        const p = await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`);
+        return p.body?.failed === 3 ? p.body : undefined;
+      },
+      { what: 'three failed buyers' },
+    );
     expect(progress).toMatchObject({ total: 20, published: 20, processed: 20, notified: 17, failed: 3 });
     expect(progress.finishedAt).toEqual(expect.any(String));
   });
 
-  it('takes explicit order ids, limited to the seller\'s own orders', async () => {
+  it("takes explicit order ids, limited to the seller's own orders", async () => {
     const sellerId = `farm-${uniqueOrderId('s')}`;
     const mine = [makeOrder({ sellerId }), makeOrder({ sellerId })];
     const someoneElses = makeOrder({ sellerId: `${sellerId}-other` });
@@ -112,7 +128,12 @@ describe('POST /delivery-delays', () => {
     expect(delayed(someoneElses.orderId)).toHaveLength(0);
 
     // Both named now, to the date the first already moved to: only the second is concerned.
-    const both = await postJson(file.service.baseUrl, '/delivery-delays', { sellerId, orderIds: mine.map((o) => o.orderId), newDeliveryDate: '2026-12-05', reason: 'frost' });
+    const both = await postJson(file.service.baseUrl, '/delivery-delays', {
+      sellerId,
+      orderIds: mine.map((o) => o.orderId),
+      newDeliveryDate: '2026-12-05',
+      reason: 'frost',
+    });
     expect(both.body).toMatchObject({ orders: 1, status: 'accepted' });
     await waitFor(() => delayed(mine[1]!.orderId).length === 1, { what: 'the second order to be told' });
     await new Promise((r) => setTimeout(r, 300));
@@ -120,7 +141,12 @@ describe('POST /delivery-delays', () => {
   });
 
   it('answers 202 with orders: 0 when nothing matches', async () => {
-    const res = await postJson(file.service.baseUrl, '/delivery-delays', { sellerId: 'nobody', requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-02', reason: 'rain' });
+    const res = await postJson(file.service.baseUrl, '/delivery-delays', {
+      sellerId: 'nobody',
+      requestedDeliveryDate: '2026-12-01',
+      newDeliveryDate: '2026-12-02',
+      reason: 'rain',
+    });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ orders: 0 });
     const progress = await getJson(file.service.baseUrl, `/delivery-delays/${res.body!.delayId as string}`);
@@ -154,7 +180,20 @@ describe('POST /orders/batch', () => {
     expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'rejected', 'accepted']);
     expect(results[1]).toMatchObject({ orderId: bad.orderId });
     expect(results[1]!.issues!.map((i) => i.path)).toContain('items');
-    await waitFor(async () => (await file.ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', good.map((g) => g.orderId)).execute()).length === 2);
+    await waitFor(
+      async () =>
+        (
+          await file.ctx.db
+            .selectFrom('orders')
+            .select('order_id')
+            .where(
+              'order_id',
+              'in',
+              good.map((g) => g.orderId),
+            )
+            .execute()
+        ).length === 2,
+    );
     expect(await file.ctx.db.selectFrom('orders').select('order_id').where('order_id', '=', bad.orderId).executeTakeFirst()).toBeUndefined();
   });
 

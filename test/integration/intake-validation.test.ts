@@ -2,8 +2,8 @@
 // The service runs the intake role only, so anything published would stay on the business queue.
 import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { postJson, serviceForThisFile } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
+import { postJson, serviceForThisFile } from '../support/service-harness.js';
 
 const file = serviceForThisFile('intake-validation', { ROLE: 'intake' });
 
@@ -127,7 +127,10 @@ describe('POST /orders/batch with a buyer abroad', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ accepted: 1, rejected: 1, unavailable: 0 });
     const results = res.body!.results as Array<{ status: string; orderId: string; issues?: Array<{ path: string }> }>;
-    expect(results.map((r) => [r.orderId, r.status])).toEqual([[abroad.orderId, 'rejected'], [home.orderId, 'accepted']]);
+    expect(results.map((r) => [r.orderId, r.status])).toEqual([
+      [abroad.orderId, 'rejected'],
+      [home.orderId, 'accepted'],
+    ]);
     expect(results[0]!.issues!.map((i) => i.path)).toEqual(['buyer.phone']);
   });
 });

@@ -2,24 +2,27 @@
 // metrics, and intake refusing work (503 + Retry-After) once the business queue is too deep.
 import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { getJson, postJson, serviceForThisFile, startTestService } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
+import { getJson, postJson, serviceForThisFile, startTestService } from '../support/service-harness.js';
 import { deleteTopology, topologyOf } from '../support/topology-cleanup.js';
 import { waitFor } from '../support/wait-for.js';
 
 const file = serviceForThisFile('observability');
 
 describe('GET /orders/:orderId/trace', () => {
-  it('shows intake, business, a retry and the notification in time order, under the client\'s trace id', async () => {
+  it("shows intake, business, a retry and the notification in time order, under the client's trace id", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     file.sandbox.setMode({ mode: 'fail', count: 1 });
     const order = makeOrder();
     const res = await postJson(file.service.baseUrl, '/orders', order, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
     expect(res.body).toMatchObject({ traceId });
-    const trace = await waitFor(async () => {
-      const t = await getJson(file.service.baseUrl, `/orders/${order.orderId}/trace`);
-      return t.body?.status === 'notified' ? t.body : undefined;
-    }, { what: 'the order to be notified' });
+    const trace = await waitFor(
+      async () => {
+        const t = await getJson(file.service.baseUrl, `/orders/${order.orderId}/trace`);
+        return t.body?.status === 'notified' ? t.body : undefined;
+      },
+      { what: 'the order to be notified' },
+    );
     expect(trace.traceId).toBe(traceId);
     const hops = trace.hops as Array<{ at: string; actor: string; event: string }>;
     expect(hops.map((h) => `${h.actor}:${h.event}`)).toEqual([
@@ -61,11 +64,14 @@ describe('backpressure', () => {
     const conn = await amqp.connect(file.ctx.config.AMQP_URL);
     try {
       let accepted = 0;
-      const refused = await waitFor(async () => {
-        const r = await postJson(intake.baseUrl, '/orders', makeOrder());
-        if (r.status === 202) accepted++;
-        return r.status === 503 ? r : undefined;
-      }, { what: 'intake to refuse', timeoutMs: 5_000, intervalMs: 100 });
+      const refused = await waitFor(
+        async () => {
+          const r = await postJson(intake.baseUrl, '/orders', makeOrder());
+          if (r.status === 202) accepted++;
+          return r.status === 503 ? r : undefined;
+        },
+        { what: 'intake to refuse', timeoutMs: 5_000, intervalMs: 100 },
+      );
       // The depth is sampled once a second, so a few more than the limit may get in first.
       expect(accepted).toBeGreaterThan(3);
       expect(refused.headers.get('retry-after')).toBe('1');
@@ -88,7 +94,11 @@ describe('GET /docs/json', () => {
   it('serves the shop API as OpenAPI 3.1, generated from the schemas that validate requests', async () => {
     const res = await getJson(file.service.baseUrl, '/docs/json');
     expect(res.status).toBe(200);
-    const doc = res.body as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { required?: string[]; additionalProperties?: unknown; properties?: Record<string, unknown> }> } };
+    const doc = res.body as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { required?: string[]; additionalProperties?: unknown; properties?: Record<string, unknown> }> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/batch', '/orders/{orderId}', '/delivery-delays']));
     const order = doc.components.schemas.Order!;

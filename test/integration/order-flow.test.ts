@@ -1,17 +1,20 @@
 // An order submitted over REST is stored once and its buyer told once, on the real broker and
 // database, including when the shop resubmits it and when the messaging API fails for a while.
 import { describe, expect, it } from 'vitest';
-import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
+import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 const file = serviceForThisFile('order-flow');
 
 async function notifiedOrder(orderId: string) {
-  return waitFor(async () => {
-    const res = await getJson(file.service.baseUrl, `/orders/${orderId}`);
-    return res.status === 200 && res.body?.status === 'notified' ? res.body : undefined;
-  }, { what: `order ${orderId} to be notified` });
+  return waitFor(
+    async () => {
+      const res = await getJson(file.service.baseUrl, `/orders/${orderId}`);
+      return res.status === 200 && res.body?.status === 'notified' ? res.body : undefined;
+    },
+    { what: `order ${orderId} to be notified` },
+  );
 }
 
 describe('an order submitted over REST', () => {
@@ -68,11 +71,14 @@ describe('an order submitted over REST', () => {
     await notifiedOrder(first.orderId);
     expect((await postJson(file.service.baseUrl, '/orders', second)).status).toBe(202);
 
-    const stored = await waitFor(async () => {
-      const res = await getJson(file.service.baseUrl, `/orders/${first.orderId}`);
-      const journal = res.body?.journal as Array<{ event: string }> | undefined;
-      return journal?.some((j) => j.event === 'order.conflict_rejected') ? res.body : undefined;
-    }, { what: 'the conflict to be journaled' });
+    const stored = await waitFor(
+      async () => {
+        const res = await getJson(file.service.baseUrl, `/orders/${first.orderId}`);
+        const journal = res.body?.journal as Array<{ event: string }> | undefined;
+        return journal?.some((j) => j.event === 'order.conflict_rejected') ? res.body : undefined;
+      },
+      { what: 'the conflict to be journaled' },
+    );
     expect((stored.order as { items: unknown }).items).toEqual(first.items);
     expect(file.sandbox.messages().filter((m) => m.params.orderId === first.orderId)).toHaveLength(1);
   });
@@ -85,7 +91,9 @@ describe('an order submitted over REST', () => {
     const key = `order-confirmed:${order.orderId}`;
     expect(file.sandbox.requestsFor(key)).toBe(3);
     expect(file.sandbox.messages().filter((m) => m.idempotencyKey === key)).toHaveLength(1);
-    const events = (stored.journal as Array<{ event: string; detail: { attempt?: number; errorCode?: string } }>).filter((j) => j.event.startsWith('notification.'));
+    const events = (stored.journal as Array<{ event: string; detail: { attempt?: number; errorCode?: string } }>).filter((j) =>
+      j.event.startsWith('notification.'),
+    );
     expect(events.map((e) => [e.event, e.detail.attempt, e.detail.errorCode])).toEqual([
       ['notification.failed', 1, 'provider_unavailable'],
       ['notification.failed', 2, 'provider_unavailable'],

@@ -24,10 +24,13 @@ beforeAll(async () => {
   // A confirmation the messaging API refuses, replayed once it accepts again.
   file.sandbox.setMode({ mode: 'reject' });
   expect((await postJson(base, '/orders', refused)).status).toBe(202);
-  const failed = await waitFor(async () => {
-    const items = (await getJson(base, `/admin/dead-letters?orderId=${refused.orderId}`, ADMIN)).body!.items as Array<{ id: number }>;
-    return items[0];
-  }, { what: 'the refused confirmation to be stored' });
+  const failed = await waitFor(
+    async () => {
+      const items = (await getJson(base, `/admin/dead-letters?orderId=${refused.orderId}`, ADMIN)).body!.items as Array<{ id: number }>;
+      return items[0];
+    },
+    { what: 'the refused confirmation to be stored' },
+  );
   file.sandbox.setMode({ mode: 'ok' });
   expect((await postJson(base, `/admin/dead-letters/${failed.id}/replay`, {}, { ...ADMIN, 'x-operator': 'kim' })).status).toBe(200);
   await waitFor(async () => (await getJson(base, `/orders/${refused.orderId}`)).body?.status === 'notified', { what: 'the replayed confirmation to be sent' });
@@ -55,8 +58,14 @@ describe('an order timeline', () => {
     const order = ['order.accepted', 'order.processed', 'notification.failed', 'message.dead_lettered', 'dead_letter.replayed', 'notification.sent'];
     expect(events.filter((e) => order.includes(e))).toEqual(order);
     expect([...body.events].sort((a, b) => a.at.localeCompare(b.at))).toEqual(body.events);
-    expect(body.events.find((e) => e.event === 'message.dead_lettered')).toMatchObject({ actor: 'notification', detail: { errorCode: 'provider_rejected', status: 'replayed' } });
-    expect(body.events.find((e) => e.event === 'dead_letter.replayed')).toMatchObject({ actor: 'operator', detail: { by: expect.stringMatching(/^kim \(token/) as unknown } });
+    expect(body.events.find((e) => e.event === 'message.dead_lettered')).toMatchObject({
+      actor: 'notification',
+      detail: { errorCode: 'provider_rejected', status: 'replayed' },
+    });
+    expect(body.events.find((e) => e.event === 'dead_letter.replayed')).toMatchObject({
+      actor: 'operator',
+      detail: { by: expect.stringMatching(/^kim \(token/) as unknown },
+    });
 
     // Every hop of the shop's trace is in it, as the trace shows it.
     const trace = (await getJson(file.service.baseUrl, `/orders/${refused.orderId}/trace`)).body as { hops: Event[]; traceId: string };
@@ -67,12 +76,18 @@ describe('an order timeline', () => {
   it('shows an order that was never stored by its dead letters', async () => {
     const res = await timeline(neverStored.orderId);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'not_stored', sellerId: null, deadLetters: 1, events: [{ actor: 'business', event: 'message.dead_lettered', detail: { errorCode: 'invalid_message' } }] });
+    expect(res.body).toMatchObject({
+      status: 'not_stored',
+      sellerId: null,
+      deadLetters: 1,
+      events: [{ actor: 'business', event: 'message.dead_lettered', detail: { errorCode: 'invalid_message' } }],
+    });
   });
 
   it('answers 404 for an order nothing knows, 400 for a malformed id, 401 without the admin token', async () => {
     expect(await timeline('no-such-order-anywhere')).toMatchObject({ status: 404, body: { error: 'not_found' } });
     expect(await timeline('not.an.id')).toMatchObject({ status: 400, body: { error: 'validation_failed', issues: [{ path: 'orderId' }] } });
-    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token-at-all' }] as Array<Record<string, string>>) expect((await timeline(refused.orderId, headers)).status).toBe(401);
+    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token-at-all' }] as Array<Record<string, string>>)
+      expect((await timeline(refused.orderId, headers)).status).toBe(401);
   });
 });

@@ -30,7 +30,8 @@ const masked = makeOrder();
 const byOrder = new Map<string, Row>();
 
 const rows = async (): Promise<Row[]> => (await getJson(base, '/admin/dead-letters?limit=500', ADMIN)).body!.items as Row[];
-const dryRun = (body: Record<string, unknown>, headers: Record<string, string> = ADMIN) => postJson(base, '/admin/dead-letters/replay', { dryRun: true, ...body }, headers);
+const dryRun = (body: Record<string, unknown>, headers: Record<string, string> = ADMIN) =>
+  postJson(base, '/admin/dead-letters/replay', { dryRun: true, ...body }, headers);
 const flip = async (name: string, value: string | number) => {
   expect((await adminRequest(base, 'PUT', `/admin/switches/${name}`, { value }, ADMIN)).status).toBe(200);
   await waitFor(async () => (await getJson(base, `/admin/switches/${name}`, ADMIN)).body?.value === value, { what: `${name} to read ${value}` });
@@ -51,13 +52,20 @@ beforeAll(async () => {
   await waitFor(async () => (await rows()).length === 2, { what: 'two refused confirmations to be stored' });
   sandbox.setMode({ mode: 'ok' });
   expect((await postJson(base, '/orders', told)).status).toBe(202);
-  await waitFor(() => sandbox.messages().some((m) => m.idempotencyKey === `order-confirmed:${told.orderId}`), { what: 'the resubmitted order to be confirmed' });
+  await waitFor(() => sandbox.messages().some((m) => m.idempotencyKey === `order-confirmed:${told.orderId}`), {
+    what: 'the resubmitted order to be confirmed',
+  });
   // An order resubmitted with other content (valid, refused by the business step) and two that fail their contract.
   expect((await postJson(base, '/orders', conflicting)).status).toBe(202);
-  await waitFor(() => sandbox.messages().some((m) => m.idempotencyKey === `order-confirmed:${conflicting.orderId}`), { what: 'the first order to be confirmed' });
+  await waitFor(() => sandbox.messages().some((m) => m.idempotencyKey === `order-confirmed:${conflicting.orderId}`), {
+    what: 'the first order to be confirmed',
+  });
   expect((await postJson(base, '/orders', { ...conflicting, items: [{ ...conflicting.items[0]!, quantity: 3 }] })).status).toBe(202);
   for (const order of [invalid, masked]) {
-    await broker.publish(businessQueue, JSON.stringify({ ...orderSubmitted(order), channel: 'fax' }), { contentType: 'application/json', headers: { 'x-order-id': order.orderId } });
+    await broker.publish(businessQueue, JSON.stringify({ ...orderSubmitted(order), channel: 'fax' }), {
+      contentType: 'application/json',
+      headers: { 'x-order-id': order.orderId },
+    });
   }
   await waitFor(async () => (await rows()).length === 5, { what: 'five failed messages to be stored' });
   for (const r of await rows()) byOrder.set(r.orderId!, r);
@@ -85,7 +93,13 @@ describe('a dry run of a replay', () => {
     const messages = res.body!.messages as Judged[];
     const of = (orderId: string, actor: string) => messages.find((m) => m.orderId === orderId && m.actor === actor);
     const template = { name: 'template-order-confirmed-v2', switch: { name: 'notification-template-v2', value: 100, newPath: true } };
-    expect(of(told.orderId, 'notification')).toMatchObject({ replayable: true, validation: { passes: true }, path: template, buyerAlreadyTold: true, type: 'notification.requested' });
+    expect(of(told.orderId, 'notification')).toMatchObject({
+      replayable: true,
+      validation: { passes: true },
+      path: template,
+      buyerAlreadyTold: true,
+      type: 'notification.requested',
+    });
     expect(of(untold.orderId, 'notification')).toMatchObject({ replayable: true, validation: { passes: true }, path: template, buyerAlreadyTold: false });
     const v2 = takesNewPath('order-rules-v2', conflicting.orderId, 50);
     expect(of(conflicting.orderId, 'business')).toMatchObject({
@@ -131,7 +145,9 @@ describe('a dry run of a replay', () => {
     await new Promise((r) => setTimeout(r, 300));
     for (const queue of ['business', 'notification']) expect(await broker.depth(`${ctx.config.QUEUE_PREFIX}.${queue}`)).toBe(0);
     expect(await rows()).toEqual(before);
-    const audit = await sql<{ n: string }>`select count(*) as n from failed_messages where replayed_at is not null or replayed_by is not null or discarded_at is not null`.execute(ctx.db);
+    const audit = await sql<{
+      n: string;
+    }>`select count(*) as n from failed_messages where replayed_at is not null or replayed_by is not null or discarded_at is not null`.execute(ctx.db);
     expect(Number(audit.rows[0]!.n)).toBe(0);
     expect(sandbox.messages()).toHaveLength(sent);
   });

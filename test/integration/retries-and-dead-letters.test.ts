@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationSigner } from '../../src/notifications/notification-signature.js';
 import { orderSubmitted } from '../../src/orders/order-messages.js';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
+import { confirmationNotice, serviceSigner } from '../support/notices.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
 import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
-import { confirmationNotice, serviceSigner } from '../support/notices.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -22,7 +22,12 @@ let signer: NotificationSigner;
 
 beforeAll(async () => {
   // The batch job only runs when asked, so dead letters can be looked at on the queue first.
-  ctx = await createTestContext('dead-letter-path', { RETRY_DELAYS_MS: '100,200', MAX_ATTEMPTS: String(MAX_ATTEMPTS), DEAD_LETTER_BATCH_INTERVAL_MS: '0', ADMIN_TOKEN });
+  ctx = await createTestContext('dead-letter-path', {
+    RETRY_DELAYS_MS: '100,200',
+    MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    DEAD_LETTER_BATCH_INTERVAL_MS: '0',
+    ADMIN_TOKEN,
+  });
   sandbox = await startSandbox();
   service = await startTestService(ctx, sandbox);
   signer = await serviceSigner(ctx.db);
@@ -41,14 +46,16 @@ afterAll(async () => {
 type JournalEntry = { actor: string; event: string; detail: { attempt?: number; errorCode?: string } };
 
 async function notified(orderId: string) {
-  return waitFor(async () => {
-    const res = await getJson(service.baseUrl, `/orders/${orderId}`);
-    return res.body?.status === 'notified' ? res.body : undefined;
-  }, { what: `order ${orderId} to be notified` });
+  return waitFor(
+    async () => {
+      const res = await getJson(service.baseUrl, `/orders/${orderId}`);
+      return res.body?.status === 'notified' ? res.body : undefined;
+    },
+    { what: `order ${orderId} to be notified` },
+  );
 }
 
-const notificationEvents = (order: Record<string, unknown>) =>
-  (order.journal as JournalEntry[]).filter((j) => j.event.startsWith('notification.'));
+const notificationEvents = (order: Record<string, unknown>) => (order.journal as JournalEntry[]).filter((j) => j.event.startsWith('notification.'));
 
 describe('the messaging API failing for a while, then recovering', () => {
   it('delivers every notification exactly once, with each retry in the order journal', async () => {
@@ -113,13 +120,25 @@ describe('the messaging API failing for longer than every retry tier', () => {
   it('is stored by the batch job with its error, attempts and body', async () => {
     const drained = await postJson(service.baseUrl, '/admin/dead-letters/drain', {}, ADMIN);
     expect(drained.status).toBe(200);
-    expect(drained.body).toMatchObject({ ran: true, stored: 1, remaining: 0, byCause: [{ actor: 'notification', errorCode: 'provider_unavailable', count: 1 }] });
+    expect(drained.body).toMatchObject({
+      ran: true,
+      stored: 1,
+      remaining: 0,
+      byCause: [{ actor: 'notification', errorCode: 'provider_unavailable', count: 1 }],
+    });
     expect(await broker.depth(queues.deadLetters)).toBe(0);
 
     const list = await getJson(service.baseUrl, `/admin/dead-letters?orderId=${order.orderId}`, ADMIN);
     const items = list.body!.items as Array<Record<string, unknown>>;
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ status: 'new', actor: 'notification', errorCode: 'provider_unavailable', attempts: MAX_ATTEMPTS, messageId: key, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(items[0]).toMatchObject({
+      status: 'new',
+      actor: 'notification',
+      errorCode: 'provider_unavailable',
+      attempts: MAX_ATTEMPTS,
+      messageId: key,
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    });
     rowId = items[0]!.id as number;
 
     const detail = await getJson(service.baseUrl, `/admin/dead-letters/${rowId}`, ADMIN);
@@ -157,65 +176,71 @@ describe('the messaging API failing for longer than every retry tier', () => {
   });
 });
 
-describe('poison messages published straight onto an actor\'s queue', () => {
+describe("poison messages published straight onto an actor's queue", () => {
   const poison = (actor: 'business' | 'notification', orderId: string) => {
-    const valid =
-      actor === 'business'
-        ? orderSubmitted(makeOrder({ orderId }))
-        : confirmationNotice(signer, orderId);
+    const valid = actor === 'business' ? orderSubmitted(makeOrder({ orderId })) : confirmationNotice(signer, orderId);
     const json = (body: unknown) => Buffer.from(JSON.stringify(body));
     return [
       { kind: 'invalid_json', content: Buffer.from('{"type": "this is not json'), contentType: 'application/json' },
-      { kind: 'invalid_message', content: json({ ...valid, unexpected: true, orderId: actor === 'business' ? undefined : orderId }), contentType: 'application/json' },
+      {
+        kind: 'invalid_message',
+        content: json({ ...valid, unexpected: true, orderId: actor === 'business' ? undefined : orderId }),
+        contentType: 'application/json',
+      },
       { kind: 'unsupported_version', content: json({ ...valid, version: 99 }), contentType: 'application/json' },
       { kind: 'too_large', content: json({ ...valid, padding: 'x'.repeat(70_000) }), contentType: 'application/json' },
       { kind: 'invalid_content_type', content: json(valid), contentType: 'text/plain' },
     ];
   };
 
-  it.each(['business', 'notification'] as const)('dead-letters each at once with its error code, and the %s actor keeps processing good messages behind them', async (actor) => {
-    const queue = queues[actor];
-    const orderId = uniqueOrderId('P');
-    const kinds = poison(actor, orderId);
-    for (const p of kinds) {
-      await broker.publish(queue, p.content, { contentType: p.contentType, messageId: `poison-${actor}-${p.kind}` });
-    }
-    const good = makeOrder();
-    if (actor === 'business') {
-      await broker.publish(queue, JSON.stringify(orderSubmitted(good)), { contentType: 'application/json', messageId: `good-${good.orderId}` });
-      await notified(good.orderId);
-    } else {
-      const request = confirmationNotice(signer, good.orderId);
-      await broker.publish(queue, JSON.stringify(request), { contentType: 'application/json', messageId: request.idempotencyKey });
-      await waitFor(() => sandbox.messages().some((m) => m.idempotencyKey === request.idempotencyKey), { what: 'the good notification' });
-    }
+  it.each(['business', 'notification'] as const)(
+    'dead-letters each at once with its error code, and the %s actor keeps processing good messages behind them',
+    async (actor) => {
+      const queue = queues[actor];
+      const orderId = uniqueOrderId('P');
+      const kinds = poison(actor, orderId);
+      for (const p of kinds) {
+        await broker.publish(queue, p.content, { contentType: p.contentType, messageId: `poison-${actor}-${p.kind}` });
+      }
+      const good = makeOrder();
+      if (actor === 'business') {
+        await broker.publish(queue, JSON.stringify(orderSubmitted(good)), { contentType: 'application/json', messageId: `good-${good.orderId}` });
+        await notified(good.orderId);
+      } else {
+        const request = confirmationNotice(signer, good.orderId);
+        await broker.publish(queue, JSON.stringify(request), { contentType: 'application/json', messageId: request.idempotencyKey });
+        await waitFor(() => sandbox.messages().some((m) => m.idempotencyKey === request.idempotencyKey), { what: 'the good notification' });
+      }
 
-    await waitFor(async () => (await broker.depth(queues.deadLetters)) === kinds.length, { what: 'every poison message to be dead-lettered' });
-    const letters = await broker.peek(queues.deadLetters);
-    const byId = new Map(letters.map((l) => [l.properties.messageId as string, l]));
-    for (const p of kinds) {
-      const letter = byId.get(`poison-${actor}-${p.kind}`);
-      expect(letter, p.kind).toBeDefined();
-      expect(letter!.properties.headers, p.kind).toMatchObject({
-        'x-error-code': p.kind,
-        'x-error-class': 'permanent',
-        'x-dead-letter-reason': 'permanent',
-        'x-attempt': 1,
-        'x-actor': actor,
-        'x-original-queue': queue,
+      await waitFor(async () => (await broker.depth(queues.deadLetters)) === kinds.length, { what: 'every poison message to be dead-lettered' });
+      const letters = await broker.peek(queues.deadLetters);
+      const byId = new Map(letters.map((l) => [l.properties.messageId as string, l]));
+      for (const p of kinds) {
+        const letter = byId.get(`poison-${actor}-${p.kind}`);
+        expect(letter, p.kind).toBeDefined();
+        expect(letter!.properties.headers, p.kind).toMatchObject({
+          'x-error-code': p.kind,
+          'x-error-class': 'permanent',
+          'x-dead-letter-reason': 'permanent',
+          'x-attempt': 1,
+          'x-actor': actor,
+          'x-original-queue': queue,
+        });
+        // The original body and content type, byte for byte.
+        expect(letter!.content.equals(p.content), p.kind).toBe(true);
+        expect(letter!.properties.contentType, p.kind).toBe(p.contentType);
+      }
+      expect(letters.find((l) => l.properties.messageId === `poison-${actor}-unsupported_version`)!.properties.headers).toMatchObject({
+        'x-order-id': orderId,
       });
-      // The original body and content type, byte for byte.
-      expect(letter!.content.equals(p.content), p.kind).toBe(true);
-      expect(letter!.properties.contentType, p.kind).toBe(p.contentType);
-    }
-    expect(letters.find((l) => l.properties.messageId === `poison-${actor}-unsupported_version`)!.properties.headers).toMatchObject({ 'x-order-id': orderId });
 
-    const drained = await postJson(service.baseUrl, '/admin/dead-letters/drain', {}, ADMIN);
-    expect(drained.body).toMatchObject({ stored: kinds.length, remaining: 0 });
-    const list = await getJson(service.baseUrl, `/admin/dead-letters?actor=${actor}&status=new&limit=100`, ADMIN);
-    const rows = (list.body!.items as Array<{ id: number; messageId: string; errorCode: string }>).filter((r) => r.messageId.startsWith(`poison-${actor}-`));
-    expect(rows.map((r) => r.errorCode).sort()).toEqual(kinds.map((k) => k.kind).sort());
-    const notJson = await getJson(service.baseUrl, `/admin/dead-letters/${rows.find((r) => r.errorCode === 'invalid_json')!.id}`, ADMIN);
-    expect(notJson.body!.body).toEqual({ bytes: kinds[0]!.content.length, base64: kinds[0]!.content.toString('base64'), text: '{"type": "this is not json' });
-  });
+      const drained = await postJson(service.baseUrl, '/admin/dead-letters/drain', {}, ADMIN);
+      expect(drained.body).toMatchObject({ stored: kinds.length, remaining: 0 });
+      const list = await getJson(service.baseUrl, `/admin/dead-letters?actor=${actor}&status=new&limit=100`, ADMIN);
+      const rows = (list.body!.items as Array<{ id: number; messageId: string; errorCode: string }>).filter((r) => r.messageId.startsWith(`poison-${actor}-`));
+      expect(rows.map((r) => r.errorCode).sort()).toEqual(kinds.map((k) => k.kind).sort());
+      const notJson = await getJson(service.baseUrl, `/admin/dead-letters/${rows.find((r) => r.errorCode === 'invalid_json')!.id}`, ADMIN);
+      expect(notJson.body!.body).toEqual({ bytes: kinds[0]!.content.length, base64: kinds[0]!.content.toString('base64'), text: '{"type": "this is not json' });
+    },
+  );
 });

@@ -5,8 +5,8 @@ import amqp, { type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertShardLayout, findRetiredShards, retireShards, ShardLayoutError } from '../../src/platform/amqp/shard-layout.js';
 import { allQueues, declareTopology, describeTopology, type Topology } from '../../src/platform/amqp/topology.js';
-import { createTestContext, type TestContext } from '../support/test-context.js';
 import { runCli } from '../support/cli.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
 let ctx: TestContext;
@@ -14,7 +14,12 @@ let conn: ChannelModel;
 const layouts: Topology[] = [];
 
 const layout = (shards: number) => {
-  const t = describeTopology({ prefix: ctx.config.QUEUE_PREFIX, retryDelaysMs: ctx.config.RETRY_DELAYS_MS, deliveryLimit: ctx.config.QUEUE_DELIVERY_LIMIT, shards });
+  const t = describeTopology({
+    prefix: ctx.config.QUEUE_PREFIX,
+    retryDelaysMs: ctx.config.RETRY_DELAYS_MS,
+    deliveryLimit: ctx.config.QUEUE_DELIVERY_LIMIT,
+    shards,
+  });
   layouts.push(t);
   return t;
 };
@@ -56,7 +61,10 @@ it('from one queue to three shards: refuses to start while the old queue holds a
   await declareTopology(conn, one);
   await publish(one.actors.business.work, 'A-1');
 
-  const refusal = await assertShardLayout(conn, three).then(() => undefined, (e: unknown) => e);
+  const refusal = await assertShardLayout(conn, three).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(refusal).toBeInstanceOf(ShardLayoutError);
   expect(String((refusal as Error).message)).toContain(`${one.actors.business.work} (1 waiting, 0 consumers)`);
   expect(String((refusal as Error).message)).toContain('order-actors shards retire');

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSellerKeys } from '../../src/sellers/seller-keys.js';
 import { runCli } from '../support/cli.js';
-import { createTestContext, type TestContext } from '../support/test-context.js';
-import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
 import { makeOrder } from '../support/orders.js';
+import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ADMIN_TOKEN = 'operator-token-0123456789';
@@ -43,7 +43,12 @@ const as = (seller: string) => ({ authorization: `Bearer ${keys.get(seller)!}` }
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-operator': 'ops-kim' };
 const submit = (seller: string) => postJson(service.baseUrl, '/orders', makeOrder({ sellerId: seller }), as(seller));
 const delay = (seller: string) =>
-  postJson(service.baseUrl, '/delivery-delays', { sellerId: seller, requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-03', reason: 'rain' }, as(seller));
+  postJson(
+    service.baseUrl,
+    '/delivery-delays',
+    { sellerId: seller, requestedDeliveryDate: '2026-12-01', newDeliveryDate: '2026-12-03', reason: 'rain' },
+    as(seller),
+  );
 
 async function adminCall(method: 'PUT' | 'DELETE', path: string, body?: unknown) {
   const res = await fetch(`${service.baseUrl}${path}`, {
@@ -81,7 +86,11 @@ describe('the per-seller limit on orders', () => {
     const batch = await postJson(service.baseUrl, '/orders/batch', { orders: [makeOrder({ sellerId: 'farm-a' })] }, as('farm-a'));
     expect(batch.status).toBe(429);
     // Counted before the body is read: an over-limit shop cannot make the server parse anything.
-    const broken = await fetch(`${service.baseUrl}/orders`, { method: 'POST', headers: { ...as('farm-a'), 'content-type': 'application/json' }, body: '{"orderId": ' });
+    const broken = await fetch(`${service.baseUrl}/orders`, {
+      method: 'POST',
+      headers: { ...as('farm-a'), 'content-type': 'application/json' },
+      body: '{"orderId": ',
+    });
     expect(broken.status).toBe(429);
     // Reads are not limited.
     expect((await getJson(service.baseUrl, `/orders/${refusedOrder.orderId}`, as('farm-a'))).status).toBe(404);
@@ -134,14 +143,18 @@ describe('the per-seller limit on delivery delays', () => {
 });
 
 describe("an operator's override", () => {
-  it('raises and lowers one seller\'s limit in the running service, DELETE restores the default, and each change is audited', async () => {
+  it("raises and lowers one seller's limit in the running service, DELETE restores the default, and each change is audited", async () => {
     const path = '/admin/sellers/farm-c/rate-limit';
     for (let i = 0; i < ORDERS_PER_MINUTE; i++) expect((await submit('farm-c')).status).toBe(202);
     expect((await submit('farm-c')).status).toBe(429);
 
     const raised = await adminCall('PUT', path, { ordersPerMinute: 100, reason: 'harvest sale' });
     expect(raised.status).toBe(200);
-    expect(raised.body).toMatchObject({ sellerId: 'farm-c', limits: { ordersPerMinute: 100, delaysPerMinute: DELAYS_PER_MINUTE }, override: { ordersPerMinute: 100, delaysPerMinute: null, reason: 'harvest sale' } });
+    expect(raised.body).toMatchObject({
+      sellerId: 'farm-c',
+      limits: { ordersPerMinute: 100, delaysPerMinute: DELAYS_PER_MINUTE },
+      override: { ordersPerMinute: 100, delaysPerMinute: null, reason: 'harvest sale' },
+    });
     await waitFor(async () => (await appliedLimit('farm-c')) === '100', { what: 'the raised limit in the service' });
     expect((await submit('farm-c')).status).toBe(202);
     // Other sellers keep the default.
@@ -182,7 +195,11 @@ describe("an operator's override", () => {
   it('set from the CLI, in its own process, reaches the running service and is audited as cli', async () => {
     // The CLI reads the defaults from its own environment, as the service does.
     const limitsEnv = { SHOP_ORDERS_PER_MINUTE: String(ORDERS_PER_MINUTE), SHOP_DELAYS_PER_MINUTE: String(DELAYS_PER_MINUTE) };
-    const set = await runCli(ctx.config, ['sellers', 'set-rate-limit', 'farm-e', '--delays', '50', '--reason', 'market day', '--as', 'night-operator', '--json'], limitsEnv);
+    const set = await runCli(
+      ctx.config,
+      ['sellers', 'set-rate-limit', 'farm-e', '--delays', '50', '--reason', 'market day', '--as', 'night-operator', '--json'],
+      limitsEnv,
+    );
     expect(set.code, set.stderr).toBe(0);
     expect(JSON.parse(set.stdout)).toMatchObject({ sellerId: 'farm-e', limits: { delaysPerMinute: 50, ordersPerMinute: ORDERS_PER_MINUTE } });
     await waitFor(async () => (await delay('farm-e')).status === 202, { what: 'the raised delay limit' });
@@ -190,7 +207,14 @@ describe("an operator's override", () => {
     expect(show.stdout).toContain('delays: 50/min per intake process (override');
     expect(show.stdout).toContain('night-operator');
     const [row] = await ctx.db.selectFrom('seller_rate_limit_changes').selectAll().where('seller_id', '=', 'farm-e').execute();
-    expect(row).toMatchObject({ action: 'set', new_delays_per_minute: 50, new_orders_per_minute: null, reason: 'market day', actor: 'night-operator', source: 'cli' });
+    expect(row).toMatchObject({
+      action: 'set',
+      new_delays_per_minute: 50,
+      new_orders_per_minute: null,
+      reason: 'market day',
+      actor: 'night-operator',
+      source: 'cli',
+    });
     const bad = await runCli(ctx.config, ['sellers', 'set-rate-limit', 'farm-e', '--orders', 'lots', '--reason', 'x']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--orders takes a whole number');
@@ -204,7 +228,11 @@ describe("an operator's override", () => {
     expect(nothing.body).toMatchObject({ error: 'validation_failed' });
     expect((await adminCall('PUT', path, { ordersPerMinute: -1, reason: 'x' })).status).toBe(400);
     expect((await adminCall('PUT', path, { ordersPerMinute: 10, reason: 'x', extra: true })).status).toBe(400);
-    const asShop = await fetch(`${service.baseUrl}${path}`, { method: 'PUT', headers: { ...as('farm-a'), 'content-type': 'application/json' }, body: JSON.stringify({ ordersPerMinute: 1000, reason: 'me' }) });
+    const asShop = await fetch(`${service.baseUrl}${path}`, {
+      method: 'PUT',
+      headers: { ...as('farm-a'), 'content-type': 'application/json' },
+      body: JSON.stringify({ ordersPerMinute: 1000, reason: 'me' }),
+    });
     expect(asShop.status).toBe(403);
     expect((await getJson(service.baseUrl, path)).status).toBe(401);
     const fresh = await getJson(service.baseUrl, '/admin/sellers/farm-unknown/rate-limit', admin);
@@ -214,7 +242,9 @@ describe("an operator's override", () => {
 
 describe('the OpenAPI document', () => {
   it('names the 429 on every limited route', async () => {
-    const doc = (await getJson(service.baseUrl, '/docs/json')).body as { paths: Record<string, { post?: { responses: Record<string, { description: string }> } }> };
+    const doc = (await getJson(service.baseUrl, '/docs/json')).body as {
+      paths: Record<string, { post?: { responses: Record<string, { description: string }> } }>;
+    };
     for (const path of ['/orders', '/orders/batch', '/delivery-delays']) expect(doc.paths[path]?.post?.responses['429']?.description).toContain('rate_limited');
   });
 });

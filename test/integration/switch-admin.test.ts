@@ -2,6 +2,7 @@
 // written, 404 for unknown switches), the CLI, one audit row per change however many processes saw
 // it, and ZooKeeper ACLs that keep switches read-only for clients without ZK_AUTH.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 import { createZookeeperSwitches } from '../../src/switch-admin/zookeeper-switches.js';
 import { runCli } from '../support/cli.js';
 import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
@@ -9,7 +10,6 @@ import { ADMIN, ADMIN_TOKEN, adminRequest, switchValue } from '../support/switch
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 import { readNode, removeTree, zkCli, zkCliSet } from '../support/zookeeper.js';
-import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 
 const SWITCH = 'order-rules-v2';
 
@@ -34,7 +34,8 @@ afterAll(async () => {
 });
 
 type Listed = { stale: boolean; switches: Array<Record<string, unknown>> };
-const history = async (name: string) => (await adminRequest<{ changes: Array<Record<string, unknown>> }>(service.baseUrl, 'GET', `/admin/switches/${name}/history`)).body!.changes;
+const history = async (name: string) =>
+  (await adminRequest<{ changes: Array<Record<string, unknown>> }>(service.baseUrl, 'GET', `/admin/switches/${name}/history`)).body!.changes;
 
 describe('the admin switch routes', () => {
   it('answer 401 without the admin token, and change nothing', async () => {
@@ -58,7 +59,11 @@ describe('the admin switch routes', () => {
       ['order-rules-v2', 0, 0, 'percent'],
     ]);
     // Created with their defaults at first start, and recorded as such.
-    expect(res.body?.switches[3]).toMatchObject({ source: 'store', description: expect.stringContaining('rule v2') as unknown, lastChange: { newValue: '0', source: 'zookeeper-observed' } });
+    expect(res.body?.switches[3]).toMatchObject({
+      source: 'store',
+      description: expect.stringContaining('rule v2') as unknown,
+      lastChange: { newValue: '0', source: 'zookeeper-observed' },
+    });
   });
 
   it('flip a switch with PUT, audited with who and old → new', async () => {
@@ -77,7 +82,10 @@ describe('the admin switch routes', () => {
     for (const value of ['banana', 150, 'on', -1, 2.5]) {
       const res = await adminRequest(service.baseUrl, 'PUT', `/admin/switches/${SWITCH}`, { value });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ error: 'validation_failed', issues: [{ path: 'value', message: expect.stringContaining(`"${value}" is not a valid value`) as unknown }] });
+      expect(res.body).toMatchObject({
+        error: 'validation_failed',
+        issues: [{ path: 'value', message: expect.stringContaining(`"${value}" is not a valid value`) as unknown }],
+      });
     }
     expect((await adminRequest(service.baseUrl, 'PUT', `/admin/switches/${SWITCH}`, {})).status).toBe(400);
     expect((await adminRequest(service.baseUrl, 'PUT', '/admin/switches/business-actor-paused', { value: 50 })).status).toBe(400);

@@ -4,10 +4,10 @@
 // even for a process that starts while it is there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/platform/runtime-switches/bucketing.js';
-import { createTestContext, type TestContext } from '../support/test-context.js';
-import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
 import { between, startOrderFlow, submitAll } from '../support/order-traffic.js';
+import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
 import { ADMIN_TOKEN, adminRequest, metric, switchValue } from '../support/switch-admin.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 import { readNode, zkCliSet } from '../support/zookeeper.js';
 
@@ -33,12 +33,20 @@ afterAll(async () => {
 
 /** How the business actor priced each order, from the orders table and its journal. */
 async function pricing(orderIds: string[]) {
-  const ids = await waitFor(async () => {
-    const rows = await ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', orderIds).execute();
-    return rows.length === orderIds.length ? orderIds : undefined;
-  }, { what: `${orderIds.length} orders to be processed` });
+  const ids = await waitFor(
+    async () => {
+      const rows = await ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', orderIds).execute();
+      return rows.length === orderIds.length ? orderIds : undefined;
+    },
+    { what: `${orderIds.length} orders to be processed` },
+  );
   const rows = await ctx.db.selectFrom('orders').select(['order_id', 'rule_version', 'shipping_fee']).where('order_id', 'in', ids).execute();
-  const journal = await ctx.db.selectFrom('order_journal').select(['order_id', 'detail']).where('order_id', 'in', ids).where('event', '=', 'order.processed').execute();
+  const journal = await ctx.db
+    .selectFrom('order_journal')
+    .select(['order_id', 'detail'])
+    .where('order_id', 'in', ids)
+    .where('event', '=', 'order.processed')
+    .execute();
   const paths = new Map(journal.map((j) => [j.order_id, j.detail]));
   return new Map(rows.map((r) => [r.order_id, { ruleVersion: r.rule_version, shippingFee: r.shipping_fee, journal: paths.get(r.order_id) }]));
 }
@@ -92,10 +100,13 @@ describe('order-rules-v2 flipped with zkCli.sh', () => {
 
     for (const bad of ['banana', '150']) {
       await zkCliSet(ctx.config.ZK_CONNECT, path, bad);
-      const seen = await waitFor(async () => {
-        const res = await adminRequest<{ rejected?: { raw: string } }>(service.baseUrl, 'GET', `/admin/switches/${SWITCH}`);
-        return res.body?.rejected?.raw === bad ? res.body : undefined;
-      }, { what: `the service to notice ${bad}` });
+      const seen = await waitFor(
+        async () => {
+          const res = await adminRequest<{ rejected?: { raw: string } }>(service.baseUrl, 'GET', `/admin/switches/${SWITCH}`);
+          return res.body?.rejected?.raw === bad ? res.body : undefined;
+        },
+        { what: `the service to notice ${bad}` },
+      );
       expect(seen).toMatchObject({ value: 25, rejected: { raw: bad, reason: expect.stringContaining('whole percentage') as unknown } });
       expect((await readNode(ctx.config.ZK_CONNECT, path)).data).toBe(bad);
     }

@@ -2,17 +2,17 @@
 // ones (in every process, on retries, on a second run of the same orders), and raising the share to
 // 50% only adds orders to v2, never takes one back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 import type { Order } from '../../src/orders/order-schema.js';
 import { bucketOf } from '../../src/platform/runtime-switches/bucketing.js';
 import { createZookeeperSwitches } from '../../src/switch-admin/zookeeper-switches.js';
-import { uniqueOrderId } from '../support/orders.js';
 import { between, submitAll } from '../support/order-traffic.js';
+import { uniqueOrderId } from '../support/orders.js';
 import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
-import { ADMIN_TOKEN, adminRequest, ADMIN, switchValue } from '../support/switch-admin.js';
+import { ADMIN, ADMIN_TOKEN, adminRequest, switchValue } from '../support/switch-admin.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 import { zkCliSet } from '../support/zookeeper.js';
-import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 
 const SWITCH = 'notification-template-v2';
 
@@ -100,7 +100,11 @@ describe('a percentage switch through the running service', () => {
       expect(firstRun.get(order.orderId)).toBe(bucketOf(SWITCH, order.orderId) < 25 ? 'order-confirmed-v2' : 'order-confirmed');
     }
     expect([...firstRun.values()].filter((t) => t === 'order-confirmed-v2').length).toBeGreaterThan(0);
-    const journal = await ctx.db.selectFrom('order_journal').select(['order_id', 'event', 'detail']).where('event', 'in', ['notification.failed', 'notification.sent']).execute();
+    const journal = await ctx.db
+      .selectFrom('order_journal')
+      .select(['order_id', 'event', 'detail'])
+      .where('event', 'in', ['notification.failed', 'notification.sent'])
+      .execute();
     const failed = journal.filter((j) => j.event === 'notification.failed');
     expect(failed.length).toBeGreaterThan(0);
     for (const f of failed) expect(f.detail.template).toBe(firstRun.get(f.order_id));

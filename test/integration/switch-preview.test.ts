@@ -8,8 +8,8 @@ import { bucketOf } from '../../src/platform/runtime-switches/bucketing.js';
 import { openBroker, type Broker } from '../support/dead-letters.js';
 import { makeOrder } from '../support/orders.js';
 import { serviceForThisFile } from '../support/service-harness.js';
-import { ADMIN, ADMIN_TOKEN, adminRequest, switchValue } from '../support/switch-admin.js';
 import { storeOrders } from '../support/stored-orders.js';
+import { ADMIN, ADMIN_TOKEN, adminRequest, switchValue } from '../support/switch-admin.js';
 import { waitFor } from '../support/wait-for.js';
 import { readNode } from '../support/zookeeper.js';
 
@@ -23,7 +23,8 @@ let broker: Broker;
 let ids: string[];
 let businessQueue: string;
 
-const preview = <T = Preview>(name: string, query: string, headers: Record<string, string> = ADMIN) => adminRequest<T>(file.service.baseUrl, 'GET', `/admin/switches/${name}/preview?${query}`, undefined, headers);
+const preview = <T = Preview>(name: string, query: string, headers: Record<string, string> = ADMIN) =>
+  adminRequest<T>(file.service.baseUrl, 'GET', `/admin/switches/${name}/preview?${query}`, undefined, headers);
 const flip = async (name: string, value: string | number) => {
   expect((await adminRequest(file.service.baseUrl, 'PUT', `/admin/switches/${name}`, { value })).status).toBe(200);
   await waitFor(async () => (await switchValue(file.service.baseUrl, name)) === value, { what: `${name} to read ${value}` });
@@ -68,23 +69,46 @@ describe('previewing a percentage', () => {
 
   it('counts the waiting confirmations from the orders not yet notified', async () => {
     const res = await preview('notification-template-v2', 'value=50');
-    expect(res.body!.waiting).toMatchObject({ actor: 'notification', basis: 'unnotified-orders', considered: 2_000, wouldChange: inBuckets('notification-template-v2', 0, 50).length });
+    expect(res.body!.waiting).toMatchObject({
+      actor: 'notification',
+      basis: 'unnotified-orders',
+      considered: 2_000,
+      wouldChange: inBuckets('notification-template-v2', 0, 50).length,
+    });
   });
 });
 
-describe('previewing with messages waiting in a paused actor\'s queue', () => {
+describe("previewing with messages waiting in a paused actor's queue", () => {
   it('estimates the waiting business messages from the queue depth, answers a pause with the depths, and disturbs none of it', async () => {
     await flip('business-actor-paused', 'on');
     const waiting = Array.from({ length: 10 }, () => makeOrder());
-    await broker.publishAll(businessQueue, waiting.map((o) => ({ body: JSON.stringify(orderSubmitted(o)), options: { contentType: 'application/json', headers: { 'x-order-id': o.orderId } } })));
+    await broker.publishAll(
+      businessQueue,
+      waiting.map((o) => ({ body: JSON.stringify(orderSubmitted(o)), options: { contentType: 'application/json', headers: { 'x-order-id': o.orderId } } })),
+    );
     await waitFor(async () => (await broker.depth(businessQueue)) === 10, { what: 'ten waiting orders' });
-    const history = async () => (await adminRequest<{ changes: unknown[] }>(file.service.baseUrl, 'GET', '/admin/switches/business-actor-paused/history')).body!.changes.length;
+    const history = async () =>
+      (await adminRequest<{ changes: unknown[] }>(file.service.baseUrl, 'GET', '/admin/switches/business-actor-paused/history')).body!.changes.length;
     const changes = await history();
 
     const rules = await preview('order-rules-v2', 'value=80');
-    expect(rules.body!.waiting).toMatchObject({ actor: 'business', queues: [{ queue: businessQueue, messages: 10 }], messages: 10, basis: 'queue-depth-share', wouldChange: 5 });
+    expect(rules.body!.waiting).toMatchObject({
+      actor: 'business',
+      queues: [{ queue: businessQueue, messages: 10 }],
+      messages: 10,
+      basis: 'queue-depth-share',
+      wouldChange: 5,
+    });
     const resume = await preview('business-actor-paused', 'value=off');
-    expect(resume.body).toMatchObject({ kind: 'onoff', current: 'on', value: 'off', effect: 'resume', actor: 'business', queues: [{ queue: businessQueue, messages: 10 }], messages: 10 });
+    expect(resume.body).toMatchObject({
+      kind: 'onoff',
+      current: 'on',
+      value: 'off',
+      effect: 'resume',
+      actor: 'business',
+      queues: [{ queue: businessQueue, messages: 10 }],
+      messages: 10,
+    });
     expect((await preview('business-actor-paused', 'value=on')).body).toMatchObject({ effect: 'none' });
     expect((await preview('notification-actor-paused', 'value=on')).body).toMatchObject({ effect: 'pause', actor: 'notification' });
 
@@ -101,7 +125,13 @@ describe('previewing with messages waiting in a paused actor\'s queue', () => {
 
 describe('a preview it cannot make', () => {
   it('answers 400 naming value for a value that does not fit the switch, and for bad parameters', async () => {
-    for (const [name, query] of [['order-rules-v2', 'value=banana'], ['order-rules-v2', 'value=on'], ['order-rules-v2', 'value=150'], ['business-actor-paused', 'value=30'], ['order-rules-v2', '']]) {
+    for (const [name, query] of [
+      ['order-rules-v2', 'value=banana'],
+      ['order-rules-v2', 'value=on'],
+      ['order-rules-v2', 'value=150'],
+      ['business-actor-paused', 'value=30'],
+      ['order-rules-v2', ''],
+    ]) {
       const res = await preview<{ error: string; issues: Array<{ path: string }> }>(name!, query!);
       expect(res.status, `${name}?${query}`).toBe(400);
       expect(res.body).toMatchObject({ error: 'validation_failed', issues: [{ path: 'value' }] });

@@ -8,6 +8,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../../src/bin/start-service.js';
+import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 import { createZookeeperSwitches } from '../../src/switch-admin/zookeeper-switches.js';
 import { startTcpProxy } from '../faults/support/tcp-proxy.js';
 import { startOrderFlow } from '../support/order-traffic.js';
@@ -16,7 +17,6 @@ import { ADMIN_TOKEN, adminRequest, metric, switchValue } from '../support/switc
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 import { startPrivateZooKeeper, zkCliSet, type PrivateZooKeeper } from '../support/zookeeper.js';
-import { KNOWN_SWITCHES } from '../../src/known-switches.js';
 
 const SWITCH = 'order-rules-v2';
 const PAUSE = 'notification-actor-paused';
@@ -31,7 +31,12 @@ let pausePath: string;
 
 beforeAll(async () => {
   zk = await startPrivateZooKeeper();
-  ctx = await createTestContext('switch-zk-outage', { ADMIN_TOKEN, ZK_CONNECT: zk.connect, ZK_SESSION_TIMEOUT_MS: String(SESSION_MS), ZK_START_TIMEOUT_MS: '2000' });
+  ctx = await createTestContext('switch-zk-outage', {
+    ADMIN_TOKEN,
+    ZK_CONNECT: zk.connect,
+    ZK_SESSION_TIMEOUT_MS: String(SESSION_MS),
+    ZK_START_TIMEOUT_MS: '2000',
+  });
   path = `${ctx.config.ZK_ROOT}/switches/${SWITCH}`;
   pausePath = `${ctx.config.ZK_ROOT}/switches/${PAUSE}`;
   sandbox = await startSandbox();
@@ -47,7 +52,9 @@ afterAll(async () => {
 });
 
 const ruleVersions = async (ids: string[]) =>
-  new Map((await ctx.db.selectFrom('orders').select(['order_id', 'rule_version']).where('order_id', 'in', ids).execute()).map((r) => [r.order_id, r.rule_version]));
+  new Map(
+    (await ctx.db.selectFrom('orders').select(['order_id', 'rule_version']).where('order_id', 'in', ids).execute()).map((r) => [r.order_id, r.rule_version]),
+  );
 
 describe('ZooKeeper stopped while orders flow', () => {
   it('serves the last values through the outage and picks up a flip made after it returns, without a restart', async () => {
@@ -58,7 +65,9 @@ describe('ZooKeeper stopped while orders flow', () => {
     await waitFor(async () => (await switchValue(service.baseUrl, SWITCH)) === 100, { what: 'the service to see 100' });
     await waitFor(async () => (await switchValue(service.baseUrl, PAUSE)) === 'on', { what: 'the service to see the pause' });
     const audited = async (name: string, value: string) =>
-      (await ctx.db.selectFrom('switch_changes').select('id').where('switch_name', '=', name).where('new_value', '=', value).executeTakeFirst()) ? true : undefined;
+      (await ctx.db.selectFrom('switch_changes').select('id').where('switch_name', '=', name).where('new_value', '=', value).executeTakeFirst())
+        ? true
+        : undefined;
     await waitFor(async () => (await audited(SWITCH, '100')) && audited(PAUSE, 'on'), { what: 'the audit to record both values' });
 
     const flow = startOrderFlow(service.baseUrl, 50);
@@ -81,7 +90,10 @@ describe('ZooKeeper stopped while orders flow', () => {
     const lateUrl = `http://127.0.0.1:${late.port}`;
     const lateActor = (name: string) => late.actors.find((a) => a.name === name)!;
     try {
-      expect(await adminRequest(lateUrl, 'GET', `/admin/switches/${SWITCH}`)).toMatchObject({ status: 200, body: { value: 100, source: 'remembered', stale: true } });
+      expect(await adminRequest(lateUrl, 'GET', `/admin/switches/${SWITCH}`)).toMatchObject({
+        status: 200,
+        body: { value: 100, source: 'remembered', stale: true },
+      });
       expect(await adminRequest(lateUrl, 'GET', `/admin/switches/${PAUSE}`)).toMatchObject({ status: 200, body: { value: 'on', source: 'remembered' } });
       expect(lines.some((l) => l.includes('serving the last switch values recorded in the audit'))).toBe(true);
       expect(await metric(lateUrl, `order_actors_switch_value{name="${SWITCH}"}`)).toBe(100);
@@ -96,7 +108,10 @@ describe('ZooKeeper stopped while orders flow', () => {
       const restartedAt = Date.now();
 
       // The late process reads ZooKeeper itself; the flip after the restart reaches both.
-      await waitFor(async () => (await adminRequest(lateUrl, 'GET', `/admin/switches/${SWITCH}`)).body?.source === 'store', { timeoutMs: 20_000, what: 'the late process to read ZooKeeper' });
+      await waitFor(async () => (await adminRequest(lateUrl, 'GET', `/admin/switches/${SWITCH}`)).body?.source === 'store', {
+        timeoutMs: 20_000,
+        what: 'the late process to read ZooKeeper',
+      });
       expect(await switchValue(lateUrl, SWITCH)).toBe(100);
       await zkCliSet(zk.connect, path, '0');
       await waitFor(async () => (await switchValue(service.baseUrl, SWITCH)) === 0, { timeoutMs: 20_000, what: 'the service to see the flip to 0' });
@@ -113,10 +128,13 @@ describe('ZooKeeper stopped while orders flow', () => {
       await waitFor(() => lateActor('notification').isConsuming(), { what: 'the late notification actor to resume' });
 
       // Every accepted order was priced; those accepted while ZooKeeper was down on the last value (v2).
-      const versions = await waitFor(async () => {
-        const v = await ruleVersions(accepted.map((a) => a.orderId));
-        return v.size === accepted.length ? v : undefined;
-      }, { what: 'every accepted order to be priced' });
+      const versions = await waitFor(
+        async () => {
+          const v = await ruleVersions(accepted.map((a) => a.orderId));
+          return v.size === accepted.length ? v : undefined;
+        },
+        { what: 'every accepted order to be priced' },
+      );
       const during = accepted.filter((a) => a.acceptedAt > stoppedAt && a.acceptedAt < restartedAt);
       const afterFlip = accepted.filter((a) => a.acceptedAt > flippedAt);
       expect(during.length).toBeGreaterThan(10);

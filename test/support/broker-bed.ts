@@ -1,14 +1,21 @@
 // A test file's own migrated schema, declared topology and confirming publisher, for tests that
 // drive one piece (a fan-out, a publisher) against the real broker without starting the service.
+import type { NotificationSigner } from '../../src/notifications/notification-signature.js';
 import { createAmqpConnection, type AmqpConnection } from '../../src/platform/amqp/connection.js';
 import { createPublisher, type Publisher } from '../../src/platform/amqp/publisher.js';
 import { declareTopology, describeTopology, type Topology } from '../../src/platform/amqp/topology.js';
 import { migrateToLatest } from '../../src/platform/migrate.js';
-import type { NotificationSigner } from '../../src/notifications/notification-signature.js';
 import { serviceSigner } from './notices.js';
 import { createTestContext, type TestContext } from './test-context.js';
 
-export type BrokerBed = { ctx: TestContext; topology: Topology; connection: AmqpConnection; publisher: Publisher; signer: NotificationSigner; close(): Promise<void> };
+export type BrokerBed = {
+  ctx: TestContext;
+  topology: Topology;
+  connection: AmqpConnection;
+  publisher: Publisher;
+  signer: NotificationSigner;
+  close(): Promise<void>;
+};
 
 export async function startBrokerBed(label: string): Promise<BrokerBed> {
   const ctx = await createTestContext(label);

@@ -38,9 +38,15 @@ export async function waitForPort(port: number, timeoutMs: number, host = '127.0
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect({ host, port });
       socket.setTimeout(1_000);
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
-      socket.once('timeout', () => { socket.destroy(); resolve(false); });
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
     });
     if (open) return;
     if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);

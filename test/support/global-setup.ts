@@ -12,14 +12,24 @@ declare module 'vitest' {
 }
 
 function answers(hostPort: string, fallbackPort: number): Promise<boolean> {
-  const rest = hostPort.replace(/^[a-z]+:\/\//, '').replace(/^[^@]*@/, '').split(/[/,]/)[0] ?? '';
+  const rest =
+    hostPort
+      .replace(/^[a-z]+:\/\//, '')
+      .replace(/^[^@]*@/, '')
+      .split(/[/,]/)[0] ?? '';
   const [host = '127.0.0.1', port = String(fallbackPort)] = rest.split(':');
   return new Promise((resolve) => {
     const socket = net.connect({ host, port: Number(port) });
     socket.setTimeout(2_000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -40,12 +50,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // `npm test` starts local services first wherever it can.
     const { GenericContainer, Wait } = await import('testcontainers');
     if (missing.amqp) {
-      const c = await new GenericContainer('rabbitmq:3.13.7-management').withExposedPorts(5672).withWaitStrategy(Wait.forLogMessage('Server startup complete')).start();
+      const c = await new GenericContainer('rabbitmq:3.13.7-management')
+        .withExposedPorts(5672)
+        .withWaitStrategy(Wait.forLogMessage('Server startup complete'))
+        .start();
       services.amqpUrl = `amqp://guest:guest@${c.getHost()}:${c.getMappedPort(5672)}`;
       stops.push(() => c.stop());
     }
     if (missing.pg) {
-      const c = await new GenericContainer('postgres:15.10').withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' }).withExposedPorts(5432).withWaitStrategy(Wait.forLogMessage(/ready to accept connections/, 2)).start();
+      const c = await new GenericContainer('postgres:15.10')
+        .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
+        .withExposedPorts(5432)
+        .withWaitStrategy(Wait.forLogMessage(/ready to accept connections/, 2))
+        .start();
       services.databaseUrl = `postgres://postgres@${c.getHost()}:${c.getMappedPort(5432)}/postgres`;
       stops.push(() => c.stop());
     }

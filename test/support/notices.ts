@@ -1,8 +1,8 @@
 // Notices as the service publishes them: signed with the key the service keeps in the test's schema,
 // so a test can put a genuine notice straight onto the notification queue.
-import type { Db } from '../../src/platform/db.js';
 import { notificationRequested, type NotificationRequested } from '../../src/notifications/notification-messages.js';
 import { createNotificationSigner, loadNotificationKey, type NotificationSigner } from '../../src/notifications/notification-signature.js';
+import type { Db } from '../../src/platform/db.js';
 
 export async function serviceSigner(db: Db): Promise<NotificationSigner> {
   return createNotificationSigner(await loadNotificationKey(db));

@@ -4,7 +4,8 @@
 import amqp from 'amqplib';
 
 const [url, queue, depthText, messageId, body] = process.argv.slice(2);
-if (!url || !queue || !depthText || !messageId || body === undefined) throw new Error('usage: publish-deep-headers.ts <amqp-url> <queue> <depth> <messageId> <body>');
+if (!url || !queue || !depthText || !messageId || body === undefined)
+  throw new Error('usage: publish-deep-headers.ts <amqp-url> <queue> <depth> <messageId> <body>');
 let deep: Record<string, unknown> = { leaf: 1 };
 for (let i = 0; i < Number(depthText); i++) deep = { n: deep };
 const connection = await amqp.connect(url);

@@ -1,8 +1,8 @@
 // Starts the service in-process with the production composition root, against a messaging sandbox
 // the test controls, plus small clients to look at it the way a user would.
+import { afterAll, beforeAll } from 'vitest';
 import { startService, type RunningService } from '../../src/bin/start-service.js';
 import { buildMessagingSandbox, type SandboxMessage, type SandboxMode } from '../../src/sandbox/messaging-sandbox.js';
-import { afterAll, beforeAll } from 'vitest';
 import { createTestContext, type TestContext } from './test-context.js';
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;

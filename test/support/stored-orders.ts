@@ -15,10 +15,7 @@ const CHUNK = 1_000;
  * Stores `count` orders with ids `<idPrefix>-<n>` (each its own buyer and phone), priced by the
  * current rules; returns their ids in order.
  */
-export async function storeOrders(
-  db: Db,
-  options: { idPrefix: string; count: number; overrides?: Partial<Order> },
-): Promise<string[]> {
+export async function storeOrders(db: Db, options: { idPrefix: string; count: number; overrides?: Partial<Order> }): Promise<string[]> {
   const orders = createOrderRepository();
   const ids: string[] = [];
   for (let start = 0; start < options.count; start += CHUNK) {
@@ -30,7 +27,17 @@ export async function storeOrders(
         ...options.overrides,
       });
     });
-    await orders.insertNew(db, chunk.map((order) => ({ order, pricing: priceOrder(order.items, 1), payloadHash: orderHash(order), traceId: options.idPrefix, submittedAt: new Date().toISOString(), attempt: 1 })));
+    await orders.insertNew(
+      db,
+      chunk.map((order) => ({
+        order,
+        pricing: priceOrder(order.items, 1),
+        payloadHash: orderHash(order),
+        traceId: options.idPrefix,
+        submittedAt: new Date().toISOString(),
+        attempt: 1,
+      })),
+    );
     ids.push(...chunk.map((o) => o.orderId));
   }
   return ids;

@@ -3,7 +3,13 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 /** `T` is the shape the test expects back; the call does not check it. */
-export async function adminRequest<T = Record<string, unknown>>(baseUrl: string, method: 'GET' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = ADMIN) {
+export async function adminRequest<T = Record<string, unknown>>(
+  baseUrl: string,
+  method: 'GET' | 'PUT',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = ADMIN,
+) {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },

@@ -49,7 +49,9 @@ function withClient<T>(connect: string, auth: string | undefined, work: (client:
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ZooKeeper at ${connect} did not answer`)), 15_000);
     client.once('connected', () => {
-      work(client).then(resolve, reject).finally(() => clearTimeout(timer));
+      work(client)
+        .then(resolve, reject)
+        .finally(() => clearTimeout(timer));
     });
     client.connect();
   }).finally(() => client.close());
@@ -70,7 +72,9 @@ export function removeTree(connect: string, path: string, auth?: string): Promis
   return withClient(connect, auth, async (client) => {
     const remove = async (p: string): Promise<void> => {
       const children = await new Promise<string[]>((res, rej) =>
-        client.getChildren(p, (err, c) => (err && (err as zookeeper.Exception).getCode?.() === zookeeper.Exception.NO_NODE ? res([]) : err ? rej(asError(err)) : res(c))),
+        client.getChildren(p, (err, c) =>
+          err && (err as zookeeper.Exception).getCode?.() === zookeeper.Exception.NO_NODE ? res([]) : err ? rej(asError(err)) : res(c),
+        ),
       );
       for (const c of children) await remove(`${p}/${c}`);
       await new Promise<void>((res, rej) =>
@@ -110,7 +114,16 @@ export async function startPrivateZooKeeper() {
   async function start(): Promise<void> {
     child = spawn(
       'java',
-      ['-Dzookeeper.admin.enableServer=false', `-Dzookeeper.log.dir=${dir}`, '-cp', ZK_CLASSPATH, 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), join(dir, 'data'), '500'],
+      [
+        '-Dzookeeper.admin.enableServer=false',
+        `-Dzookeeper.log.dir=${dir}`,
+        '-cp',
+        ZK_CLASSPATH,
+        'org.apache.zookeeper.server.ZooKeeperServerMain',
+        String(port),
+        join(dir, 'data'),
+        '500',
+      ],
       { stdio: 'ignore' },
     );
     // A worker that dies never runs afterAll: do not leave a JVM behind.

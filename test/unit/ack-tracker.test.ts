@@ -30,7 +30,10 @@ describe('ack tracker', () => {
     expect(frames).toEqual([[50, true]]);
     t.ack(52);
     t.flush();
-    expect(frames).toEqual([[50, true], [52, false]]);
+    expect(frames).toEqual([
+      [50, true],
+      [52, false],
+    ]);
     later.shift()!();
     expect(frames).toHaveLength(2);
   });
@@ -42,7 +45,10 @@ describe('ack tracker', () => {
     t.done(2);
     t.done(3);
     t.ack(4);
-    expect(frames).toEqual([[1, true], [4, true]]);
+    expect(frames).toEqual([
+      [1, true],
+      [4, true],
+    ]);
   });
 
   it('acks settled messages one by one when too many wait behind a slow one', () => {
@@ -51,7 +57,11 @@ describe('ack tracker', () => {
     t.ack(2);
     t.ack(3);
     t.ack(4);
-    expect(frames).toEqual([[2, false], [3, false], [4, false]]);
+    expect(frames).toEqual([
+      [2, false],
+      [3, false],
+      [4, false],
+    ]);
     t.ack(1);
     expect(frames.at(-1)).toEqual([1, true]);
   });
@@ -60,7 +70,14 @@ describe('ack tracker', () => {
     fc.assert(
       fc.property(
         fc.array(fc.boolean(), { minLength: 1, maxLength: 60 }).chain((kinds) =>
-          fc.tuple(fc.constant(kinds), fc.shuffledSubarray(kinds.map((_, i) => i + 1), { minLength: kinds.length, maxLength: kinds.length }), fc.integer({ min: 1, max: 10 })),
+          fc.tuple(
+            fc.constant(kinds),
+            fc.shuffledSubarray(
+              kinds.map((_, i) => i + 1),
+              { minLength: kinds.length, maxLength: kinds.length },
+            ),
+            fc.integer({ min: 1, max: 10 }),
+          ),
         ),
         ([kinds, order, maxWaiting]) => {
           // The broker's view, live: tags outstanding, and which of them the consumer has finished.

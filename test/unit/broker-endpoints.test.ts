@@ -1,13 +1,22 @@
 // AMQP_URL as a cluster's node list: parsed once, and a connection's view of it moves to the next
 // node when asked, wrapping around, as amqplib reads it on every reconnect attempt.
 import { describe, expect, it } from 'vitest';
-import { parseBrokerEndpoints, rotatingEndpoint } from '../../src/platform/amqp/broker-endpoints.js';
 import { loadConfig } from '../../src/config.js';
+import { parseBrokerEndpoints, rotatingEndpoint } from '../../src/platform/amqp/broker-endpoints.js';
 
 describe('AMQP_URL', () => {
   it('takes one URL or a comma-separated list, with credentials, vhost and heartbeat', () => {
     const [a, b] = parseBrokerEndpoints('amqp://app:s%40cret@10.0.0.1:5681/shop%2Fa?heartbeat=5, amqps://10.0.0.2', 10);
-    expect(a).toMatchObject({ label: '10.0.0.1:5681', protocol: 'amqp', hostname: '10.0.0.1', port: 5681, username: 'app', password: 's@cret', vhost: 'shop/a', heartbeat: 5 });
+    expect(a).toMatchObject({
+      label: '10.0.0.1:5681',
+      protocol: 'amqp',
+      hostname: '10.0.0.1',
+      port: 5681,
+      username: 'app',
+      password: 's@cret',
+      vhost: 'shop/a',
+      heartbeat: 5,
+    });
     expect(b).toMatchObject({ label: '10.0.0.2:5671', protocol: 'amqps', username: 'guest', password: 'guest', vhost: '/', heartbeat: 10 });
   });
 

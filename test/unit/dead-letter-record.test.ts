@@ -70,7 +70,10 @@ describe('a dead letter from the actor runtime', () => {
   });
 
   it('stores a body that is not JSON as bytes only, and never text PostgreSQL refuses', () => {
-    const d = readDeadLetter(message(Buffer.from([0xff, 0x00, 0x41]), { ...ours, 'x-error-message': 'bad\u0000byte' }, { contentType: 'application/octet-stream' }), topology);
+    const d = readDeadLetter(
+      message(Buffer.from([0xff, 0x00, 0x41]), { ...ours, 'x-error-message': 'bad\u0000byte' }, { contentType: 'application/octet-stream' }),
+      topology,
+    );
     expect(d.bodyJson).toBeUndefined();
     expect(d.body).toEqual(Buffer.from([0xff, 0x00, 0x41]));
     expect(d.errorMessage).toBe('badbyte');
@@ -92,7 +95,13 @@ describe('a dead letter from the broker itself (quorum delivery limit)', () => {
     'x-first-death-reason': 'expired',
     'x-death': [
       { queue: 'orders.business', reason: 'delivery_limit', count: 1, time: deathTime, 'routing-keys': ['orders.business'], exchange: 'orders' },
-      { queue: 'orders.business.retry-1s', reason: 'expired', count: 1, time: { '!': 'timestamp', value: 1_795_769_990 }, 'routing-keys': ['orders.business.retry-1s'] },
+      {
+        queue: 'orders.business.retry-1s',
+        reason: 'expired',
+        count: 1,
+        time: { '!': 'timestamp', value: 1_795_769_990 },
+        'routing-keys': ['orders.business.retry-1s'],
+      },
     ],
     'x-attempt': 1,
     'x-error-code': 'db_unavailable',
@@ -121,7 +130,11 @@ describe('a dead letter from the broker itself (quorum delivery limit)', () => {
 describe('a replay', () => {
   it('sends the original body and properties without the failure headers, linked to its row', () => {
     const d = readDeadLetter(
-      message('{}', { ...ours, 'x-death': [{ queue: 'q', reason: 'expired' }], 'x-custom': 'kept', 'x-bytes': Buffer.from('hi') }, { type: 'notification.requested', timestamp: 1234, contentType: 'text/plain' }),
+      message(
+        '{}',
+        { ...ours, 'x-death': [{ queue: 'q', reason: 'expired' }], 'x-custom': 'kept', 'x-bytes': Buffer.from('hi') },
+        { type: 'notification.requested', timestamp: 1234, contentType: 'text/plain' },
+      ),
       topology,
     );
     const options = replayMessage({ id: 42, messageId: d.messageId, headers: d.headers, properties: d.properties });
@@ -138,11 +151,17 @@ describe('a replay', () => {
 
 describe('failure fingerprints', () => {
   it('group the same cause across orders, ids, numbers and times', () => {
-    expect(normaliseErrorMessage('Order T-lx1ab-9f3c21aa was already accepted with different content')).toBe('Order <id> was already accepted with different content');
+    expect(normaliseErrorMessage('Order T-lx1ab-9f3c21aa was already accepted with different content')).toBe(
+      'Order <id> was already accepted with different content',
+    );
     expect(normaliseErrorMessage('Message of 70000 bytes exceeds the 65536-byte limit')).toBe('Message of # bytes exceeds the <id> limit');
     expect(normaliseErrorMessage('job 3f2b8c1e-0d5a-4e77-9a61-2b1c0e9d7f10 failed at 2026-11-27T09:00:00.123Z')).toBe('job <uuid> failed at <time>');
-    expect(normaliseErrorMessage('Message fails its contract: order.items.0.quantity: Too small')).toBe('Message fails its contract: order.items.#.quantity: Too small');
-    expect(failureFingerprint('business', 'order_conflict', 'Order A-1 was already accepted')).toBe(failureFingerprint('business', 'order_conflict', 'Order B-77 was already accepted'));
+    expect(normaliseErrorMessage('Message fails its contract: order.items.0.quantity: Too small')).toBe(
+      'Message fails its contract: order.items.#.quantity: Too small',
+    );
+    expect(failureFingerprint('business', 'order_conflict', 'Order A-1 was already accepted')).toBe(
+      failureFingerprint('business', 'order_conflict', 'Order B-77 was already accepted'),
+    );
     expect(failureFingerprint('business', 'order_conflict', 'x')).not.toBe(failureFingerprint('notification', 'order_conflict', 'x'));
     expect(failureFingerprint('business', 'a', 'x')).toMatch(/^[0-9a-f]{16}$/);
   });

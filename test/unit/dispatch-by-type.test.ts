@@ -8,7 +8,16 @@ import { dispatchByType } from '../../src/platform/amqp/dispatch-by-type.js';
 type A = { type: 'a'; n: number };
 type B = { type: 'b'; s: string };
 const logger = pino({ level: 'silent' });
-const incoming = <T>(body: T, i: number): Incoming<T> => ({ body, messageId: `m${i}`, attempt: 0, redelivered: false, headers: {}, traceId: 't', traceparent: 'p', logger });
+const incoming = <T>(body: T, i: number): Incoming<T> => ({
+  body,
+  messageId: `m${i}`,
+  attempt: 0,
+  redelivered: false,
+  headers: {},
+  traceId: 't',
+  traceparent: 'p',
+  logger,
+});
 
 describe('dispatchByType', () => {
   it('hands each step its own messages and returns the outcomes in the batch order', async () => {
@@ -23,7 +32,13 @@ describe('dispatchByType', () => {
         return ms.map((m): Outcome => ({ ok: false, error: new Error(m.body.s) }));
       },
     });
-    const batch = [{ type: 'a', n: 1 }, { type: 'b', s: 'x' }, { type: 'a', n: 2 }, { type: 'b', s: 'y' }, { type: 'a', n: 3 }] as Array<A | B>;
+    const batch = [
+      { type: 'a', n: 1 },
+      { type: 'b', s: 'x' },
+      { type: 'a', n: 2 },
+      { type: 'b', s: 'y' },
+      { type: 'a', n: 3 },
+    ] as Array<A | B>;
     const outcomes = await handle(batch.map(incoming));
     expect(seen.sort()).toEqual(['a:1,2,3', 'b:x,y']);
     expect(outcomes.map((o) => (o.ok ? 'ok' : o.error.message))).toEqual(['ok', 'x', 'a2', 'y', 'ok']);

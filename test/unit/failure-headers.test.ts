@@ -1,8 +1,8 @@
 // What a failed message carries into its retry tier or the dead-letter queue.
 import type { ConsumeMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { PermanentError, RetryableError } from '../../src/platform/errors.js';
 import { failureHeaders } from '../../src/platform/amqp/failure-headers.js';
+import { PermanentError, RetryableError } from '../../src/platform/errors.js';
 
 const msg = (headers: Record<string, unknown>) => ({ properties: { headers }, fields: { routingKey: 'orders.business' } }) as unknown as ConsumeMessage;
 const now = new Date('2026-12-06T03:00:00.000Z');

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { isCanonicalNotificationRequested } from '../../src/notifications/notification-fast-check.js';
-import { NotificationRequestedSchema, notificationRequested } from '../../src/notifications/notification-messages.js';
+import { notificationRequested, NotificationRequestedSchema } from '../../src/notifications/notification-messages.js';
 import { createNotificationSigner } from '../../src/notifications/notification-signature.js';
 import { isCanonicalOrderSubmitted } from '../../src/orders/order-fast-check.js';
 import { orderSubmitted, OrderSubmittedSchema } from '../../src/orders/order-messages.js';
@@ -18,7 +18,26 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const trickyString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary', maxLength: 5 }),
-  fc.constantFrom('', '\u0000', 'a\u007f', '\ud800', 'x\udc00y', '+821012345678', '+0123', '2026-02-29', '2026-02-28', '2026-12-01T00:00:00.000Z', '2026-12-01T24:00:00Z', 'KRW', 'krw', '__proto__', 'order.submitted', 'notification.requested', 'order-confirmed', 'a b'),
+  fc.constantFrom(
+    '',
+    '\u0000',
+    'a\u007f',
+    '\ud800',
+    'x\udc00y',
+    '+821012345678',
+    '+0123',
+    '2026-02-29',
+    '2026-02-28',
+    '2026-12-01T00:00:00.000Z',
+    '2026-12-01T24:00:00Z',
+    'KRW',
+    'krw',
+    '__proto__',
+    'order.submitted',
+    'notification.requested',
+    'order-confirmed',
+    'a b',
+  ),
   fc.integer({ min: 0, max: 600 }).map((n) => 'x'.repeat(n)),
 );
 const jsonValue: fc.Arbitrary<Json> = fc.oneof(
@@ -54,8 +73,7 @@ function mutate(original: Json, path: Array<string | number>, m: Mutation): Json
   } else if (m.kind === 'add' && target !== null && typeof target === 'object' && !Array.isArray(target)) {
     // Defined, not assigned: "__proto__" must become a key, as JSON.parse makes it one.
     Object.defineProperty(target, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
-  }
-  else if (m.kind === 'reverse' && target !== null && typeof target === 'object') {
+  } else if (m.kind === 'reverse' && target !== null && typeof target === 'object') {
     parent[last] = Array.isArray(target) ? [...target].reverse() : Object.fromEntries(Object.entries(target).reverse());
   }
   return copy;
@@ -69,10 +87,48 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 const TRICKY_VALUES: Json[] = [
-  '', '\u0000', 'a\u007f', 'tab\there', '\ud800', 'x\udc00y', 'x'.repeat(65), 'x'.repeat(101), 'x'.repeat(201), 'x'.repeat(501),
-  '+821012345678', '+0123', '821012345678', '2026-02-29', '2026-02-30', '2026-12-01T00:00:00.000Z', '2026-12-01T24:00:00Z', '2026-12-01',
-  'KRW', 'krw', '__proto__', 'a b', 'ab', '04524', 'order-confirmed', 'bogus-kind',
-  0, -1, -0, 1, 0.5, 999, 1000, 100_000_000, 100_000_001, 1e21, null, true, [], {}, [1], { a: 1 },
+  '',
+  '\u0000',
+  'a\u007f',
+  'tab\there',
+  '\ud800',
+  'x\udc00y',
+  'x'.repeat(65),
+  'x'.repeat(101),
+  'x'.repeat(201),
+  'x'.repeat(501),
+  '+821012345678',
+  '+0123',
+  '821012345678',
+  '2026-02-29',
+  '2026-02-30',
+  '2026-12-01T00:00:00.000Z',
+  '2026-12-01T24:00:00Z',
+  '2026-12-01',
+  'KRW',
+  'krw',
+  '__proto__',
+  'a b',
+  'ab',
+  '04524',
+  'order-confirmed',
+  'bogus-kind',
+  0,
+  -1,
+  -0,
+  1,
+  0.5,
+  999,
+  1000,
+  100_000_000,
+  100_000_001,
+  1e21,
+  null,
+  true,
+  [],
+  {},
+  [1],
+  { a: 1 },
 ];
 
 /** Every single change of one value, deletion, reordering or extra key: exhaustively, not by chance. */
@@ -110,7 +166,7 @@ function holdsTo(schema: z.ZodType, fast: (raw: unknown) => boolean, base: Json)
   );
 }
 
-describe('the business actor\'s fast check', () => {
+describe("the business actor's fast check", () => {
   const published = (order = makeOrder()) => JSON.parse(JSON.stringify(orderSubmitted(OrderSchema.parse(order)))) as Json;
 
   it('passes what intake publishes, with or without line2 and with many items', () => {
@@ -120,21 +176,31 @@ describe('the business actor\'s fast check', () => {
   });
 
   it('passes nothing the schema refuses or would rebuild differently', () => {
-    holdsTo(OrderSubmittedSchema, isCanonicalOrderSubmitted, published(makeOrder({ shippingAddress: { line1: 'a', line2: 'b', city: 'c', postalCode: '04524' } })));
+    holdsTo(
+      OrderSubmittedSchema,
+      isCanonicalOrderSubmitted,
+      published(makeOrder({ shippingAddress: { line1: 'a', line2: 'b', city: 'c', postalCode: '04524' } })),
+    );
   });
 
-  it('leaves a client\'s key order, a second order or a forged version to the schema', () => {
+  it("leaves a client's key order, a second order or a forged version to the schema", () => {
     const message = published() as Record<string, Json>;
     expect(isCanonicalOrderSubmitted({ ...message, version: 2 })).toBe(false);
     expect(isCanonicalOrderSubmitted({ submittedAt: message.submittedAt, type: message.type, version: 1, order: message.order })).toBe(false);
   });
 });
 
-describe('the notification actor\'s fast check', () => {
+describe("the notification actor's fast check", () => {
   const published = JSON.parse(
     JSON.stringify(
       createNotificationSigner(Buffer.alloc(32, 7)).sign(
-        notificationRequested({ orderId: 'A-1', kind: 'delivery-delayed', occasion: 'dly_1', to: '+821012345678', params: { orderId: 'A-1', buyerName: 'Kim', total: 18_900, reason: 'rain' } }),
+        notificationRequested({
+          orderId: 'A-1',
+          kind: 'delivery-delayed',
+          occasion: 'dly_1',
+          to: '+821012345678',
+          params: { orderId: 'A-1', buyerName: 'Kim', total: 18_900, reason: 'rain' },
+        }),
       ),
     ),
   ) as Json;

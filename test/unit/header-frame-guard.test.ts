@@ -73,6 +73,8 @@ describe('the header-frame guard', () => {
     const frame = headerFrame(deepTable(1));
     const stripped = withoutHeadersTable(frame.payload)!;
     expect(stripped.readUInt16BE(12)).toBe(0x8080);
-    expect(codec.decodeFrame({ ...frame, payload: stripped, size: stripped.length })).toMatchObject({ fields: { contentType: 'application/json', messageId: 'm-1', headers: undefined } });
+    expect(codec.decodeFrame({ ...frame, payload: stripped, size: stripped.length })).toMatchObject({
+      fields: { contentType: 'application/json', messageId: 'm-1', headers: undefined },
+    });
   });
 });

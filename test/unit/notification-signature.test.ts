@@ -3,7 +3,9 @@ import { notificationRequested } from '../../src/notifications/notification-mess
 import { createNotificationSigner } from '../../src/notifications/notification-signature.js';
 
 const signer = createNotificationSigner(Buffer.alloc(32, 1));
-const notice = signer.sign(notificationRequested({ orderId: 'A-1', kind: 'order-confirmed', to: '+821012345678', params: { orderId: 'A-1', buyerName: 'Kim', total: 18_900 } }));
+const notice = signer.sign(
+  notificationRequested({ orderId: 'A-1', kind: 'order-confirmed', to: '+821012345678', params: { orderId: 'A-1', buyerName: 'Kim', total: 18_900 } }),
+);
 
 describe('notification signatures', () => {
   it('a notice the service signed verifies, also after a trip through JSON', () => {
@@ -22,7 +24,7 @@ describe('notification signatures', () => {
     expect(signer.verify({ ...notice, ...change })).toBe(false);
   });
 
-  it('another key\'s signature, or a truncated one, does not verify', () => {
+  it("another key's signature, or a truncated one, does not verify", () => {
     expect(createNotificationSigner(Buffer.alloc(32, 2)).verify(notice)).toBe(false);
     expect(signer.verify({ ...notice, signature: notice.signature.slice(0, 42) })).toBe(false);
     expect(signer.verify({ ...notice, signature: '' })).toBe(false);

@@ -10,9 +10,21 @@ const journal = [
 ];
 
 const letter: OrderDeadLetter = {
-  id: 7, actor: 'notification', status: 'replayed', errorCode: 'provider_rejected', errorMessage: 'Messaging API rejected the message (400): no error code',
-  deadLetterReason: 'permanent', attempts: 1, lastFailedAt: '2026-12-01T10:00:02.001Z', traceId: null, replayOf: null,
-  replayedAt: '2026-12-01T10:04:59.000Z', replayedBy: 'kim (token 0123abcd)', discardedAt: null, discardedBy: null, discardReason: null,
+  id: 7,
+  actor: 'notification',
+  status: 'replayed',
+  errorCode: 'provider_rejected',
+  errorMessage: 'Messaging API rejected the message (400): no error code',
+  deadLetterReason: 'permanent',
+  attempts: 1,
+  lastFailedAt: '2026-12-01T10:00:02.001Z',
+  traceId: null,
+  replayOf: null,
+  replayedAt: '2026-12-01T10:04:59.000Z',
+  replayedBy: 'kim (token 0123abcd)',
+  discardedAt: null,
+  discardedBy: null,
+  discardReason: null,
 };
 
 describe('an order timeline', () => {
@@ -23,15 +35,31 @@ describe('an order timeline', () => {
 
   it('puts a dead letter, its replay and its discard in time order among the hops', () => {
     const events = inTimeOrder(traceHops({ journal }), deadLetterEvents(letter));
-    expect(events.map((e) => e.event)).toEqual(['order.accepted', 'order.processed', 'notification.failed', 'message.dead_lettered', 'dead_letter.replayed', 'notification.sent']);
-    expect(deadLetterEvents({ ...letter, status: 'discarded', replayedAt: null, discardedAt: '2026-12-01T11:00:00.000Z', discardedBy: 'kim', discardReason: 'test' }).map((e) => e.event)).toEqual([
+    expect(events.map((e) => e.event)).toEqual([
+      'order.accepted',
+      'order.processed',
+      'notification.failed',
       'message.dead_lettered',
-      'dead_letter.discarded',
+      'dead_letter.replayed',
+      'notification.sent',
     ]);
+    expect(
+      deadLetterEvents({
+        ...letter,
+        status: 'discarded',
+        replayedAt: null,
+        discardedAt: '2026-12-01T11:00:00.000Z',
+        discardedBy: 'kim',
+        discardReason: 'test',
+      }).map((e) => e.event),
+    ).toEqual(['message.dead_lettered', 'dead_letter.discarded']);
   });
 
   it('keeps events at the same instant in the order given', () => {
     const at = '2026-12-01T10:00:00.000Z';
-    expect(inTimeOrder([{ at, actor: 'a', event: 'first', detail: {} }], [{ at, actor: 'b', event: 'second', detail: {} }]).map((e) => e.event)).toEqual(['first', 'second']);
+    expect(inTimeOrder([{ at, actor: 'a', event: 'first', detail: {} }], [{ at, actor: 'b', event: 'second', detail: {} }]).map((e) => e.event)).toEqual([
+      'first',
+      'second',
+    ]);
   });
 });

@@ -2,11 +2,11 @@
 // address (an order, an order confirmation, a delay notice, one that failed its contract), the
 // headers, and bodies that are not JSON; and what it keeps for the operator.
 import { describe, expect, it } from 'vitest';
-import { delayNotice } from '../../src/delivery-delays/delay-notice.js';
 import { MASKED, maskPersonalFields, maskStoredMessage } from '../../src/dead-letters/personal-data-mask.js';
-import { orderSubmitted } from '../../src/orders/order-messages.js';
+import { delayNotice } from '../../src/delivery-delays/delay-notice.js';
 import { notificationRequested } from '../../src/notifications/notification-messages.js';
 import { createNotificationSigner } from '../../src/notifications/notification-signature.js';
+import { orderSubmitted } from '../../src/orders/order-messages.js';
 import { makeOrder } from '../support/orders.js';
 
 const PERSONAL = /Kim Minji|\+821012345678|Sejong|Seoul|04524|Apt 3/;
@@ -56,7 +56,11 @@ describe('maskPersonalFields', () => {
   });
 
   it('finds the fields wherever a message that failed its contract put them', () => {
-    const odd = { version: 2, orders: [{ buyer: { id: 'b-1', name: 'Kim Minji', email: 'kim@example.com' }, address: { street: '12 Sejong-daero' } }], buyer_phone: '+821012345678' };
+    const odd = {
+      version: 2,
+      orders: [{ buyer: { id: 'b-1', name: 'Kim Minji', email: 'kim@example.com' }, address: { street: '12 Sejong-daero' } }],
+      buyer_phone: '+821012345678',
+    };
     expect(maskPersonalFields(odd)).toEqual({
       version: 2,
       orders: [{ buyer: { id: 'b-1', name: MASKED, email: MASKED }, address: { street: MASKED } }],

@@ -15,7 +15,9 @@ describe('a setting under its old name', () => {
   it('DEAD_LETTER_BATCH_INTERVAL still sets the interval, with a deprecation warning naming the new name', async () => {
     expect(loadConfig({ DEAD_LETTER_BATCH_INTERVAL: '5000' }).DEAD_LETTER_BATCH_INTERVAL_MS).toBe(5000);
     await nextTick();
-    expect(warnings.map((w) => [w.name, w.message])).toEqual([['DeprecationWarning', 'DEAD_LETTER_BATCH_INTERVAL is deprecated; set DEAD_LETTER_BATCH_INTERVAL_MS instead']]);
+    expect(warnings.map((w) => [w.name, w.message])).toEqual([
+      ['DeprecationWarning', 'DEAD_LETTER_BATCH_INTERVAL is deprecated; set DEAD_LETTER_BATCH_INTERVAL_MS instead'],
+    ]);
   });
 
   it('loses to the new name when both are set, and the warning says so', async () => {

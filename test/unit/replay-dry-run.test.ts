@@ -1,7 +1,7 @@
 // The pure parts of a replay's dry run: judging stored bytes as an actor's decoder would (with the
 // actor's own refusals), and the summary an operator decides on.
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { replayCheck, type ActorReplayCheck } from '../../src/dead-letters/replay-check.js';
 import { summarizeDryRun, type DryRunMessage } from '../../src/dead-letters/replay-dry-run.js';
 import { PermanentError } from '../../src/platform/errors.js';
@@ -44,8 +44,19 @@ describe('judging a stored message as its actor would', () => {
 });
 
 const message = (over: Partial<DryRunMessage>): DryRunMessage => ({
-  id: 1, actor: 'business', orderId: 'o', type: 'order.submitted', status: 'new', errorCode: 'x', queue: 'q', replayable: true,
-  notReplayable: null, validation: { passes: true }, path: null, buyerAlreadyTold: false, ...over,
+  id: 1,
+  actor: 'business',
+  orderId: 'o',
+  type: 'order.submitted',
+  status: 'new',
+  errorCode: 'x',
+  queue: 'q',
+  replayable: true,
+  notReplayable: null,
+  validation: { passes: true },
+  path: null,
+  buyerAlreadyTold: false,
+  ...over,
 });
 
 describe('the summary of a dry run', () => {
@@ -57,8 +68,21 @@ describe('the summary of a dry run', () => {
         message({ path: rule('pricing-rule-v2') }),
         message({ path: rule('template-order-confirmed') }),
         message({ validation: { passes: false, errorCode: 'invalid_message', message: '', sameAsBefore: true }, buyerAlreadyTold: null }),
-        message({ replayable: false, notReplayable: { code: 'pii_masked', message: '' }, validation: null, path: rule('pricing-rule-v1'), buyerAlreadyTold: true }),
+        message({
+          replayable: false,
+          notReplayable: { code: 'pii_masked', message: '' },
+          validation: null,
+          path: rule('pricing-rule-v1'),
+          buyerAlreadyTold: true,
+        }),
       ]),
-    ).toEqual({ messages: 5, replayable: 4, byPath: { 'pricing-rule-v2': 2, 'template-order-confirmed': 1 }, alreadyTold: 1, wouldFailValidation: 1, notReplayable: 1 });
+    ).toEqual({
+      messages: 5,
+      replayable: 4,
+      byPath: { 'pricing-rule-v2': 2, 'template-order-confirmed': 1 },
+      alreadyTold: 1,
+      wouldFailValidation: 1,
+      notReplayable: 1,
+    });
   });
 });

@@ -44,7 +44,9 @@ describe('the 429', () => {
     expect(message).toContain('per minute');
     expect(message).toContain('retry after 12 s (Retry-After)');
     expect(message).toContain('POST /orders/batch');
-    expect(rateLimitedMessage({ sellerId: 'farm-7', kind: 'delays', limit: 60, retryAfterS: 1 })).toContain('60 delivery-delay requests (POST /delivery-delays)');
+    expect(rateLimitedMessage({ sellerId: 'farm-7', kind: 'delays', limit: 60, retryAfterS: 1 })).toContain(
+      '60 delivery-delay requests (POST /delivery-delays)',
+    );
   });
 
   it('never tells a client to retry in 0 seconds', () => {

@@ -56,7 +56,12 @@ describe('bucketing', () => {
   });
 
   it('moves exactly the keys whose path differs between two percentages, either way', () => {
-    for (const [from, to] of [[10, 30], [30, 10], [0, 100], [25, 25]] as const) {
+    for (const [from, to] of [
+      [10, 30],
+      [30, 10],
+      [0, 100],
+      [25, 25],
+    ] as const) {
       for (const key of keys.slice(0, 2_000)) {
         expect(changesPath('order-rules-v2', key, from, to)).toBe(takesNewPath('order-rules-v2', key, from) !== takesNewPath('order-rules-v2', key, to));
       }

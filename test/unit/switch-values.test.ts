@@ -1,12 +1,12 @@
 // Switch data is `on`, `off` or a whole percentage 0–100; anything else is refused with a reason,
 // and switches decide from their last good value or, before any, from their code default.
 import { describe, expect, it } from 'vitest';
-import { createMemorySwitchStore } from '../../src/platform/runtime-switches/memory-switch-store.js';
 import { KNOWN_SWITCHES } from '../../src/known-switches.js';
-import { createSwitchRegistry, parseSwitchValue } from '../../src/platform/runtime-switches/switch-registry.js';
-import { InvalidSwitchValueError, UnknownSwitchError } from '../../src/platform/runtime-switches/switch-errors.js';
-import { createSwitches } from '../../src/platform/runtime-switches/switches.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { createMemorySwitchStore } from '../../src/platform/runtime-switches/memory-switch-store.js';
+import { InvalidSwitchValueError, UnknownSwitchError } from '../../src/platform/runtime-switches/switch-errors.js';
+import { createSwitchRegistry, parseSwitchValue } from '../../src/platform/runtime-switches/switch-registry.js';
+import { createSwitches } from '../../src/platform/runtime-switches/switches.js';
 
 const logger = createLogger({ level: 'silent' });
 

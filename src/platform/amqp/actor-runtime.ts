@@ -3,16 +3,16 @@
 // A message is acked only after its work is committed and every message it causes is confirmed.
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../logger.js';
-import type { ActorDefinition, ActorHooks, Emit, Incoming, Outcome } from './actor.js';
 import { channelAckTracker, type createAckTracker } from './ack-tracker.js';
+import type { ActorDefinition, ActorHooks, Emit, Incoming, Outcome } from './actor.js';
 import { createBatcher, handleIsolatingFailures } from './batcher.js';
+import { inspectQueue } from './broker-probes.js';
 import { keepChannel } from './channel-keeper.js';
 import type { AmqpConnection } from './connection.js';
-import { inspectQueue } from './broker-probes.js';
 import { failureHeaders, parkedCopyOptions } from './failure-headers.js';
-import { HEADERS, readAttempt } from './message-headers.js';
-import type { PublishOptions, Publisher } from './publisher.js';
 import { decodeMessage, messageIdOf, type DecodedMessage } from './message-decoder.js';
+import { HEADERS, readAttempt } from './message-headers.js';
+import type { Publisher, PublishOptions } from './publisher.js';
 import { decideFailure } from './retry-policy.js';
 import type { ActorShard, Topology } from './topology.js';
 
@@ -157,7 +157,10 @@ export function startActor<T>(
     let outcomes: Outcome[] = [];
     if (valid.length > 0) {
       const started = performance.now();
-      outcomes = await handleIsolatingFailures((messages) => actor.handleBatch(messages), valid.map((v) => v.incoming));
+      outcomes = await handleIsolatingFailures(
+        (messages) => actor.handleBatch(messages),
+        valid.map((v) => v.incoming),
+      );
       deps.hooks?.onBatch?.(actor.name, valid.length, (performance.now() - started) / 1000);
     }
     let next = 0;
@@ -192,7 +195,8 @@ export function startActor<T>(
       // instead of the throw leaving it and the rest of its batch unsettled.
       return settleFailure(delivery, err instanceof Error ? err : new Error(String(err)), actor.orderIdOf(incoming.body), incoming);
     }
-    const confirmed = emits.length === 1 ? publishEmit(emits[0]!, bodies[0]!, incoming) : Promise.all(emits.map((e, i) => publishEmit(e, bodies[i]!, incoming)));
+    const confirmed =
+      emits.length === 1 ? publishEmit(emits[0]!, bodies[0]!, incoming) : Promise.all(emits.map((e, i) => publishEmit(e, bodies[i]!, incoming)));
     return confirmed.then(
       () => done(delivery),
       // Not every caused message was confirmed: the work is retried (handlers are idempotent),
@@ -209,7 +213,8 @@ export function startActor<T>(
   function publishEmit(emit: Emit, body: Buffer, cause: Incoming<T>): Promise<void> {
     // A message caused by one about an order concerns the same order: sharded, it is routed by it.
     const orderId = actor.orderIdOf(cause.body);
-    const base = orderId === undefined ? { [HEADERS.traceparent]: cause.traceparent } : { [HEADERS.traceparent]: cause.traceparent, [HEADERS.orderId]: orderId };
+    const base =
+      orderId === undefined ? { [HEADERS.traceparent]: cause.traceparent } : { [HEADERS.traceparent]: cause.traceparent, [HEADERS.orderId]: orderId };
     const headers = emit.headers === undefined ? base : { ...base, ...emit.headers };
     const options: PublishOptions = { headers };
     if (emit.messageId !== undefined) options.messageId = emit.messageId;
@@ -217,11 +222,26 @@ export function startActor<T>(
     return publisher.publish(emit.routingKey, body, options);
   }
 
-  async function settleFailure(delivery: Delivery, error: Error, orderId: string | undefined, incoming: Incoming<T> | undefined, parkAttempt = 0): Promise<void> {
+  async function settleFailure(
+    delivery: Delivery,
+    error: Error,
+    orderId: string | undefined,
+    incoming: Incoming<T> | undefined,
+    parkAttempt = 0,
+  ): Promise<void> {
     const { msg } = delivery;
     const { shard } = delivery;
     const decision = decideFailure(error, readAttempt(msg.properties.headers, options.maxAttempts), shard.retries, options.maxAttempts);
-    const headers = failureHeaders(msg, { error, decision, actor: actor.name, queue: shard.queue, shard: shard.index, orderId, traceparent: incoming?.traceparent, now: new Date() });
+    const headers = failureHeaders(msg, {
+      error,
+      decision,
+      actor: actor.name,
+      queue: shard.queue,
+      shard: shard.index,
+      orderId,
+      traceparent: incoming?.traceparent,
+      now: new Date(),
+    });
     const target = decision.action === 'retry' ? decision.queue : topology.deadLetters;
     const log = incoming?.logger ?? logger.child({ messageId: msg.properties.messageId as unknown, orderId });
     try {

@@ -22,8 +22,7 @@ export function createBatcher<D>(
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
 
-  const canStart = () =>
-    buffer.length > 0 && batchesInFlight < options.concurrentBatches && (batchesInFlight === 0 || buffer.length >= options.batchSize);
+  const canStart = () => buffer.length > 0 && batchesInFlight < options.concurrentBatches && (batchesInFlight === 0 || buffer.length >= options.batchSize);
 
   function flush(): void {
     flushScheduled = false;

@@ -8,7 +8,10 @@ export type BrokerEndpoint = Options.Connect & { label: string };
 
 /** Splits and parses an AMQP_URL list; throws with the offending entry. */
 export function parseBrokerEndpoints(urls: string, heartbeatS: number): BrokerEndpoint[] {
-  const entries = urls.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const entries = urls
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (entries.length === 0) throw new Error('AMQP_URL names no broker; give one amqp:// URL, or several separated by commas');
   return entries.map((entry) => {
     let url: URL;

@@ -8,7 +8,16 @@ import type { FailureDecision } from './retry-policy.js';
 
 export function failureHeaders(
   msg: Pick<ConsumeMessage, 'properties' | 'fields'>,
-  failure: { error: Error; decision: FailureDecision; actor: string; queue: string; shard: number; orderId: string | undefined; traceparent: string | undefined; now: Date },
+  failure: {
+    error: Error;
+    decision: FailureDecision;
+    actor: string;
+    queue: string;
+    shard: number;
+    orderId: string | undefined;
+    traceparent: string | undefined;
+    now: Date;
+  },
 ): Record<string, unknown> {
   const { error, decision } = failure;
   const headers: Record<string, unknown> = { ...msg.properties.headers };

@@ -4,8 +4,8 @@
 // read. Corking the socket while the multiplexer drains its channels turns each pass into a
 // single writev. Nothing waits longer: the pass already runs once per event-loop turn, and the
 // socket is uncorked before it returns.
-import type { ChannelModel } from 'amqplib';
 import type { Writable } from 'node:stream';
+import type { ChannelModel } from 'amqplib';
 import type { Logger } from '../logger.js';
 
 type Muxer = { _readIncoming?: () => void; out?: Writable; coalescing?: true };

@@ -94,7 +94,14 @@ export function decodeGuarded(frameCodec: FrameCodec, frame: Frame, maxHeaderByt
  */
 export function guardHeaderFrames(model: ChannelModel, options: { maxHeaderBytes: number }, logger: Logger): boolean {
   const connection = (model as unknown as { connection?: ConnectionInsides }).connection;
-  if (!codec || !connection || typeof connection.recvFrame !== 'function' || !Buffer.isBuffer(connection.rest) || typeof connection.maxFrameSize !== 'number' || !connection.stream) {
+  if (
+    !codec ||
+    !connection ||
+    typeof connection.recvFrame !== 'function' ||
+    !Buffer.isBuffer(connection.rest) ||
+    typeof connection.maxFrameSize !== 'number' ||
+    !connection.stream
+  ) {
     logger.warn('amqplib internals changed: message headers are not bounded, and deeply nested ones can close the connection');
     return false;
   }

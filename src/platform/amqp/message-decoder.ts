@@ -61,7 +61,11 @@ export function decodeMessage<T>(
   }
   const { contentType, contentEncoding } = msg.properties as { contentType?: string; contentEncoding?: string };
   if (contentType !== 'application/json' || contentEncoding) {
-    return failed(undefined, 'invalid_content_type', `Expected content-type application/json without encoding, got ${contentType ?? 'none'}${contentEncoding ? ` (${contentEncoding})` : ''}`);
+    return failed(
+      undefined,
+      'invalid_content_type',
+      `Expected content-type application/json without encoding, got ${contentType ?? 'none'}${contentEncoding ? ` (${contentEncoding})` : ''}`,
+    );
   }
   let raw: unknown;
   try {
@@ -74,7 +78,11 @@ export function decodeMessage<T>(
   }
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && !actor.versions.includes(version)) {
-    return failed(raw, 'unsupported_version', `Contract version ${version} is not one this actor understands (${actor.versions.join(', ')}); deploy a consumer that does, then replay`);
+    return failed(
+      raw,
+      'unsupported_version',
+      `Contract version ${version} is not one this actor understands (${actor.versions.join(', ')}); deploy a consumer that does, then replay`,
+    );
   }
   let body: T;
   if (actor.isCanonical?.(raw)) body = raw;

@@ -2,9 +2,9 @@
 // queue (mandatory + returns), within a deadline. Anything else is "not sent" and the caller decides.
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
+import { RetryableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { RetryableError } from '../errors.js';
 import { keepChannel } from './channel-keeper.js';
 import type { AmqpConnection } from './connection.js';
 
@@ -88,13 +88,16 @@ export function createPublisher(deps: {
 
   function withDeadline<T>(promise: Promise<T>, what: string, code = 'publish_timeout'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new PublishError(code, `RabbitMQ did not ${what} within ${deps.confirmTimeoutMs} ms`)),
-        deps.confirmTimeoutMs,
-      );
+      const timer = setTimeout(() => reject(new PublishError(code, `RabbitMQ did not ${what} within ${deps.confirmTimeoutMs} ms`)), deps.confirmTimeoutMs);
       promise.then(
-        (v) => { clearTimeout(timer); resolve(v); },
-        (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); },
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
       );
     });
   }

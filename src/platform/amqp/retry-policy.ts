@@ -5,19 +5,13 @@ import { isRetryable, RetryableError } from '../errors.js';
 export type RetryTier = { queue: string; delayMs: number };
 
 export type FailureDecision =
-  | { action: 'retry'; queue: string; delayMs: number; attempt: number }
-  | { action: 'dead-letter'; reason: 'permanent' | 'retries_exhausted'; attempt: number };
+  { action: 'retry'; queue: string; delayMs: number; attempt: number } | { action: 'dead-letter'; reason: 'permanent' | 'retries_exhausted'; attempt: number };
 
 /**
  * @param previousAttempts failed attempts before this one (the x-attempt header, already sanitised)
  * @param maxAttempts total attempts allowed, the first included
  */
-export function decideFailure(
-  error: unknown,
-  previousAttempts: number,
-  tiers: readonly RetryTier[],
-  maxAttempts: number,
-): FailureDecision {
+export function decideFailure(error: unknown, previousAttempts: number, tiers: readonly RetryTier[], maxAttempts: number): FailureDecision {
   const attempt = previousAttempts + 1;
   if (!isRetryable(error)) return { action: 'dead-letter', reason: 'permanent', attempt };
   if (attempt >= maxAttempts || tiers.length === 0) return { action: 'dead-letter', reason: 'retries_exhausted', attempt };

@@ -21,7 +21,12 @@ export async function findRetiredShards(model: ChannelSource, topology: Topology
   const found: RetiredShard[] = [];
   for (const actor of Object.values(topology.actors)) {
     const hashExchange = `${actor.work}.shards`;
-    const shard = (queue: string): RetiredShard => ({ actorRoute: actor.work, queue, tiers: retryTiers(queue, topology.retryDelaysMs).map((t) => t.queue), hashExchange });
+    const shard = (queue: string): RetiredShard => ({
+      actorRoute: actor.work,
+      queue,
+      tiers: retryTiers(queue, topology.retryDelaysMs).map((t) => t.queue),
+      hashExchange,
+    });
     let next: number;
     if (topology.shardCount === 1) {
       if (!(await exchangeExists(model, hashExchange))) continue;

@@ -197,11 +197,7 @@ async function assertPlacedQueue(
 }
 
 /** Declares everything, idempotently (at start and after every reconnect). */
-export async function declareTopology(
-  model: ChannelSource,
-  topology: Topology,
-  options: { onNotice?: (message: string) => void } = {},
-): Promise<void> {
+export async function declareTopology(model: ChannelSource, topology: Topology, options: { onNotice?: (message: string) => void } = {}): Promise<void> {
   const runner = channelRunner(model);
   try {
     await declareAll(runner.run, topology, options.onNotice);
@@ -221,13 +217,19 @@ async function declareAll(onChannel: Runner['run'], topology: Topology, onNotice
   // A dead letter the batch job cannot get past (one that breaks its connection or its insert on
   // every try) is redelivered at most deadLetterDeliveryLimit times, then parked, so it never holds back the
   // dead letters behind it.
-  await assertPlacedQueue(onChannel, deadLetters, quorumArgs(topology, { 'x-delivery-limit': topology.deadLetterDeliveryLimit, ...atLeastOnceDeadLetter(exchange, parked) }), onNotice, {
-    args: [...PLACEMENT_ARGS, ...DEAD_LETTER_LIMIT_ARGS],
-    advice:
-      `without a delivery limit, a dead letter the batch job fails on is retried without end; add one with ` +
-      `rabbitmqctl set_policy --apply-to queues dead-letter-limit '^${deadLetters.replaceAll('.', '\\.')}$' ` +
-      `'{"delivery-limit":${topology.deadLetterDeliveryLimit},"dead-letter-exchange":"${exchange}","dead-letter-routing-key":"${parked}"}'`,
-  });
+  await assertPlacedQueue(
+    onChannel,
+    deadLetters,
+    quorumArgs(topology, { 'x-delivery-limit': topology.deadLetterDeliveryLimit, ...atLeastOnceDeadLetter(exchange, parked) }),
+    onNotice,
+    {
+      args: [...PLACEMENT_ARGS, ...DEAD_LETTER_LIMIT_ARGS],
+      advice:
+        `without a delivery limit, a dead letter the batch job fails on is retried without end; add one with ` +
+        `rabbitmqctl set_policy --apply-to queues dead-letter-limit '^${deadLetters.replaceAll('.', '\\.')}$' ` +
+        `'{"delivery-limit":${topology.deadLetterDeliveryLimit},"dead-letter-exchange":"${exchange}","dead-letter-routing-key":"${parked}"}'`,
+    },
+  );
   await onChannel((ch) => ch.bindQueue(deadLetters, exchange, deadLetters));
 
   for (const actor of Object.values(topology.actors)) {

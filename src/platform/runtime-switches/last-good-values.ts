@@ -32,7 +32,13 @@ export function createLastGoodValues(deps: { registry: SwitchRegistry; logger: L
         deps.onInvalidValue?.(name);
         const last = values.get(name);
         logger.warn(
-          { path, value: raw.slice(0, 100), reason: parsed.reason, keeping: last ? last.value : registry.get(name)?.default, from: last ? 'last good value' : 'code default' },
+          {
+            path,
+            value: raw.slice(0, 100),
+            reason: parsed.reason,
+            keeping: last ? last.value : registry.get(name)?.default,
+            from: last ? 'last good value' : 'code default',
+          },
           'ignored an invalid switch value',
         );
         return;

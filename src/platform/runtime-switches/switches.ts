@@ -3,8 +3,8 @@
 // switch is the store's last good value; while the store has none, a remembered value (what the
 // process was told was last seen, e.g. from the audit when ZooKeeper is away at start); else the
 // registry's default.
-import type { Logger } from '../logger.js';
 import type { PauseControl } from '../amqp/actor-runtime.js';
+import type { Logger } from '../logger.js';
 import { takesNewPath } from './bucketing.js';
 import { InvalidSwitchValueError, UnknownSwitchError } from './switch-errors.js';
 import type { SwitchReader } from './switch-reader.js';

@@ -23,10 +23,7 @@ export function switchAcls(auth: string | undefined): ACL[] {
   if (!auth) return [new zookeeper.ACL(zookeeper.Permission.ALL, anyone)];
   const user = auth.slice(0, auth.indexOf(':'));
   const digest = createHash('sha1').update(auth).digest('base64');
-  return [
-    new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', `${user}:${digest}`)),
-    new zookeeper.ACL(zookeeper.Permission.READ, anyone),
-  ];
+  return [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', `${user}:${digest}`)), new zookeeper.ACL(zookeeper.Permission.READ, anyone)];
 }
 
 export const OPEN_ACLS = switchAcls(undefined);
@@ -75,17 +72,19 @@ export type ZkOps = ReturnType<typeof zkOps>;
 export function zkOps(client: Client, timeoutMs: number, describe: string) {
   function call<T>(what: string, run: (done: (err: unknown, value?: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new SwitchesUnavailableError(`ZooKeeper at ${describe} did not answer ${what} within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => reject(new SwitchesUnavailableError(`ZooKeeper at ${describe} did not answer ${what} within ${timeoutMs} ms`)), timeoutMs);
       run((err, value) => {
         clearTimeout(timer);
         if (!err) resolve(value as T);
         // Lost on the way (a server gone, no quorum): for every caller that is ZooKeeper being
         // unreachable, as a timeout is; a write's fate is then unknown, so it says so.
         else if (CONNECTION_ERRORS.some((code) => isZkError(err, code))) {
-          reject(new SwitchesUnavailableError(`ZooKeeper at ${describe} lost the connection during ${what}; if it was a change, read the switch before trying again`, err));
+          reject(
+            new SwitchesUnavailableError(
+              `ZooKeeper at ${describe} lost the connection during ${what}; if it was a change, read the switch before trying again`,
+              err,
+            ),
+          );
         } else reject(err instanceof Error ? err : new Error(`ZooKeeper ${what} failed`, { cause: err }));
       });
     });

@@ -193,7 +193,15 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
   }
 
   function apply(name: string, raw: string, stat: ZkStat, createdHere: boolean): void {
-    book.apply({ name, path: pathOf(name), raw, version: stat.version, mzxid: longOf(stat.mzxid).toString(), modifiedAt: new Date(Number(longOf(stat.mtime))), createdHere });
+    book.apply({
+      name,
+      path: pathOf(name),
+      raw,
+      version: stat.version,
+      mzxid: longOf(stat.mzxid).toString(),
+      modifiedAt: new Date(Number(longOf(stat.mtime))),
+      createdHere,
+    });
   }
 
   function tick(): void {

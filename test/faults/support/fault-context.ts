@@ -76,7 +76,13 @@ export async function createFaultContext(
     await db.destroy();
     throw err;
   }
-  const topology = describeTopology({ prefix: config.QUEUE_PREFIX, retryDelaysMs: config.RETRY_DELAYS_MS, deliveryLimit: config.QUEUE_DELIVERY_LIMIT, deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT, shards: config.ACTOR_SHARDS });
+  const topology = describeTopology({
+    prefix: config.QUEUE_PREFIX,
+    retryDelaysMs: config.RETRY_DELAYS_MS,
+    deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
+    deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
+    shards: config.ACTOR_SHARDS,
+  });
 
   return {
     id,

@@ -71,7 +71,12 @@ export function startOrderStream(options: StreamOptions) {
       return { orderId, status: res.status, retryAfter: res.headers.get('retry-after'), ...(error === undefined ? {} : { error }) };
     } catch (err) {
       const e = err as Error;
-      return { orderId, status: e.name === 'TimeoutError' ? 'timeout' : 'error', retryAfter: null, error: String((e.cause as Error | undefined)?.message ?? e.message) };
+      return {
+        orderId,
+        status: e.name === 'TimeoutError' ? 'timeout' : 'error',
+        retryAfter: null,
+        error: String((e.cause as Error | undefined)?.message ?? e.message),
+      };
     }
   }
 

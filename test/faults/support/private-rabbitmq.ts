@@ -105,7 +105,7 @@ export async function startPrivateRabbitMq(label: string) {
       forget(pid);
       beamPid = undefined;
       // Started again only once the old VM is gone, or the new one would find its name taken.
-      for (let alive = true; alive; ) {
+      for (let alive = true; alive;) {
         try {
           process.kill(pid, 0);
           await new Promise((r) => setTimeout(r, 100));

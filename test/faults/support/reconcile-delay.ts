@@ -2,8 +2,8 @@
 // database and the messaging provider, which affected orders were skipped (date not moved, buyer
 // not told), which were moved or told more than once, which orders the delay should not have
 // touched were touched anyway, and what was left in the broker.
-import type { Db } from '../../../src/platform/db.js';
 import type { Topology } from '../../../src/platform/amqp/topology.js';
+import type { Db } from '../../../src/platform/db.js';
 import type { Sandbox } from '../../support/service-harness.js';
 import { queueDepths } from './reconcile.js';
 

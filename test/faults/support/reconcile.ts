@@ -2,8 +2,8 @@
 // (202 or refusal) and what the database and the messaging provider hold, count what was lost,
 // duplicated, processed without being accepted, and left behind in the broker.
 import { expect } from 'vitest';
-import type { Db } from '../../../src/platform/db.js';
 import { allQueues, type Topology } from '../../../src/platform/amqp/topology.js';
+import type { Db } from '../../../src/platform/db.js';
 import type { Sandbox } from '../../support/service-harness.js';
 import { connectAny } from '../../support/topology-cleanup.js';
 import { waitFor } from '../../support/wait-for.js';

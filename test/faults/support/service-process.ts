@@ -15,7 +15,13 @@ function compact(line: string): string {
   const json = line.indexOf('{');
   if (json < 0) return line;
   try {
-    const entry = JSON.parse(line.slice(json)) as { time?: number; level?: number; module?: string; msg?: string; err?: { type?: string; message?: string; code?: string } };
+    const entry = JSON.parse(line.slice(json)) as {
+      time?: number;
+      level?: number;
+      module?: string;
+      msg?: string;
+      err?: { type?: string; message?: string; code?: string };
+    };
     const err = entry.err ? ` — ${entry.err.type ?? 'Error'}${entry.err.code ? ` ${entry.err.code}` : ''}: ${entry.err.message ?? ''}` : '';
     const time = entry.time ? new Date(entry.time).toISOString().slice(11, 23) : '';
     return `${line.slice(0, json)}${time} ${entry.level ?? ''} ${entry.module ? `[${entry.module}] ` : ''}${entry.msg ?? ''}${err}`;
