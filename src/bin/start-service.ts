@@ -9,7 +9,7 @@ import { healthRoutes } from '../http/health-routes.js';
 import { metricsRoutes } from '../http/metrics-routes.js';
 import { createDeliveryRepository } from '../notifications/delivery-repository.js';
 import { orderAdminRoutes } from '../orders/order-admin-routes.js';
-import { createOrderRepository } from '../orders/order-repository.js';
+import { createOrderRepository, journalInsert } from '../orders/order-repository.js';
 import type { RunningActor } from '../platform/amqp/actor-runtime.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
@@ -59,7 +59,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       w.brokerConnections.push(deadLetters.connection);
       // The admin API for failures, and the operators' order timeline that shows them, live with the HTTP intake.
       if (roles.has('intake')) {
-        const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository(), signer, logger });
+        const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository({ journalInsert }), signer, logger });
         w.routes.push(deadLetters.routes({ replayChecks: checks, switchValue: (name) => switches.get(name)?.value }));
         w.routes.push(orderAdminRoutes({ db, orders, deadLettersOf: deadLetters.failuresOf, adminToken: config.ADMIN_TOKEN }));
       }

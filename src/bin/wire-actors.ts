@@ -9,7 +9,7 @@ import { createNotificationActor } from '../notifications/notification-actor.js'
 import type { NotificationSigner } from '../notifications/notification-signature.js';
 import { NOTIFICATION_PAUSED_SWITCH } from '../notifications/notification-switches.js';
 import { createBusinessActor } from '../orders/business-actor.js';
-import type { OrderRepository } from '../orders/order-repository.js';
+import { journalInsert, type OrderRepository } from '../orders/order-repository.js';
 import { BUSINESS_PAUSED_SWITCH } from '../orders/order-switches.js';
 import { createSubmissionHandler } from '../orders/submission-handler.js';
 import { startActor, type ActorRuntimeOptions, type RunningActor } from '../platform/amqp/actor-runtime.js';
@@ -74,8 +74,7 @@ export async function wireActors(
     shutdown.add('messaging client', () => messaging.close());
     const actor = createNotificationActor({
       db,
-      orders,
-      deliveries: createDeliveryRepository(),
+      deliveries: createDeliveryRepository({ journalInsert }),
       messaging,
       switches,
       signer,

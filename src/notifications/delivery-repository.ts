@@ -1,6 +1,5 @@
 // All SQL about notification deliveries: which idempotency keys the messaging API already accepted.
-import { sql, type Kysely } from 'kysely';
-import { journalInsert, type JournalEntry } from '../orders/order-repository.js';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
 
@@ -19,7 +18,13 @@ export type Delivery = {
   switchPath?: 'new' | 'old' | undefined;
 };
 
-export function createDeliveryRepository() {
+/** An event of an order's journal, which the orders feature owns; a failed attempt is written as one. */
+export type JournalLine = { orderId: string; actor: string; event: string; detail?: Record<string, unknown>; traceId?: string | null };
+
+export function createDeliveryRepository(deps: {
+  /** The orders feature's statement that journals lines (journalInsert), so its SQL stays there. */
+  journalInsert: (lines: readonly JournalLine[]) => RawBuilder<unknown>;
+}) {
   return {
     async deliveredKeys(q: Q, keys: readonly string[]): Promise<Set<string>> {
       if (keys.length === 0) return new Set();
@@ -33,7 +38,7 @@ export function createDeliveryRepository() {
      * confirmation, what makes the order notified (see the order_journal view); and every failed
      * attempt, in the journal. A delivery a concurrent duplicate recorded first is kept as it was.
      */
-    async recordOutcomes(q: Q, sent: readonly Delivery[], failed: readonly JournalEntry[]): Promise<void> {
+    async recordOutcomes(q: Q, sent: readonly Delivery[], failed: readonly JournalLine[]): Promise<void> {
       if (sent.length === 0 && failed.length === 0) return;
       const sentRows = jsonRecordset(
         sent.map((d) => ({
@@ -57,7 +62,7 @@ export function createDeliveryRepository() {
         return;
       }
       // The failed attempts go into the orders feature's journal through its own statement.
-      await sql`with recorded as (${insertSent}) ${journalInsert(failed.map((e) => ({ ...e, actor: 'notification' })))}`.execute(q);
+      await sql`with recorded as (${insertSent}) ${deps.journalInsert(failed.map((e) => ({ ...e, actor: 'notification' })))}`.execute(q);
     },
   };
 }

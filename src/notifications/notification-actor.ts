@@ -1,12 +1,11 @@
 // The notification actor: tells buyers through the messaging API, once per idempotency key, and
 // records each delivery and failed attempt in the order's journal.
-import type { JournalEntry, OrderRepository } from '../orders/order-repository.js';
 import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { ActorQueues } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import { errorCode, PermanentError } from '../platform/errors.js';
 import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
-import type { Delivery, DeliveryRepository } from './delivery-repository.js';
+import type { Delivery, DeliveryRepository, JournalLine } from './delivery-repository.js';
 import type { MessagingClient } from './messaging-client.js';
 import { isCanonicalNotificationRequested } from './notification-fast-check.js';
 import { NotificationRequestedSchema, type NotificationRequested } from './notification-messages.js';
@@ -32,7 +31,6 @@ export const forged = () =>
 
 export function createNotificationActor(deps: {
   db: Db;
-  orders: OrderRepository;
   deliveries: DeliveryRepository;
   messaging: MessagingClient;
   switches: Pick<SwitchReader, 'takesNewPath'>;
@@ -78,7 +76,7 @@ export function createNotificationActor(deps: {
     );
 
     const sent: Delivery[] = [];
-    const failed: JournalEntry[] = [];
+    const failed: JournalLine[] = [];
     for (const a of attempts) {
       if ('skipped' in a) continue;
       const { body, traceId, attempt } = a.m;

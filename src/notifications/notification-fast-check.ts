@@ -1,8 +1,9 @@
 // A fast path for the notification actor's contract check, as order-fast-check.ts is for the
 // business actor's: it accepts only notices in the form the business step and the delay fan-out
 // publish them, so whatever it accepts the schema accepts; anything else goes to the schema.
-import { isId, isPhone } from '../orders/order-fast-check.js';
+import { isId } from '../platform/id-schema.js';
 import { hasKeysInOrder, isJsonObject } from '../platform/json-shape.js';
+import { isPhone } from '../platform/phone-schema.js';
 import { IDEMPOTENCY_KEY, NOTIFICATION_KINDS, type NotificationRequested } from './notification-messages.js';
 
 const KEYS = ['type', 'version', 'orderId', 'kind', 'to', 'params', 'idempotencyKey', 'signature'];

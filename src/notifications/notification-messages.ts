@@ -1,7 +1,8 @@
 // Message contract on the notification queue: what to tell which buyer, and the key that makes the
 // telling happen once however often the message is delivered.
 import { z } from 'zod';
-import { IdSchema, PhoneSchema } from '../orders/order-schema.js';
+import { IdSchema } from '../platform/id-schema.js';
+import { PhoneSchema } from '../platform/phone-schema.js';
 
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 

@@ -5,9 +5,11 @@
 // anything else, a forged message included, goes to the schema, which judges it and names what is
 // wrong. test/unit/fast-checks.test.ts holds it to that with generated messages.
 import { z } from 'zod';
+import { isId } from '../platform/id-schema.js';
 import { hasKeysInOrder as hasKeys, isJsonObject as isObject } from '../platform/json-shape.js';
+import { isPhone } from '../platform/phone-schema.js';
 import type { OrderSubmitted } from './order-messages.js';
-import { CONTROL_CHARS, ID, PHONE, POSTAL_CODE } from './order-schema.js';
+import { CONTROL_CHARS, POSTAL_CODE } from './order-schema.js';
 
 const DATE = z.regexes.date;
 const DATETIME = z.regexes.datetime({ precision: undefined, offset: false, local: false });
@@ -19,8 +21,7 @@ const ITEM_KEYS = ['sku', 'name', 'quantity', 'unitPrice'];
 const ADDRESS_KEYS = ['line1', 'city', 'postalCode'];
 const ADDRESS_KEYS_WITH_LINE2 = ['line1', 'line2', 'city', 'postalCode'];
 
-export const isId = (v: unknown): boolean => typeof v === 'string' && ID.test(v);
-export const isPhone = (v: unknown): boolean => typeof v === 'string' && PHONE.test(v);
+export { isId, isPhone };
 
 /** What safeText(max) accepts. */
 export function isSafeText(v: unknown, max: number): boolean {

@@ -2,6 +2,7 @@
 // and the OpenAPI document. Strict objects: an unknown field is an error, never silently dropped.
 import { z } from 'zod';
 import { ID, IdSchema } from '../platform/id-schema.js';
+import { PHONE, PhoneSchema } from '../platform/phone-schema.js';
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -15,12 +16,8 @@ export const safeText = (max: number) =>
     .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters (such as \\u0000)')
     .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
 
-/** An E.164 phone number, as the messaging API takes it. */
-export const PHONE = /^\+[1-9][0-9]{6,14}$/;
-export const PhoneSchema = z.string().regex(PHONE, 'an E.164 phone number such as +821012345678');
-
-// Re-exported: an order's ids follow the service-wide grammar.
-export { ID, IdSchema };
+// Re-exported: an order's ids and phone follow the service-wide grammars.
+export { ID, IdSchema, PHONE, PhoneSchema };
 
 export const POSTAL_CODE = /^[A-Za-z0-9 -]{3,10}$/;
 
