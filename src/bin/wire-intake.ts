@@ -27,6 +27,7 @@ import { sellerRateLimitRoutes } from '../sellers/seller-rate-limit-routes.js';
 import { createSellerRateLimits } from '../sellers/seller-rate-limits.js';
 import type { Wiring } from './wiring.js';
 
+/** Long by design: the intake is one concern whose parts (guard, auth, limits, routes, fan-out) are wired in the order they depend on each other. */
 export async function wireIntake(
   { config, logger, shutdown, metrics, routes, brokerConnections }: Wiring,
   deps: {

@@ -76,6 +76,7 @@ function describeLimits(view: SellerRateLimitView): string {
   ].join('\n');
 }
 
+/** Long by design: the list of the sellers subcommands, each a few lines of options handed to the shared use cases. */
 export function registerSellerCommands(program: Command): void {
   const sellers = program.command('sellers').description("manage shops' API keys and rate limits");
   const me = `${os.userInfo().username}@${os.hostname()}`;

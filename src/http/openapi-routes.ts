@@ -32,6 +32,7 @@ function orderSchema(order: z.ZodType, phoneCountryCodes: readonly string[]) {
   return schema;
 }
 
+/** Long by design: the OpenAPI document as one literal, so it reads like the document it produces. */
 function buildDocument(options: { schemas: ShopApiSchemas; phoneCountryCodes: readonly string[] }) {
   const errors = (...codes: number[]) =>
     Object.fromEntries(

@@ -34,6 +34,7 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
 /** What a provider's message id may hold to be stored: printable text, no control characters. */
 const PROVIDER_ID = /^[^\p{Cc}\p{Cs}]{1,200}$/u;
 
+/** Long by design: one client whose send, error classification and close share the connection pool. */
 export function createMessagingClient(options: { baseUrl: string; timeoutMs: number; connections: number }) {
   const url = new URL(options.baseUrl);
   const basePath = url.pathname.replace(/\/$/, '');

@@ -5,6 +5,7 @@ import type { ActorHooks } from './amqp/actor.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** Long by design: the list of every metric the service exports, declared in one place. */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

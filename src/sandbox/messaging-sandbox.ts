@@ -67,6 +67,7 @@ function sendIssues(body: unknown): Array<{ path: string[]; message: string }> {
 // Plain node:http rather than fastify: the sandbox stands in for a provider that runs elsewhere,
 // and on the benchmark's two cores every microsecond it spends is taken from the pipeline
 // (fastify's routing and hooks were about a third of its CPU per request).
+/** Long by design: the whole stand-in for the messaging API, its modes and its routes, in one place a test can read. */
 export function buildMessagingSandbox(): MessagingSandbox {
   const state = createState();
 

@@ -25,6 +25,7 @@ export type RateLimitChangeEntry = Omit<RateLimitChange, 'sellerId'> & { at: str
 const overrideOf = (orders: number | null, delays: number | null): RateLimitOverride | null =>
   orders === null && delays === null ? null : { ordersPerMinute: orders, delaysPerMinute: delays };
 
+/** Long by design: one factory returning the rate-limit override queries as short methods. */
 export function createSellerRateLimitRepository() {
   return {
     /** Every override, for the periodic reload; there are few (operators set them one by one). */

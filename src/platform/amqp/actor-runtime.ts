@@ -37,6 +37,10 @@ type Decoded<T> = { delivery: Delivery } & DecodedMessage<T>;
 
 export type RunningActor = ReturnType<typeof startActor>;
 
+/**
+ * Long by design: the runtime that wires the pieces (channel keeper, batcher, ack tracker, decoder,
+ * failure headers, retry policy) around one actor's state; each piece has its own file and tests.
+ */
 export function startActor<T>(
   deps: {
     connection: AmqpConnection;

@@ -34,6 +34,7 @@ export type SwitchChange = { name: string; previous: string | undefined; value: 
 
 export type Switches = ReturnType<typeof createSwitches>;
 
+/** Long by design: the switches of one process over one store: effective values, listeners and remembered values share its state. */
 export function createSwitches(deps: { store: SwitchStore; registry: SwitchRegistry; logger: Logger }) {
   const { store } = deps;
   const { registry } = deps;

@@ -53,6 +53,7 @@ type Session = {
   childWatcher: (event: ZkEvent) => void;
 };
 
+/** Long by design: one ZooKeeper session's life (connect, watch, expire, replace) shares its state; the operations it uses are in zookeeper-ops.ts. */
 export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions): SwitchStore {
   const { registry, sessionTimeoutMs } = options;
   const folder = `${options.root}/switches`;
