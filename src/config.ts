@@ -127,6 +127,8 @@ const EnvSchema = z.object({
   // usually is, behind the network's own boundary).
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   DEAD_LETTER_BATCH_INTERVAL_MS: millis(60_000),
+  // How often each process looks for scheduled switch flips that are due.
+  SWITCH_SCHEDULE_POLL_MS: positive(1_000),
   ALERT_WEBHOOK_URL: z.url().optional(),
   // Days after its last failure that a dead letter keeps the buyer's name, phone and address; then
   // the batch job masks them. Never 0: personal data always has an end date (docs/dead-letters.md).

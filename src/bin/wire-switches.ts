@@ -1,6 +1,6 @@
 // The switches: read from ZooKeeper before any actor starts (so a pause switch that is on keeps
 // its actor from consuming at all), their changes audited, exported as metrics, and administered
-// over /admin/switches.
+// over /admin/switches, with flips scheduled ahead.
 import { KNOWN_SWITCHES } from '../known-switches.js';
 import type { OrderRepository } from '../orders/order-repository.js';
 import type { ChannelSource } from '../platform/amqp/broker-probes.js';
@@ -12,6 +12,9 @@ import { recordObservedSwitchChanges } from '../switch-admin/switch-change-recor
 import { createSwitchChangeRepository } from '../switch-admin/switch-change-repository.js';
 import { exportSwitchMetrics } from '../switch-admin/switch-metrics.js';
 import { switchRoutes } from '../switch-admin/switch-routes.js';
+import { createSwitchScheduleRepository } from '../switch-admin/switch-schedule-repository.js';
+import { switchScheduleRoutes } from '../switch-admin/switch-schedule-routes.js';
+import { createSwitchScheduleAdmin, startSwitchSchedule } from '../switch-admin/switch-schedule.js';
 import { createZookeeperSwitches } from '../switch-admin/zookeeper-switches.js';
 import { switchPreview } from './operator-console.js';
 import type { Wiring } from './wiring.js';
@@ -34,5 +37,10 @@ export async function wireSwitches(
   // The blast-radius preview counts stored orders and waiting messages: it crosses features, wired in operator-console.ts.
   const preview = switchPreview({ db, switches, definitions: KNOWN_SWITCHES, orders: deps.orders, topology: deps.topology, broker: deps.broker });
   routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), preview, adminToken: config.ADMIN_TOKEN }));
+  // Scheduled flips: every process polls, and a step's row lock lets exactly one of them run it.
+  const schedule = createSwitchScheduleRepository();
+  routes.push(switchScheduleRoutes({ schedule: createSwitchScheduleAdmin({ db, switches, schedule }), adminToken: config.ADMIN_TOKEN }));
+  const runner = startSwitchSchedule({ db, switches, changes: switchChanges, schedule, logger, intervalMs: config.SWITCH_SCHEDULE_POLL_MS });
+  shutdown.add('switch schedule', () => runner.stop());
   return switches;
 }

@@ -14,6 +14,7 @@ import * as delayEventsFromMarks from '../../migrations/2026-12-06T1100-delay-ev
 import * as dataRetention from '../../migrations/2026-12-07T0900-data-retention.js';
 import * as notificationSigningKeys from '../../migrations/2026-12-07T1100-notification-signing-keys.js';
 import * as sellerRateLimits from '../../migrations/2026-12-07T1200-seller-rate-limits.js';
+import * as switchSchedules from '../../migrations/2026-12-07T1300-switch-schedules.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -29,4 +30,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07T0900-data-retention': dataRetention,
   '2026-12-07T1100-notification-signing-keys': notificationSigningKeys,
   '2026-12-07T1200-seller-rate-limits': sellerRateLimits,
+  '2026-12-07T1300-switch-schedules': switchSchedules,
 };

@@ -5,7 +5,7 @@ export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 /** `T` is the shape the test expects back; the call does not check it. */
 export async function adminRequest<T = Record<string, unknown>>(
   baseUrl: string,
-  method: 'GET' | 'PUT',
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   headers: Record<string, string> = ADMIN,

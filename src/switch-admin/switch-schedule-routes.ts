@@ -1,0 +1,69 @@
+// Scheduled flips over HTTP for operators, behind the admin token: store steps with a reason, read a
+// switch's schedule (pending and recently finished), cancel what has not run.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { adminActor, adminAuth } from '../http/admin-auth.js';
+import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import { UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
+import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
+import { ScheduleStepError, type SwitchScheduleAdmin } from './switch-schedule.js';
+
+const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
+const ScheduleBody = z.strictObject({
+  steps: z
+    .array(
+      z.strictObject({
+        at: z.iso.datetime({ offset: true, error: 'an ISO time such as 2026-12-07T09:00:00Z' }),
+        value: z.union([z.string().max(100), z.number()]),
+      }),
+    )
+    .min(1)
+    .max(50),
+  reason: z.string().trim().min(1, 'say why, for the audit').max(500),
+});
+const CancelQuery = z.strictObject({ reason: z.string().trim().min(1).max(500).default('cancelled') });
+
+async function translated<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof UnknownSwitchError) throw new NotFoundError(err.message);
+    if (err instanceof ScheduleStepError) throw new ValidationError([{ path: err.path, message: err.message }]);
+    throw err;
+  }
+}
+
+export function switchScheduleRoutes(deps: { schedule: SwitchScheduleAdmin; adminToken: string | undefined }) {
+  const { schedule } = deps;
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addHook('onRequest', adminAuth(deps.adminToken));
+    const nameOf = (params: unknown) => {
+      const parsed = NameParams.safeParse(params);
+      if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
+      return parsed.data.name;
+    };
+
+    app.post('/admin/switches/:name/schedule', async (req, reply) => {
+      const name = nameOf(req.params);
+      const body = ScheduleBody.safeParse(req.body);
+      if (!body.success) throw new ValidationError(toIssues(body.error));
+      const steps = await translated(
+        schedule.add(
+          name,
+          body.data.steps.map((s) => ({ at: new Date(s.at), value: s.value })),
+          { actor: adminActor(req), reason: body.data.reason },
+        ),
+      );
+      return reply.code(201).send({ name, steps });
+    });
+
+    app.get('/admin/switches/:name/schedule', async (req) => translated(schedule.of(nameOf(req.params))));
+
+    app.delete('/admin/switches/:name/schedule', async (req) => {
+      const name = nameOf(req.params);
+      const query = CancelQuery.safeParse(req.query);
+      if (!query.success) throw new ValidationError(toIssues(query.error));
+      return translated(schedule.cancel(name, { actor: adminActor(req), reason: query.data.reason }));
+    });
+  };
+}
