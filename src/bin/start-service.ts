@@ -10,6 +10,7 @@ import { metricsRoutes } from '../http/metrics-routes.js';
 import { createDeliveryRepository } from '../notifications/delivery-repository.js';
 import { orderAdminRoutes } from '../orders/order-admin-routes.js';
 import { createOrderRepository, journalInsert } from '../orders/order-repository.js';
+import { createOrderTimelineLookup } from '../orders/order-timeline-lookup.js';
 import type { RunningActor } from '../platform/amqp/actor-runtime.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
@@ -51,7 +52,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const { topology, publishConnection, publisher } = await wireBroker(w);
     const orders = createOrderRepository();
     const delays = createDelayRepository();
-    const switches = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
+    const { switches, admin: switchAdmin, preview: switchPreview } = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
 
     if (roles.has('intake')) await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer });
     if (roles.has('intake') || roles.has('dead-letters')) {
@@ -60,8 +61,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       // The admin API for failures, and the operators' order timeline that shows them, live with the HTTP intake.
       if (roles.has('intake')) {
         const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository({ journalInsert }), signer, logger });
-        w.routes.push(deadLetters.routes({ replayChecks: checks, switchValue: (name) => switches.get(name)?.value }));
-        w.routes.push(orderAdminRoutes({ db, orders, deadLettersOf: deadLetters.failuresOf, adminToken: config.ADMIN_TOKEN }));
+        const replayPreview = { replayChecks: checks, switchValue: (name: string) => switches.get(name)?.value };
+        const timeline = createOrderTimelineLookup({ db, orders, deadLettersOf: deadLetters.failuresOf });
+        w.routes.push(deadLetters.routes(replayPreview));
+        w.routes.push(orderAdminRoutes({ timeline, adminToken: config.ADMIN_TOKEN }));
       }
     }
     const actors =
