@@ -18,6 +18,7 @@ import { createShutdown, type Shutdown } from '../platform/shutdown.js';
 import { replayChecks } from './operator-console.js';
 import { wireActors } from './wire-actors.js';
 import { wireBroker } from './wire-broker.js';
+import { wireConsole } from './wire-console.js';
 import { wireDatabase } from './wire-database.js';
 import { wireIntake } from './wire-intake.js';
 import { wireSandbox } from './wire-sandbox.js';
@@ -58,13 +59,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     if (roles.has('intake') || roles.has('dead-letters')) {
       const deadLetters = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: roles.has('dead-letters') });
       w.brokerConnections.push(deadLetters.connection);
-      // The admin API for failures, and the operators' order timeline that shows them, live with the HTTP intake.
+      // The admin API for failures, the operators' order timeline that shows them, and the operator
+      // console over both, live with the HTTP intake.
       if (roles.has('intake')) {
         const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository({ journalInsert }), signer, logger });
         const replayPreview = { replayChecks: checks, switchValue: (name: string) => switches.get(name)?.value };
         const timeline = createOrderTimelineLookup({ db, orders, deadLettersOf: deadLetters.failuresOf });
         w.routes.push(deadLetters.routes(replayPreview));
         w.routes.push(orderAdminRoutes({ timeline, adminToken: config.ADMIN_TOKEN }));
+        wireConsole(w, {
+          deadLetters: { service: deadLetters.service, dryRun: deadLetters.replayDryRun(replayPreview), probeWaitMs: deadLetters.probeWaitMs },
+          switches: { admin: switchAdmin, preview: switchPreview },
+          orderTimeline: timeline,
+        });
       }
     }
     const actors =
