@@ -51,6 +51,14 @@ export function dryRunView(session: ConsoleSession, chosen: Chosen, report: DryR
     }
     ${
       s.replayable > 0 &&
+      s.wouldFailValidation === s.replayable &&
+      html`<p class="notice">
+        Every message a replay would publish fails validation again: replaying will not help until the producer or this consumer changes. Discard them with a
+        reason instead.
+      </p>`
+    }
+    ${
+      s.replayable > 0 &&
       html`<form class="panel" method="post" action="/console/failures/replay">
         ${csrfField(session)}${chosen.fields}
         <p>Replay publishes these messages to their queues again. The first few go alone; if they fail again the same way, the rest are left alone.</p>

@@ -85,8 +85,8 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
                         <td>${g.actor}</td>
                         <td class="num ${g.open > 0 ? 'status-new' : ''}">${g.open}</td>
                         <td class="num">${g.count}</td>
-                        <td>${when(g.firstSeen)}</td>
-                        <td>${when(g.lastSeen)}</td>
+                        <td class="when">${when(g.firstSeen)}</td>
+                        <td class="when">${when(g.lastSeen)}</td>
                         <td>${g.message}</td>
                       </tr>`,
                   )}
@@ -132,7 +132,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
                   <td class="status-${m.status}">${m.status}</td>
                   <td>${m.orderId ? html`<a href="/console/orders?orderId=${encodeURIComponent(m.orderId)}">${m.orderId}</a>` : '—'}</td>
                   <td class="num">${m.attempts}</td>
-                  <td>${when(m.lastFailedAt)}</td>
+                  <td class="when">${when(m.lastFailedAt)}</td>
                   <td>${m.errorMessage}</td>
                 </tr>`,
             )}
@@ -157,7 +157,9 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
           <p class="lead">${m.actor} actor · <span class="status-${m.status}">${m.status}</span></p>
           <dl>
             <dt>Error</dt>
-            <dd><code>${m.errorCode}</code> (${m.errorClass}, ${m.deadLetterReason})</dd>
+            <dd><code>${m.errorCode}</code></dd>
+            <dt>Why it stopped</dt>
+            <dd>${m.deadLetterReason === 'retries_exhausted' ? 'retried until its attempts ran out' : m.deadLetterReason} (error class ${m.errorClass})</dd>
             <dt>Message</dt>
             <dd>${m.errorMessage}</dd>
             <dt>Attempts</dt>

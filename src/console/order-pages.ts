@@ -9,6 +9,10 @@ import { page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-routes.js';
 import { html, type SafeHtml } from './html.js';
 
+/** An event's detail as short key: value pairs, which read better than JSON in a table. */
+const detailOf = (detail: Record<string, unknown>) =>
+  Object.entries(detail).map(([k, v]) => html`<span class="muted">${k}:</span> <code>${typeof v === 'string' ? v : JSON.stringify(v)}</code> `);
+
 const SearchQuery = z.object({ orderId: z.string().trim().max(200).optional() });
 
 export function orderPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {
@@ -43,10 +47,10 @@ export function orderPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: S
               ${t.events.map((e) => {
                 const deadLetterId = e.detail.deadLetterId;
                 return html`<tr>
-                  <td>${when(e.at)}</td>
+                  <td class="when">${when(e.at)}</td>
                   <td>${e.actor}</td>
                   <td>${typeof deadLetterId === 'number' ? html`<a href="/console/failures/${deadLetterId}">${e.event}</a>` : e.event}</td>
-                  <td><code>${Object.keys(e.detail).length > 0 ? JSON.stringify(e.detail) : ''}</code></td>
+                  <td>${detailOf(e.detail)}</td>
                 </tr>`;
               })}
             </table>`;

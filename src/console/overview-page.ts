@@ -41,7 +41,7 @@ export function overviewPage(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
                         <td>${g.actor}</td>
                         <td><a href="/console/failures/groups/${g.groupId}">${g.errorCode}</a></td>
                         <td class="num">${g.open}</td>
-                        <td>${when(g.lastSeen)}</td>
+                        <td class="when">${when(g.lastSeen)}</td>
                         <td>${g.message}</td>
                       </tr>`,
                   )}

@@ -102,7 +102,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
                   ${history.map(
                     (c) =>
                       html`<tr>
-                        <td>${when(c.at)}</td>
+                        <td class="when">${when(c.at)}</td>
                         <td>${c.oldValue ?? '—'}</td>
                         <td>${c.newValue}</td>
                         <td>${c.actor}</td>
