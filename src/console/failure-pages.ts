@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { DiscardBodySchema, IdParamsSchema } from '../dead-letters/dead-letter-schemas.js';
 import type { ReplaySelection } from '../dead-letters/dead-letter-service.js';
 import { FINGERPRINT_PATTERN } from '../dead-letters/failure-fingerprint.js';
-import { toIssues, ValidationError } from '../http/http-errors.js';
 import type { ConsoleDeps } from './console-deps.js';
+import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-routes.js';
 import { dryRunView, replayReportView } from './dry-run-view.js';
@@ -24,14 +24,8 @@ const DiscardForm = DiscardBodySchema.extend({ _csrf: z.string() }).strip();
 const PROBE_SIZE = 5;
 const REPLAY_LIMIT = 1_000;
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
-  return parsed.data;
-}
-
 function selectionOf(req: FastifyRequest): { selection: ReplaySelection; fields: SafeHtml; label: string; back: string } {
-  const form = parse(SelectionForm, req.body);
+  const form = parseInput(SelectionForm, req.body);
   if (form.groupId !== undefined) {
     return {
       selection: { groupId: form.groupId },
@@ -97,7 +91,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
   });
 
   app.get('/console/failures/groups/:groupId', async (req, reply) => {
-    const { groupId } = parse(GroupParams, req.params);
+    const { groupId } = parseInput(GroupParams, req.params);
     const session = sessionOf(req);
     const [{ items }, [group]] = await Promise.all([service.list({ fingerprint: groupId }, { limit: 200 }), service.groups({ fingerprint: groupId }, 1)]);
     return sendHtml(
@@ -142,7 +136,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
   });
 
   app.get('/console/failures/:id', async (req, reply) => {
-    const { id } = parse(IdParamsSchema, req.params);
+    const { id } = parseInput(IdParamsSchema, req.params);
     const session = sessionOf(req);
     const m = await service.show(id);
     const body = m.body.json !== undefined ? pretty(m.body.json) : (m.body.text ?? `(${m.body.bytes} bytes, not text; base64) ${m.body.base64}`);
@@ -249,8 +243,8 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
   });
 
   app.post('/console/failures/:id/discard', async (req, reply) => {
-    const { id } = parse(IdParamsSchema, req.params);
-    const { reason } = parse(DiscardForm, req.body);
+    const { id } = parseInput(IdParamsSchema, req.params);
+    const { reason } = parseInput(DiscardForm, req.body);
     await service.discard(id, sessionOf(req).actor, reason);
     return reply.redirect(`/console/failures/${id}`, 303);
   });

@@ -3,10 +3,10 @@
 // through the same use case as PUT /admin/switches/{name}, audited with the session's actor.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { toIssues, ValidationError } from '../http/http-errors.js';
 import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
 import { withSwitchHttpErrors } from '../switch-admin/switch-http-errors.js';
 import type { ConsoleDeps } from './console-deps.js';
+import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-routes.js';
 import { html } from './html.js';
@@ -16,12 +16,6 @@ const ValueForm = z.object({ value: z.string().trim().min(1, 'the new value, e.g
 /** How many of the newest orders a preview looks at (the REST default). */
 const PREVIEW_LAST = 10_000;
 const HISTORY_SHOWN = 20;
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
-  return parsed.data;
-}
 
 export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {
   const { admin, preview } = deps.switches;
@@ -63,7 +57,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
   });
 
   app.get('/console/switches/:name', async (req, reply) => {
-    const { name } = parse(NameParams, req.params);
+    const { name } = parseInput(NameParams, req.params);
     const [s, history] = await Promise.all([withSwitchHttpErrors(admin.get(name)), withSwitchHttpErrors(admin.history(name, HISTORY_SHOWN))]);
     return sendHtml(
       reply,
@@ -116,8 +110,8 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
   });
 
   app.get('/console/switches/:name/preview', async (req, reply) => {
-    const { name } = parse(NameParams, req.params);
-    const { value } = parse(ValueForm, req.query);
+    const { name } = parseInput(NameParams, req.params);
+    const { value } = parseInput(ValueForm, req.query);
     const session = sessionOf(req);
     const p = await withSwitchHttpErrors(preview(name, value, PREVIEW_LAST));
     const details =
@@ -163,8 +157,8 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
   });
 
   app.post('/console/switches/:name', async (req, reply) => {
-    const { name } = parse(NameParams, req.params);
-    const { value } = parse(ValueForm, req.body);
+    const { name } = parseInput(NameParams, req.params);
+    const { value } = parseInput(ValueForm, req.body);
     // The console is an HTTP surface like /admin: its flips are audited as source "rest", by the console's actor.
     await withSwitchHttpErrors(admin.set(name, value, { actor: sessionOf(req).actor, source: 'rest' }));
     return reply.redirect(`/console/switches/${name}`, 303);
