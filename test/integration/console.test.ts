@@ -120,6 +120,32 @@ describe('the operator console', () => {
     expect(row.discardedBy).toMatch(/^console \(token [0-9a-f]{8}\)$/);
   });
 
+  it('replays through the same use case as REST, with the session as the actor', async () => {
+    await broker.publish(`${file.ctx.config.QUEUE_PREFIX}.business`, JSON.stringify({ version: 1, type: 'order.submitted', order: 'not an order' }), {
+      contentType: 'application/json',
+      headers: { 'x-order-id': 'console-replay-1' },
+    });
+    const id = await waitFor(
+      async () => ((await getJson(file.service.baseUrl, '/admin/dead-letters?orderId=console-replay-1', ADMIN)).body!.items as Array<{ id: number }>)[0]?.id,
+      { what: 'the message to replay to be stored' },
+    );
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    expect((await client.post('/console/failures/replay', { id: String(id) })).status).toBe(403);
+    expect(await storedStatus(id)).toBe('new');
+    const csrf = await client.csrfToken();
+    const dryRun = await client.post('/console/failures/dry-run', { id: String(id), _csrf: csrf });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.text).toContain('would fail validation');
+    expect(await storedStatus(id)).toBe('new');
+    const replay = await client.post('/console/failures/replay', { id: String(id), _csrf: csrf });
+    expect(replay.status).toBe(200);
+    expect(replay.text).toContain('Replay: stopped');
+    const row = (await getJson(file.service.baseUrl, `/admin/dead-letters/${id}`, ADMIN)).body!;
+    expect(row).toMatchObject({ status: 'replayed' });
+    expect(row.replayedBy).toMatch(/^console \(token [0-9a-f]{8}\)$/);
+  });
+
   it('ends the session on sign-out', async () => {
     const client = consoleClient(file.service.baseUrl);
     await client.signIn(ADMIN_TOKEN);
