@@ -58,7 +58,7 @@ export function overviewPage(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
             ${switches.switches.map(
               (s) =>
                 html`<tr>
-                  <td><a href="/console/switches/${s.name}">${s.name}</a></td>
+                  <td class="when"><a href="/console/switches/${s.name}">${s.name}</a></td>
                   <td><strong>${String(s.value)}</strong>${s.source !== 'store' && html` <span class="muted">(${s.source})</span>`}</td>
                   <td>${String(s.default)}</td>
                   <td>${s.lastChange ? html`${when(s.lastChange.at)} by ${s.lastChange.actor}` : html`<span class="muted">never</span>`}</td>

@@ -3,6 +3,7 @@
 // through the same use case as PUT /admin/switches/{name}, audited with the session's actor.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { ValidationError } from '../http/http-errors.js';
 import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
 import { withSwitchHttpErrors } from '../switch-admin/switch-http-errors.js';
 import type { ConsoleDeps } from './console-deps.js';
@@ -43,7 +44,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
             ${switches.map(
               (s) =>
                 html`<tr>
-                  <td><a href="/console/switches/${s.name}">${s.name}</a></td>
+                  <td class="when"><a href="/console/switches/${s.name}">${s.name}</a></td>
                   <td>${s.kind}</td>
                   <td><strong>${String(s.value)}</strong>${s.rejected && html` <span class="status-new">(ignored invalid value)</span>`}</td>
                   <td>${String(s.default)}</td>
@@ -113,7 +114,17 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
     const { name } = parseInput(NameParams, req.params);
     const { value } = parseInput(ValueForm, req.query);
     const session = sessionOf(req);
-    const p = await withSwitchHttpErrors(preview(name, value, PREVIEW_LAST));
+    let p: Awaited<ReturnType<typeof preview>>;
+    try {
+      p = await withSwitchHttpErrors(preview(name, value, PREVIEW_LAST));
+    } catch (err) {
+      // A mistyped value is the likely slip here: say so on the page, next to the way back.
+      if (!(err instanceof ValidationError)) throw err;
+      const refused = html`<p><a href="/console/switches/${name}">← ${name}</a></p>
+        <h1>${name} cannot take “${value}”</h1>
+        ${err.issues.map((i) => html`<p class="error">${i.message}</p>`)}`;
+      return sendHtml(reply, page(session, 'switches', `Preview ${name}`, refused), 400);
+    }
     const details =
       p.kind === 'percent'
         ? html`<dl>

@@ -146,6 +146,15 @@ describe('the operator console', () => {
     expect(row.replayedBy).toMatch(/^console \(token [0-9a-f]{8}\)$/);
   });
 
+  it('says on the page when a previewed switch value does not fit, and flips nothing', async () => {
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    const res = await client.get('/console/switches/order-rules-v2/preview?value=banana');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('order-rules-v2 cannot take');
+    expect((await getJson(file.service.baseUrl, '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(0);
+  });
+
   it('ends the session on sign-out', async () => {
     const client = consoleClient(file.service.baseUrl);
     await client.signIn(ADMIN_TOKEN);
