@@ -10,6 +10,7 @@ import { metricsRoutes } from '../http/metrics-routes.js';
 import { createDeliveryRepository } from '../notifications/delivery-repository.js';
 import { orderAdminRoutes } from '../orders/order-admin-routes.js';
 import { createOrderRepository, journalInsert } from '../orders/order-repository.js';
+import { createOrderTimelineLookup } from '../orders/order-timeline-lookup.js';
 import type { RunningActor } from '../platform/amqp/actor-runtime.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
@@ -17,6 +18,7 @@ import { createShutdown, type Shutdown } from '../platform/shutdown.js';
 import { replayChecks } from './operator-console.js';
 import { wireActors } from './wire-actors.js';
 import { wireBroker } from './wire-broker.js';
+import { wireConsole } from './wire-console.js';
 import { wireDatabase } from './wire-database.js';
 import { wireIntake } from './wire-intake.js';
 import { wireSandbox } from './wire-sandbox.js';
@@ -51,17 +53,25 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const { topology, publishConnection, publisher } = await wireBroker(w);
     const orders = createOrderRepository();
     const delays = createDelayRepository();
-    const switches = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
+    const { switches, admin: switchAdmin, preview: switchPreview } = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
 
     if (roles.has('intake')) await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer });
     if (roles.has('intake') || roles.has('dead-letters')) {
       const deadLetters = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: roles.has('dead-letters') });
       w.brokerConnections.push(deadLetters.connection);
-      // The admin API for failures, and the operators' order timeline that shows them, live with the HTTP intake.
+      // The admin API for failures, the operators' order timeline that shows them, and the operator
+      // console over both, live with the HTTP intake.
       if (roles.has('intake')) {
         const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository({ journalInsert }), signer, logger });
-        w.routes.push(deadLetters.routes({ replayChecks: checks, switchValue: (name) => switches.get(name)?.value }));
-        w.routes.push(orderAdminRoutes({ db, orders, deadLettersOf: deadLetters.failuresOf, adminToken: config.ADMIN_TOKEN }));
+        const replayPreview = { replayChecks: checks, switchValue: (name: string) => switches.get(name)?.value };
+        const timeline = createOrderTimelineLookup({ db, orders, deadLettersOf: deadLetters.failuresOf });
+        w.routes.push(deadLetters.routes(replayPreview));
+        w.routes.push(orderAdminRoutes({ timeline, adminToken: config.ADMIN_TOKEN }));
+        wireConsole(w, {
+          deadLetters: { service: deadLetters.service, dryRun: deadLetters.replayDryRun(replayPreview), probeWaitMs: deadLetters.probeWaitMs },
+          switches: { admin: switchAdmin, preview: switchPreview },
+          orderTimeline: timeline,
+        });
       }
     }
     const actors =

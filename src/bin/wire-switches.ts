@@ -1,6 +1,7 @@
 // The switches: read from ZooKeeper before any actor starts (so a pause switch that is on keeps
 // its actor from consuming at all), their changes audited, exported as metrics, and administered
-// over /admin/switches, with flips scheduled ahead.
+// over /admin/switches, with flips scheduled ahead (the admin use cases and the preview are returned
+// for the operator console).
 import { KNOWN_SWITCHES } from '../known-switches.js';
 import type { OrderRepository } from '../orders/order-repository.js';
 import type { ChannelSource } from '../platform/amqp/broker-probes.js';
@@ -36,11 +37,12 @@ export async function wireSwitches(
   await rememberSwitchesFromAudit({ db, switches, changes: switchChanges, logger, synced });
   // The blast-radius preview counts stored orders and waiting messages: it crosses features, wired in operator-console.ts.
   const preview = switchPreview({ db, switches, definitions: KNOWN_SWITCHES, orders: deps.orders, topology: deps.topology, broker: deps.broker });
-  routes.push(switchRoutes({ admin: createSwitchAdmin({ db, switches, changes: switchChanges }), preview, adminToken: config.ADMIN_TOKEN }));
+  const admin = createSwitchAdmin({ db, switches, changes: switchChanges });
+  routes.push(switchRoutes({ admin, preview, adminToken: config.ADMIN_TOKEN }));
   // Scheduled flips: every process polls, and a step's row lock lets exactly one of them run it.
   const schedule = createSwitchScheduleRepository();
   routes.push(switchScheduleRoutes({ schedule: createSwitchScheduleAdmin({ db, switches, schedule }), adminToken: config.ADMIN_TOKEN }));
   const runner = startSwitchSchedule({ db, switches, changes: switchChanges, schedule, logger, intervalMs: config.SWITCH_SCHEDULE_POLL_MS });
   shutdown.add('switch schedule', () => runner.stop());
-  return switches;
+  return { switches, admin, preview };
 }

@@ -17,6 +17,7 @@ import type { SwitchValue } from '../platform/runtime-switches/switch-registry.j
 import type { Shutdown } from '../platform/shutdown.js';
 import { createDeadLetterDrainer, startDrainSchedule } from './dead-letter-drainer.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
+import { HTTP_PROBE_WAIT_MAX_MS } from './dead-letter-schemas.js';
 import { createDeadLetterService, retryChainMs } from './dead-letter-service.js';
 import { createFailedMessageRepository } from './failed-message-repository.js';
 import { createFailedMessageRetention } from './failed-message-retention.js';
@@ -25,6 +26,8 @@ import type { ReplayCheck } from './replay-check.js';
 import { createReplayDryRun } from './replay-dry-run.js';
 
 export const ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
+
+export type ReplayPreview = { replayChecks: Partial<Record<ActorName, ReplayCheck>>; switchValue: (name: string) => SwitchValue | undefined };
 
 export async function startDeadLetters(deps: {
   config: Config;
@@ -66,25 +69,26 @@ export async function startDeadLetters(deps: {
     deps.shutdown.add('dead-letter batch job', () => job.stop());
   }
   const service = createDeadLetterService({ db, repository, publisher: deps.publisher, drain: () => drainer.drain(), topology: deps.topology, logger });
+  /** A bulk replay's default wait for its first messages: the retry chain, capped for HTTP. */
+  const probeWaitMs = Math.min(retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS), HTTP_PROBE_WAIT_MAX_MS);
+  /**
+   * A replay's dry run judges messages as each actor would: the features supply those checks, and
+   * the switches' values shown beside the paths they pick.
+   */
+  const replayDryRun = (preview: ReplayPreview) =>
+    createReplayDryRun({ db, repository, topology: deps.topology, checks: preview.replayChecks, switchValue: preview.switchValue });
   return {
     service,
+    replayDryRun,
+    probeWaitMs,
     /** An order's failed messages, oldest first, with their replays and discards: for its timeline. */
     failuresOf: (orderId: string) => repository.forOrder(db, orderId),
     connection,
     retention,
-    /**
-     * The admin REST routes over this service and the retention audit (registered by processes that
-     * serve HTTP intake). A replay's dry run judges messages as each actor would: the features
-     * supply those checks, and the switches' values shown beside the paths they pick.
-     */
-    routes:
-      (preview: { replayChecks: Partial<Record<ActorName, ReplayCheck>>; switchValue: (name: string) => SwitchValue | undefined }) =>
-      async (app: FastifyInstance) => {
-        const dryRun = createReplayDryRun({ db, repository, topology: deps.topology, checks: preview.replayChecks, switchValue: preview.switchValue });
-        await deadLetterRoutes({ service, dryRun, adminToken: config.ADMIN_TOKEN, probeWaitMs: retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS) })(
-          app,
-        );
-        await retentionRoutes({ db, runs, adminToken: config.ADMIN_TOKEN })(app);
-      },
+    /** The admin REST routes over this service and the retention audit (registered by processes that serve HTTP intake). */
+    routes: (preview: ReplayPreview) => async (app: FastifyInstance) => {
+      await deadLetterRoutes({ service, dryRun: replayDryRun(preview), adminToken: config.ADMIN_TOKEN, probeWaitMs })(app);
+      await retentionRoutes({ db, runs, adminToken: config.ADMIN_TOKEN })(app);
+    },
   };
 }

@@ -4,10 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
-import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
-import { InvalidSwitchValueError, UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
+import { toIssues, ValidationError } from '../http/http-errors.js';
 import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
 import type { SwitchAdmin } from './switch-admin.js';
+import { withSwitchHttpErrors } from './switch-http-errors.js';
 import type { SwitchPreview } from './switch-preview.js';
 
 const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
@@ -19,17 +19,6 @@ const PreviewQuery = z.strictObject({
   /** How many of the newest orders to look at. */
   last: z.coerce.number().int().min(1).max(100_000).default(10_000),
 });
-
-/** Our switch errors as the HTTP envelope's errors; ZooKeeper being away is a 503 with a reason. */
-async function translated<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof UnknownSwitchError) throw new NotFoundError(err.message);
-    if (err instanceof InvalidSwitchValueError) throw new ValidationError([{ path: 'value', message: err.message }]);
-    throw err;
-  }
-}
 
 export function switchRoutes(deps: { admin: SwitchAdmin; preview: SwitchPreview; adminToken: string | undefined }) {
   const { admin } = deps;
@@ -45,14 +34,14 @@ export function switchRoutes(deps: { admin: SwitchAdmin; preview: SwitchPreview;
 
     app.get('/admin/switches', async () => admin.list());
 
-    app.get('/admin/switches/:name', async (req) => translated(admin.get(nameOf(req.params))));
+    app.get('/admin/switches/:name', async (req) => withSwitchHttpErrors(admin.get(nameOf(req.params))));
 
     app.put('/admin/switches/:name', async (req) => {
       const name = nameOf(req.params);
       const body = SetBody.safeParse(req.body);
       if (!body.success) throw new ValidationError(toIssues(body.error));
       // ZooKeeper away: SwitchesUnavailableError, answered 503 with Retry-After by the error handler.
-      const change = await translated(admin.set(name, body.data.value, { actor: adminActor(req), source: 'rest' }));
+      const change = await withSwitchHttpErrors(admin.set(name, body.data.value, { actor: adminActor(req), source: 'rest' }));
       return { name, previous: change.previous ?? null, value: change.value, version: change.version, at: change.modifiedAt.toISOString() };
     });
 
@@ -61,14 +50,14 @@ export function switchRoutes(deps: { admin: SwitchAdmin; preview: SwitchPreview;
       const name = nameOf(req.params);
       const query = PreviewQuery.safeParse(req.query);
       if (!query.success) throw new ValidationError(toIssues(query.error));
-      return translated(deps.preview(name, query.data.value, query.data.last));
+      return withSwitchHttpErrors(deps.preview(name, query.data.value, query.data.last));
     });
 
     app.get('/admin/switches/:name/history', async (req) => {
       const name = nameOf(req.params);
       const query = HistoryQuery.safeParse(req.query);
       if (!query.success) throw new ValidationError(toIssues(query.error));
-      const entries = await translated(admin.history(name, query.data.limit));
+      const entries = await withSwitchHttpErrors(admin.history(name, query.data.limit));
       return { name, changes: entries };
     });
   };

@@ -1,0 +1,44 @@
+// The console's one stylesheet, shipped inside the package as a string so that serving it needs no
+// build step, no file lookup beside the compiled code and no CDN (the CSP allows only 'self').
+export const CONSOLE_CSS = `
+:root { --ink: #1d2330; --muted: #5b6474; --line: #d8dce3; --bg: #f6f7f9; --accent: #1f5fbf; --warn: #a33a12; --ok: #1d7a3a; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+header { background: var(--ink); color: #fff; padding: 0.6rem 1.5rem; display: flex; gap: 1.5rem; align-items: center; }
+header .brand { font-weight: 700; margin-right: 1rem; }
+header a { color: #dfe6f3; text-decoration: none; }
+header a.here { color: #fff; border-bottom: 2px solid #fff; }
+header form { margin-left: auto; }
+header button { background: transparent; color: #dfe6f3; border: 1px solid #6b7487; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.2rem 1.5rem 3rem; }
+h1 { font-size: 1.5rem; margin: 0.4rem 0 0.2rem; }
+h2 { font-size: 1.15rem; margin: 1.6rem 0 0.5rem; }
+p.lead { color: var(--muted); margin-top: 0; }
+table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
+th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #eef0f4; font-weight: 600; font-size: 0.85rem; color: var(--muted); }
+/* Times and switch names read badly when broken across lines. */
+td.when { white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85rem; }
+pre { background: #fff; border: 1px solid var(--line); padding: 0.6rem; overflow: auto; max-height: 24rem; white-space: pre-wrap; word-break: break-all; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; background: #fff; border: 1px solid var(--line); padding: 0.6rem; }
+dt { color: var(--muted); }
+dd { margin: 0; }
+form.inline { display: inline; }
+form.panel { background: #fff; border: 1px solid var(--line); padding: 0.8rem; margin: 0.8rem 0; }
+label { display: block; font-weight: 600; margin-bottom: 0.3rem; }
+input[type=text], input[type=password], input[type=search] { padding: 0.4rem; border: 1px solid #aab1bf; border-radius: 3px; min-width: 18rem; font: inherit; }
+button { font: inherit; padding: 0.35rem 0.9rem; border-radius: 3px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
+button.secondary { background: #fff; color: var(--accent); }
+button.danger { background: var(--warn); border-color: var(--warn); }
+.notice { background: #fff7e0; border: 1px solid #e8c766; padding: 0.6rem 0.8rem; margin: 0.8rem 0; }
+.error { background: #fdecea; border: 1px solid #e5a39a; padding: 0.6rem 0.8rem; margin: 0.8rem 0; }
+.ok { color: var(--ok); }
+.muted { color: var(--muted); }
+.status-new { color: var(--warn); font-weight: 600; }
+.summary { display: flex; gap: 1rem; flex-wrap: wrap; margin: 0.6rem 0; }
+.summary div { background: #fff; border: 1px solid var(--line); padding: 0.5rem 0.9rem; min-width: 9rem; }
+.summary strong { display: block; font-size: 1.4rem; }
+.signin { max-width: 26rem; margin: 4rem auto; }
+`;

@@ -1,0 +1,19 @@
+// What the console is given by the composition root: the same use cases the /admin routes call,
+// so a change made here is validated and audited exactly as one made over REST.
+import type { DeadLetterService } from '../dead-letters/dead-letter-service.js';
+import type { ReplayDryRun } from '../dead-letters/replay-dry-run.js';
+import type { OrderTimelineLookup } from '../orders/order-timeline-lookup.js';
+import type { SwitchAdmin } from '../switch-admin/switch-admin.js';
+import type { SwitchPreview } from '../switch-admin/switch-preview.js';
+
+export type ConsoleDeps = {
+  adminToken: string | undefined;
+  deadLetters: {
+    service: Pick<DeadLetterService, 'groups' | 'list' | 'show' | 'replayMany' | 'discard'>;
+    dryRun: ReplayDryRun;
+    /** How long a replay watches its first messages come back (the REST default). */
+    probeWaitMs: number;
+  };
+  switches: { admin: SwitchAdmin; preview: SwitchPreview };
+  orderTimeline: OrderTimelineLookup;
+};

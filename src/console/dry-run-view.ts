@@ -1,0 +1,103 @@
+// What a replay's dry run and a replay answer, as pages: the counts an operator decides on first,
+// each message's verdict under them, and the form that replays the very same selection.
+import type { BulkReplayReport } from '../dead-letters/dead-letter-service.js';
+import type { DryRunMessage, DryRunReport } from '../dead-letters/replay-dry-run.js';
+import { csrfField } from './console-layout.js';
+import type { ConsoleSession } from './console-sessions.js';
+import { html, type SafeHtml } from './html.js';
+
+type Chosen = { fields: SafeHtml; label: string; back: string };
+
+function verdict(m: DryRunMessage): SafeHtml {
+  if (!m.replayable) return html`<span class="status-new">not replayable</span>: ${m.notReplayable?.message ?? ''}`;
+  if (m.validation?.passes === false) return html`<span class="status-new">would fail validation</span>: ${m.validation.errorCode} — ${m.validation.message}`;
+  if (m.validation === null) return html`<span class="muted">not judged</span>`;
+  return html`<span class="ok">would pass</span>`;
+}
+
+const pathOf = (m: DryRunMessage) =>
+  m.path ? html`${m.path.name}${m.path.switch && html` <span class="muted">(${m.path.switch.name} = ${String(m.path.switch.value)})</span>`}` : '—';
+
+export function dryRunView(session: ConsoleSession, chosen: Chosen, report: DryRunReport): SafeHtml {
+  const s = report.summary;
+  return html`<p><a href="${chosen.back}">← Back</a></p>
+    <h1>Dry run of a replay</h1>
+    <p class="lead">Of ${chosen.label}. Nothing was published or changed.</p>
+    <p>${report.message}</p>
+    <div class="summary">
+      <div><strong>${s.messages}</strong>message(s) selected</div>
+      <div><strong>${s.replayable}</strong>would be replayed</div>
+      <div><strong>${s.alreadyTold}</strong>buyer(s) already told</div>
+      <div><strong>${s.wouldFailValidation}</strong>would fail validation again</div>
+      <div><strong>${s.notReplayable}</strong>not replayable</div>
+    </div>
+    <h2>By code path</h2>
+    ${
+      Object.keys(s.byPath).length === 0
+        ? html`<p class="muted">No message would take a path.</p>`
+        : html`<table>
+            <tr>
+              <th>Path</th>
+              <th class="num">Messages</th>
+            </tr>
+            ${Object.entries(s.byPath).map(
+              ([path, n]) =>
+                html`<tr>
+                  <td>${path}</td>
+                  <td class="num">${n}</td>
+                </tr>`,
+            )}
+          </table>`
+    }
+    ${
+      s.replayable > 0 &&
+      s.wouldFailValidation === s.replayable &&
+      html`<p class="notice">
+        Every message a replay would publish fails validation again: replaying will not help until the producer or this consumer changes. Discard them with a
+        reason instead.
+      </p>`
+    }
+    ${
+      s.replayable > 0 &&
+      html`<form class="panel" method="post" action="/console/failures/replay">
+        ${csrfField(session)}${chosen.fields}
+        <p>Replay publishes these messages to their queues again. The first few go alone; if they fail again the same way, the rest are left alone.</p>
+        <button type="submit">Replay</button>
+      </form>`
+    }
+    <h2>Each message${report.truncated ? html` (the first ${report.limit})` : ''}</h2>
+    <table>
+      <tr>
+        <th>Id</th>
+        <th>Order</th>
+        <th>Verdict</th>
+        <th>Path</th>
+        <th>Buyer already told</th>
+        <th>Queue</th>
+      </tr>
+      ${report.messages.map(
+        (m) =>
+          html`<tr>
+            <td><a href="/console/failures/${m.id}">${m.id}</a></td>
+            <td>${m.orderId ?? '—'}</td>
+            <td>${verdict(m)}</td>
+            <td>${pathOf(m)}</td>
+            <td>${m.buyerAlreadyTold === null ? '—' : m.buyerAlreadyTold ? 'yes' : 'no'}</td>
+            <td>${m.queue ?? '—'}</td>
+          </tr>`,
+      )}
+    </table>`;
+}
+
+export function replayReportView(chosen: Chosen, report: BulkReplayReport): SafeHtml {
+  return html`<p><a href="${chosen.back}">← Back</a></p>
+    <h1>Replay: ${report.outcome.replace(/_/g, ' ')}</h1>
+    <p class="lead">Of ${chosen.label}.</p>
+    <p>${report.message}</p>
+    <div class="summary">
+      <div><strong>${report.replayed.length}</strong>replayed</div>
+      <div><strong>${report.probe.cameBack.length}</strong>came back failed</div>
+      <div><strong>${report.untouched}</strong>left alone</div>
+      <div><strong>${report.left}</strong>still open</div>
+    </div>`;
+}

@@ -1,0 +1,142 @@
+// The operator console in a real browser (Debian's chromium, driven by puppeteer-core, which never
+// downloads one): sign in, look at a cause of failures, dry-run its replay, discard one message,
+// read an order's timeline, and flip a switch after its preview. Each page is saved as a picture:
+// with CONSOLE_SCREENSHOTS=1 to docs/console/*.png (the pictures docs/console.md shows), otherwise to
+// a temporary directory, so a test run leaves the working tree as it was.
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderSubmitted } from '../../src/orders/order-messages.js';
+import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
+import { makeOrder } from '../support/orders.js';
+import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
+import { waitFor } from '../support/wait-for.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`console-browser.test.ts skipped: no ${CHROMIUM}. Install it with: apt-get install chromium`);
+
+const SHOTS = process.env.CONSOLE_SCREENSHOTS === '1' ? path.resolve('docs/console') : mkdtempSync(path.join(os.tmpdir(), 'console-shots-'));
+
+describe.skipIf(!hasChromium)('the operator console in a browser', () => {
+  const file = serviceForThisFile('console-browser', { ADMIN_TOKEN, DEAD_LETTER_BATCH_INTERVAL_MS: '200' });
+  let broker: Broker;
+  let browser: Browser;
+  let page: Page;
+  const delivered = makeOrder({ sellerId: 'farm-7' });
+  const faxed = [makeOrder(), makeOrder(), makeOrder()];
+
+  const base = () => file.service.baseUrl;
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  // A string, evaluated in the page: the test's TypeScript has no DOM types.
+  const text = async () => String(await page.evaluate('document.querySelector("main").textContent'));
+  const submit = async (selector: string) => {
+    await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    broker = await openBroker(file.ctx);
+    expect((await postJson(base(), '/orders', delivered)).status).toBe(202);
+    // A producer that sends a channel the contract does not know: one cause, three messages.
+    for (const order of faxed) {
+      await broker.publish(`${file.ctx.config.QUEUE_PREFIX}.business`, JSON.stringify({ ...orderSubmitted(order), channel: 'fax' }), {
+        contentType: 'application/json',
+        headers: { 'x-order-id': order.orderId },
+      });
+    }
+    // And one whose body carries markup: it must show as text.
+    await broker.publish(`${file.ctx.config.QUEUE_PREFIX}.business`, '{"note": "<script>alert(1)</script>"', { contentType: 'application/json' });
+    await waitFor(async () => ((await getJson(base(), '/admin/dead-letters', ADMIN)).body!.items as unknown[]).length === 4, {
+      what: 'the four failed messages to be stored',
+    });
+    await waitFor(async () => (await getJson(base(), `/orders/${delivered.orderId}`)).body?.status === 'notified', { what: 'the order to be notified' });
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
+    page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 860 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await broker?.close();
+  });
+
+  it('signs in and shows the overview', async () => {
+    await page.goto(`${base()}/console`);
+    expect(page.url()).toBe(`${base()}/console/sign-in`);
+    await shot('sign-in');
+    await page.type('#token', ADMIN_TOKEN);
+    await submit('button[type=submit]');
+    expect(page.url()).toBe(`${base()}/console`);
+    expect(await text()).toContain('4open failed message(s)');
+    await shot('overview');
+  });
+
+  it('opens a cause of failures and runs a dry run of its replay', async () => {
+    await page.goto(`${base()}/console/failures`);
+    await shot('failures');
+    const [link] = await page.$$('xpath/.//a[starts-with(@href, "/console/failures/groups/") and text()="invalid_message"]');
+    await Promise.all([page.waitForNavigation(), link!.click()]);
+    await shot('failure-group');
+    await submit('form[action="/console/failures/dry-run"] button');
+    const dryRun = await text();
+    expect(dryRun).toContain('Dry run of a replay');
+    expect(dryRun).toMatch(/3message\(s\) selected/);
+    expect(dryRun).toMatch(/3would fail validation again/);
+    await shot('dry-run');
+  });
+
+  it('discards one message with a reason', async () => {
+    const before = (await getJson(base(), `/admin/dead-letters?orderId=${faxed[0]!.orderId}`, ADMIN)).body!.items as Array<{ id: number }>;
+    const id = before[0]!.id;
+    await page.goto(`${base()}/console/failures/${id}`);
+    await shot('failed-message');
+    await page.type('#reason', 'a producer sent channel "fax"; told the shop');
+    await submit('form[action$="/discard"] button');
+    expect(await text()).toContain('discarded');
+    const row = (await getJson(base(), `/admin/dead-letters/${id}`, ADMIN)).body!;
+    expect(row).toMatchObject({ status: 'discarded', discardReason: 'a producer sent channel "fax"; told the shop' });
+  });
+
+  it('shows stored markup as text', async () => {
+    const items = (await getJson(base(), '/admin/dead-letters?errorCode=invalid_json', ADMIN)).body!.items as Array<{ id: number }>;
+    let alerted = false;
+    page.on('dialog', (d) => {
+      alerted = true;
+      void d.dismiss();
+    });
+    await page.goto(`${base()}/console/failures/${items[0]!.id}`);
+    expect(await page.$('main script')).toBeNull();
+    expect(await text()).toContain('<script>alert(1)</script>');
+    expect(alerted).toBe(false);
+    await shot('escaped-message');
+  });
+
+  it("shows an order's timeline", async () => {
+    await page.goto(`${base()}/console/orders`);
+    await page.type('#orderId', delivered.orderId);
+    await submit('form[action="/console/orders"] button');
+    const timeline = await text();
+    expect(timeline).toContain('order.accepted');
+    expect(timeline).toContain('notified');
+    await shot('order-timeline');
+  });
+
+  it('flips a switch after seeing its preview', async () => {
+    await page.goto(`${base()}/console/switches`);
+    await shot('switches');
+    await page.goto(`${base()}/console/switches/order-rules-v2`);
+    await page.type('#value', '30');
+    await submit('form[action$="/preview"] button');
+    expect(await text()).toContain('Nothing has been flipped yet');
+    expect((await getJson(base(), '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(0);
+    await shot('switch-preview');
+    await submit('form[method=post][action="/console/switches/order-rules-v2"] button');
+    expect(page.url()).toBe(`${base()}/console/switches/order-rules-v2`);
+    expect((await getJson(base(), '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(30);
+    expect(await text()).toMatch(/console \(token [0-9a-f]{8}\)/);
+    await shot('switch-flipped');
+  });
+});

@@ -1,0 +1,167 @@
+// The operator console over HTTP, as a browser would speak it: sessions, CSRF, the security
+// headers, escaping of stored text, and a discard that goes through the audited use case.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleClient } from '../support/console.js';
+import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
+import { getJson, serviceForThisFile } from '../support/service-harness.js';
+import { waitFor } from '../support/wait-for.js';
+
+const file = serviceForThisFile('console', { ADMIN_TOKEN, DEAD_LETTER_BATCH_INTERVAL_MS: '200' });
+let broker: Broker;
+let hostileId: number;
+const SCRIPT = '<script>alert(1)</script>';
+
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async function storedStatus(id: number): Promise<unknown> {
+  return (await getJson(file.service.baseUrl, `/admin/dead-letters/${id}`, ADMIN)).body?.status;
+}
+
+beforeAll(async () => {
+  broker = await openBroker(file.ctx);
+  // Not JSON, with markup in it: stored as text, and the error message quotes it too.
+  await broker.publish(`${file.ctx.config.QUEUE_PREFIX}.business`, `{"note": "${SCRIPT}"`, {
+    contentType: 'application/json',
+    headers: { 'x-order-id': 'console-hostile-1' },
+  });
+  hostileId = await waitFor(
+    async () => {
+      const items = (await getJson(file.service.baseUrl, '/admin/dead-letters?orderId=console-hostile-1', ADMIN)).body!.items as Array<{ id: number }>;
+      return items[0]?.id;
+    },
+    { what: 'the hostile message to be stored' },
+  );
+});
+
+afterAll(async () => {
+  await broker?.close();
+});
+
+describe('the operator console', () => {
+  it('sends every page without a session to sign in, and changes nothing', async () => {
+    const anonymous = consoleClient(file.service.baseUrl);
+    for (const path of ['/console', '/console/failures', `/console/failures/${hostileId}`, '/console/switches', '/console/orders?orderId=x']) {
+      const res = await anonymous.get(path);
+      expect(res.status, path).toBe(303);
+      expect(res.headers.get('location')).toBe('/console/sign-in');
+    }
+    const discard = await anonymous.post(`/console/failures/${hostileId}/discard`, { reason: 'no session', _csrf: 'x' });
+    expect(discard.status).toBe(303);
+    expect(discard.headers.get('location')).toBe('/console/sign-in');
+    expect(await storedStatus(hostileId)).toBe('new');
+    const signIn = await anonymous.get('/console/sign-in');
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.get('content-security-policy')).toBe(CSP);
+  });
+
+  it('refuses a wrong token and sets no cookie', async () => {
+    const res = await consoleClient(file.service.baseUrl).signIn('not-the-token');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('signs in with the admin token: an HttpOnly, SameSite=Strict cookie scoped to /console; Secure behind TLS', async () => {
+    const client = consoleClient(file.service.baseUrl);
+    const res = await client.signIn(ADMIN_TOKEN);
+    expect(res.status).toBe(303);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^console_session=[\w-]{40,};/);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    expect(cookie).toContain('Path=/console');
+    expect(cookie).not.toContain('Secure');
+    const overTls = await fetch(`${file.service.baseUrl}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
+      body: new URLSearchParams({ token: ADMIN_TOKEN }).toString(),
+    });
+    expect(overTls.headers.get('set-cookie')).toContain('Secure');
+  });
+
+  it('sends the CSP and the other security headers on every page and the stylesheet', async () => {
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    for (const path of ['/console', '/console/failures', '/console/switches', '/console/orders', '/console/assets/console.css']) {
+      const res = await client.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-security-policy'), path).toBe(CSP);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
+      expect(res.text, path).not.toMatch(/<script|style=/);
+    }
+  });
+
+  it('shows stored markup as text', async () => {
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    const res = await client.get(`/console/failures/${hostileId}`);
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain(SCRIPT);
+    expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('refuses a form without the CSRF token or with another one, and discards with it, audited', async () => {
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    const path = `/console/failures/${hostileId}/discard`;
+    expect((await client.post(path, { reason: 'no token' })).status).toBe(403);
+    expect((await client.post(path, { reason: 'wrong token', _csrf: 'A'.repeat(43) })).status).toBe(403);
+    // Another session's token is not this one's.
+    const other = consoleClient(file.service.baseUrl);
+    await other.signIn(ADMIN_TOKEN);
+    expect((await client.post(path, { reason: 'other session', _csrf: await other.csrfToken() })).status).toBe(403);
+    expect(await storedStatus(hostileId)).toBe('new');
+
+    const res = await client.post(path, { reason: 'a producer sent broken JSON', _csrf: await client.csrfToken() });
+    expect(res.status).toBe(303);
+    const row = (await getJson(file.service.baseUrl, `/admin/dead-letters/${hostileId}`, ADMIN)).body!;
+    expect(row).toMatchObject({ status: 'discarded', discardReason: 'a producer sent broken JSON' });
+    expect(row.discardedBy).toMatch(/^console \(token [0-9a-f]{8}\)$/);
+  });
+
+  it('replays through the same use case as REST, with the session as the actor', async () => {
+    await broker.publish(`${file.ctx.config.QUEUE_PREFIX}.business`, JSON.stringify({ version: 1, type: 'order.submitted', order: 'not an order' }), {
+      contentType: 'application/json',
+      headers: { 'x-order-id': 'console-replay-1' },
+    });
+    const id = await waitFor(
+      async () => ((await getJson(file.service.baseUrl, '/admin/dead-letters?orderId=console-replay-1', ADMIN)).body!.items as Array<{ id: number }>)[0]?.id,
+      { what: 'the message to replay to be stored' },
+    );
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    expect((await client.post('/console/failures/replay', { id: String(id) })).status).toBe(403);
+    expect(await storedStatus(id)).toBe('new');
+    const csrf = await client.csrfToken();
+    const dryRun = await client.post('/console/failures/dry-run', { id: String(id), _csrf: csrf });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.text).toContain('would fail validation');
+    expect(await storedStatus(id)).toBe('new');
+    const replay = await client.post('/console/failures/replay', { id: String(id), _csrf: csrf });
+    expect(replay.status).toBe(200);
+    expect(replay.text).toContain('Replay: stopped');
+    const row = (await getJson(file.service.baseUrl, `/admin/dead-letters/${id}`, ADMIN)).body!;
+    expect(row).toMatchObject({ status: 'replayed' });
+    expect(row.replayedBy).toMatch(/^console \(token [0-9a-f]{8}\)$/);
+  });
+
+  it('says on the page when a previewed switch value does not fit, and flips nothing', async () => {
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    const res = await client.get('/console/switches/order-rules-v2/preview?value=banana');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('order-rules-v2 cannot take');
+    expect((await getJson(file.service.baseUrl, '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(0);
+  });
+
+  it('ends the session on sign-out', async () => {
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    const csrf = await client.csrfToken();
+    expect((await client.post('/console/sign-out', { _csrf: csrf })).status).toBe(303);
+    const res = await client.get('/console');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/console/sign-in');
+  });
+});
