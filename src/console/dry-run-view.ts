@@ -58,7 +58,9 @@ export function dryRunView(session: ConsoleSession, chosen: Chosen, report: DryR
       </p>`
     }
     ${
+      // No Replay button when every message would fail the same way again: the page says what to do instead.
       s.replayable > 0 &&
+      s.wouldFailValidation < s.replayable &&
       html`<form class="panel" method="post" action="/console/failures/replay">
         ${csrfField(session)}${chosen.fields}
         <p>Replay publishes these messages to their queues again. The first few go alone; if they fail again the same way, the rest are left alone.</p>

@@ -44,6 +44,12 @@ function selectionOf(req: FastifyRequest): { selection: ReplaySelection; fields:
 
 const pretty = (value: unknown) => JSON.stringify(value, null, 2);
 
+/** The headers as shown: the stack has its own section below, so it is not printed twice. */
+function withoutStack(headers: Record<string, unknown>): Record<string, unknown> {
+  const { 'x-error-stack': _stack, ...rest } = headers;
+  return rest;
+}
+
 export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {
   const { service } = deps.deadLetters;
 
@@ -212,7 +218,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
           <h2>Body</h2>
           <pre>${body}</pre>
           <h2>Headers</h2>
-          <pre>${pretty(m.headers)}</pre>
+          <pre>${pretty(withoutStack(m.headers))}</pre>
           <h2>Properties</h2>
           <pre>${pretty(m.properties)}</pre>
           ${

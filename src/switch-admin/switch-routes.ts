@@ -5,12 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
 import { toIssues, ValidationError } from '../http/http-errors.js';
-import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
 import type { SwitchAdmin } from './switch-admin.js';
-import { withSwitchHttpErrors } from './switch-http-errors.js';
+import { switchNameOf, withSwitchHttpErrors } from './switch-http-errors.js';
 import type { SwitchPreview } from './switch-preview.js';
 
-const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
 const SetBody = z.strictObject({ value: z.union([z.string().max(100), z.number()]) });
 const HistoryQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 const PreviewQuery = z.strictObject({
@@ -26,11 +24,7 @@ export function switchRoutes(deps: { admin: SwitchAdmin; preview: SwitchPreview;
     // onRequest, not preHandler: a caller without the token learns nothing, not even body errors.
     app.addHook('onRequest', adminAuth(deps.adminToken));
 
-    const nameOf = (params: unknown) => {
-      const parsed = NameParams.safeParse(params);
-      if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
-      return parsed.data.name;
-    };
+    const nameOf = switchNameOf;
 
     app.get('/admin/switches', async () => admin.list());
 

@@ -5,10 +5,9 @@ import { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
 import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import { UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
-import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
+import { switchNameOf } from './switch-http-errors.js';
 import { ScheduleStepError, type SwitchScheduleAdmin } from './switch-schedule.js';
 
-const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
 const ScheduleBody = z.strictObject({
   steps: z
     .array(
@@ -37,11 +36,7 @@ export function switchScheduleRoutes(deps: { schedule: SwitchScheduleAdmin; admi
   const { schedule } = deps;
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook('onRequest', adminAuth(deps.adminToken));
-    const nameOf = (params: unknown) => {
-      const parsed = NameParams.safeParse(params);
-      if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
-      return parsed.data.name;
-    };
+    const nameOf = switchNameOf;
 
     app.post('/admin/switches/:name/schedule', async (req, reply) => {
       const name = nameOf(req.params);
