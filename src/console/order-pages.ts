@@ -15,6 +15,14 @@ const detailOf = (detail: Record<string, unknown>) =>
 
 const SearchQuery = z.object({ orderId: z.string().trim().max(200).optional() });
 
+/** How long after the previous event this one came: how long each hop took. */
+function sincePrevious(previous: string, at: string): string {
+  const ms = Date.parse(at) - Date.parse(previous);
+  if (!Number.isFinite(ms)) return '';
+  // A no-break space keeps the figure and its unit on one line.
+  return ms < 1_000 ? `+${ms}\u00a0ms` : ms < 120_000 ? `+${(ms / 1_000).toFixed(1)}\u00a0s` : `+${Math.round(ms / 60_000)}\u00a0min`;
+}
+
 export function orderPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {
   app.get('/console/orders', async (req, reply) => {
     const orderId = SearchQuery.safeParse(req.query).data?.orderId || undefined;
@@ -40,14 +48,16 @@ export function orderPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: S
             <table>
               <tr>
                 <th>When</th>
+                <th class="num">After</th>
                 <th>Who</th>
                 <th>What</th>
                 <th>Detail</th>
               </tr>
-              ${t.events.map((e) => {
+              ${t.events.map((e, i) => {
                 const deadLetterId = e.detail.deadLetterId;
                 return html`<tr>
                   <td class="when">${when(e.at)}</td>
+                  <td class="num">${i === 0 ? '' : sincePrevious(t.events[i - 1]!.at, e.at)}</td>
                   <td>${e.actor}</td>
                   <td>${typeof deadLetterId === 'number' ? html`<a href="/console/failures/${deadLetterId}">${e.event}</a>` : e.event}</td>
                   <td>${detailOf(e.detail)}</td>
