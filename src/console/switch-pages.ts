@@ -171,7 +171,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
     const { name } = parseInput(NameParams, req.params);
     const { value } = parseInput(ValueForm, req.body);
     // The console is an HTTP surface like /admin: its flips are audited as source "rest", by the console's actor.
-    await withSwitchHttpErrors(admin.set(name, value, { actor: sessionOf(req).actor, source: 'rest' }));
+    await withSwitchHttpErrors(admin.set(name, value, { actor: sessionOf(req).actor, source: 'console' }));
     return reply.redirect(`/console/switches/${name}`, 303);
   });
 }

@@ -15,6 +15,7 @@ import * as dataRetention from '../../migrations/2026-12-07T0900-data-retention.
 import * as notificationSigningKeys from '../../migrations/2026-12-07T1100-notification-signing-keys.js';
 import * as sellerRateLimits from '../../migrations/2026-12-07T1200-seller-rate-limits.js';
 import * as switchSchedules from '../../migrations/2026-12-07T1300-switch-schedules.js';
+import * as switchChangesFromConsole from '../../migrations/2026-12-07T1400-switch-changes-from-console.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -31,4 +32,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07T1100-notification-signing-keys': notificationSigningKeys,
   '2026-12-07T1200-seller-rate-limits': sellerRateLimits,
   '2026-12-07T1300-switch-schedules': switchSchedules,
+  '2026-12-07T1400-switch-changes-from-console': switchChangesFromConsole,
 };

@@ -137,6 +137,14 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
     expect(page.url()).toBe(`${base()}/console/switches/order-rules-v2`);
     expect((await getJson(base(), '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(30);
     expect(await text()).toMatch(/console \(token [0-9a-f]{8}\)/);
+    const [audit] = await file.ctx.db
+      .selectFrom('switch_changes')
+      .select(['new_value', 'source'])
+      .where('switch_name', '=', 'order-rules-v2')
+      .orderBy('at', 'desc')
+      .limit(1)
+      .execute();
+    expect(audit).toEqual({ new_value: '30', source: 'console' });
     await shot('switch-flipped');
   });
 });
