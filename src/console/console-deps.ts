@@ -2,6 +2,7 @@
 // so a change made here is validated and audited exactly as one made over REST.
 import type { DeadLetterService } from '../dead-letters/dead-letter-service.js';
 import type { ReplayDryRun } from '../dead-letters/replay-dry-run.js';
+import type { DelayProgress } from '../delivery-delays/delay-repository.js';
 import type { OrderTimelineLookup } from '../orders/order-timeline-lookup.js';
 import type { SwitchAdmin } from '../switch-admin/switch-admin.js';
 import type { SwitchPreview } from '../switch-admin/switch-preview.js';
@@ -16,4 +17,6 @@ export type ConsoleDeps = {
   };
   switches: { admin: SwitchAdmin; preview: SwitchPreview };
   orderTimeline: OrderTimelineLookup;
+  /** The newest delivery delays with their progress, newest first. */
+  recentDelays: (limit: number) => Promise<DelayProgress[]>;
 };

@@ -4,13 +4,14 @@ import type { FastifyReply } from 'fastify';
 import type { ConsoleSession } from './console-sessions.js';
 import { html, type SafeHtml } from './html.js';
 
-export type ConsoleSection = 'overview' | 'failures' | 'switches' | 'orders';
+export type ConsoleSection = 'overview' | 'failures' | 'switches' | 'orders' | 'delays';
 
 const SECTIONS: ReadonlyArray<{ section: ConsoleSection; href: string; label: string }> = [
   { section: 'overview', href: '/console', label: 'Overview' },
   { section: 'failures', href: '/console/failures', label: 'Failures' },
   { section: 'switches', href: '/console/switches', label: 'Switches' },
   { section: 'orders', href: '/console/orders', label: 'Orders' },
+  { section: 'delays', href: '/console/delays', label: 'Delays' },
 ];
 
 export function document(title: string, header: SafeHtml, content: SafeHtml): SafeHtml {

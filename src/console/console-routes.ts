@@ -9,6 +9,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import { sendHtml } from './console-layout.js';
 import { addSecurityHeaders, cookieValue, parseForms, SESSION_COOKIE, setSessionCookie } from './console-security.js';
 import { createConsoleSessions, sameSecret, type ConsoleSession } from './console-sessions.js';
+import { delayPages } from './delay-pages.js';
 import { failurePages } from './failure-pages.js';
 import { orderPages } from './order-pages.js';
 import { overviewPage } from './overview-page.js';
@@ -77,6 +78,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         failurePages(pages, deps, sessionOf);
         switchPages(pages, deps, sessionOf);
         orderPages(pages, deps, sessionOf);
+        delayPages(pages, deps, sessionOf);
       });
     });
   };

@@ -233,6 +233,12 @@ export function createDelayRepository() {
       );
     },
 
+    /** The newest delays' ids, for operators looking at what is running. */
+    async recentIds(q: Q, limit: number): Promise<string[]> {
+      const rows = await q.selectFrom('delivery_delays').select('delay_id').orderBy('created_at', 'desc').limit(limit).execute();
+      return rows.map((r) => r.delay_id);
+    },
+
     async progress(q: Q, delayId: string): Promise<DelayProgress | undefined> {
       const delay = await q.selectFrom('delivery_delays').selectAll().where('delay_id', '=', delayId).executeTakeFirst();
       if (!delay) return undefined;

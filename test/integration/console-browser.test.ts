@@ -12,6 +12,7 @@ import { orderSubmitted } from '../../src/orders/order-messages.js';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
 import { makeOrder } from '../support/orders.js';
 import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
+import { storeOrders } from '../support/stored-orders.js';
 import { waitFor } from '../support/wait-for.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -122,6 +123,24 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
     expect(timeline).toContain('order.accepted');
     expect(timeline).toContain('notified');
     await shot('order-timeline');
+  });
+
+  it('lists the delivery delays with their progress', async () => {
+    const sellerId = `farm-browser-${Date.now().toString(36)}`;
+    await storeOrders(file.ctx.db, { idPrefix: `${sellerId}-o`, count: 5, overrides: { sellerId, requestedDeliveryDate: '2026-12-01' } });
+    const created = await postJson(base(), '/delivery-delays', {
+      sellerId,
+      requestedDeliveryDate: '2026-12-01',
+      newDeliveryDate: '2026-12-03',
+      reason: 'heavy rain',
+    });
+    expect(created.status).toBe(202);
+    await waitFor(async () => (await getJson(base(), `/delivery-delays/${String(created.body!.delayId)}`)).body?.notified === 5, { what: 'every buyer told' });
+    await page.goto(`${base()}/console/delays`);
+    const shown = await text();
+    expect(shown).toContain(sellerId);
+    expect(shown).toContain('2026-12-01 → 2026-12-03');
+    await shot('delays');
   });
 
   it('flips a switch after seeing its preview', async () => {

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleClient } from '../support/console.js';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
-import { getJson, serviceForThisFile } from '../support/service-harness.js';
+import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
+import { storeOrders } from '../support/stored-orders.js';
 import { waitFor } from '../support/wait-for.js';
 
 const file = serviceForThisFile('console', { ADMIN_TOKEN, DEAD_LETTER_BATCH_INTERVAL_MS: '200' });
@@ -40,7 +41,14 @@ afterAll(async () => {
 describe('the operator console', () => {
   it('sends every page without a session to sign in, and changes nothing', async () => {
     const anonymous = consoleClient(file.service.baseUrl);
-    for (const path of ['/console', '/console/failures', `/console/failures/${hostileId}`, '/console/switches', '/console/orders?orderId=x']) {
+    for (const path of [
+      '/console',
+      '/console/failures',
+      `/console/failures/${hostileId}`,
+      '/console/switches',
+      '/console/orders?orderId=x',
+      '/console/delays',
+    ]) {
       const res = await anonymous.get(path);
       expect(res.status, path).toBe(303);
       expect(res.headers.get('location')).toBe('/console/sign-in');
@@ -82,7 +90,7 @@ describe('the operator console', () => {
   it('sends the CSP and the other security headers on every page and the stylesheet', async () => {
     const client = consoleClient(file.service.baseUrl);
     await client.signIn(ADMIN_TOKEN);
-    for (const path of ['/console', '/console/failures', '/console/switches', '/console/orders', '/console/assets/console.css']) {
+    for (const path of ['/console', '/console/failures', '/console/switches', '/console/orders', '/console/delays', '/console/assets/console.css']) {
       const res = await client.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-security-policy'), path).toBe(CSP);
@@ -90,6 +98,32 @@ describe('the operator console', () => {
       expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
       expect(res.text, path).not.toMatch(/<script|style=/);
     }
+  });
+
+  it('lists delivery delays with their progress', async () => {
+    const sellerId = `farm-console-${Date.now().toString(36)}`;
+    await storeOrders(file.ctx.db, { idPrefix: `${sellerId}-o`, count: 3, overrides: { sellerId, requestedDeliveryDate: '2026-12-01' } });
+    const created = await postJson(file.service.baseUrl, '/delivery-delays', {
+      sellerId,
+      requestedDeliveryDate: '2026-12-01',
+      newDeliveryDate: '2026-12-02',
+      reason: 'rain in <b>Gangwon</b>',
+    });
+    expect(created.status).toBe(202);
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    const page = await waitFor(
+      async () => {
+        const body = (await client.get('/console/delays')).text;
+        return body.includes(String(created.body!.delayId)) && />3<\/td>\s*<td class="num">3<\/td>\s*<td class="num">3<\/td>\s*<td class="num">3</.test(body)
+          ? body
+          : undefined;
+      },
+      { what: 'the delay, published, applied and told to all three buyers' },
+    );
+    expect(page).toContain(sellerId);
+    expect(page).toContain('2026-12-01 → 2026-12-02');
+    expect(page).toContain('rain in &lt;b&gt;Gangwon&lt;/b&gt;');
   });
 
   it('shows stored markup as text', async () => {

@@ -1,0 +1,73 @@
+// The delivery delays in the console: the newest ones with their progress (orders concerned,
+// published, applied, buyers told, failed), as GET /delivery-delays/{id} reports each.
+import type { FastifyInstance } from 'fastify';
+import type { ConsoleDeps } from './console-deps.js';
+import { page, sendHtml, when } from './console-layout.js';
+import type { SessionOf } from './console-routes.js';
+import { html } from './html.js';
+
+/** From start to the last buyer told (or failed). */
+function took(startedAt: string, finishedAt: string): string {
+  const ms = Date.parse(finishedAt) - Date.parse(startedAt);
+  if (!Number.isFinite(ms)) return '';
+  // A no-break space keeps the figure and its unit on one line.
+  return ms < 1_000 ? `${ms}\u00a0ms` : ms < 120_000 ? `${(ms / 1_000).toFixed(1)}\u00a0s` : `${Math.round(ms / 60_000)}\u00a0min`;
+}
+
+/** Enough to see what is running and what just ran; older delays are in the database. */
+const SHOWN = 30;
+
+export function delayPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {
+  app.get('/console/delays', async (req, reply) => {
+    const delays = await deps.recentDelays(SHOWN);
+    const rows = delays.map(
+      (d) =>
+        html`<tr>
+          <td><code>${d.delayId}</code></td>
+          <td>${d.sellerId}</td>
+          <td class="when">${d.requestedDeliveryDate} → ${d.newDeliveryDate}</td>
+          <td>${d.reason}</td>
+          <td class="num">${d.total}</td>
+          <td class="num">${d.published}</td>
+          <td class="num">${d.processed}</td>
+          <td class="num">${d.notified}</td>
+          <td class="num">${d.failed > 0 ? html`<strong class="status-new">${d.failed}</strong>` : d.failed}</td>
+          <td class="when">${when(d.startedAt)}</td>
+          <td class="when">${d.finishedAt ? took(d.startedAt, d.finishedAt) : html`<strong>running</strong>`}</td>
+        </tr>`,
+    );
+    return sendHtml(
+      reply,
+      page(
+        sessionOf(req),
+        'delays',
+        'Delays',
+        html`<h1>Delivery delays</h1>
+          <p class="lead">
+            The newest ${SHOWN} delays a shop announced. Published: the orders' messages sent to the actors; applied: dates moved; told: buyers the messaging
+            API accepted; failed: buyers not told whose message was dead-lettered (see Failures).
+          </p>
+          ${
+            delays.length === 0
+              ? html`<p class="muted">No delivery delay yet.</p>`
+              : html`<table>
+                  <tr>
+                    <th>Delay</th>
+                    <th>Seller</th>
+                    <th>Date</th>
+                    <th>Reason</th>
+                    <th class="num">Orders</th>
+                    <th class="num">Published</th>
+                    <th class="num">Applied</th>
+                    <th class="num">Told</th>
+                    <th class="num">Failed</th>
+                    <th>Started</th>
+                    <th>Took</th>
+                  </tr>
+                  ${rows}
+                </table>`
+          }`,
+      ),
+    );
+  });
+}
