@@ -2,17 +2,9 @@
 // published, applied, buyers told, failed), as GET /delivery-delays/{id} reports each.
 import type { FastifyInstance } from 'fastify';
 import type { ConsoleDeps } from './console-deps.js';
-import { page, sendHtml, when } from './console-layout.js';
+import { durationBetween, page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-routes.js';
 import { html } from './html.js';
-
-/** From start to the last buyer told (or failed). */
-function took(startedAt: string, finishedAt: string): string {
-  const ms = Date.parse(finishedAt) - Date.parse(startedAt);
-  if (!Number.isFinite(ms)) return '';
-  // A no-break space keeps the figure and its unit on one line.
-  return ms < 1_000 ? `${ms}\u00a0ms` : ms < 120_000 ? `${(ms / 1_000).toFixed(1)}\u00a0s` : `${Math.round(ms / 60_000)}\u00a0min`;
-}
 
 /** Enough to see what is running and what just ran; older delays are in the database. */
 const SHOWN = 30;
@@ -33,7 +25,7 @@ export function delayPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: S
           <td class="num">${d.notified}</td>
           <td class="num">${d.failed > 0 ? html`<strong class="status-new">${d.failed}</strong>` : d.failed}</td>
           <td class="when">${when(d.startedAt)}</td>
-          <td class="when">${d.finishedAt ? took(d.startedAt, d.finishedAt) : html`<strong>running</strong>`}</td>
+          <td class="when">${d.finishedAt ? durationBetween(d.startedAt, d.finishedAt) : html`<strong>running</strong>`}</td>
         </tr>`,
     );
     return sendHtml(

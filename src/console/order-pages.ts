@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../http/http-errors.js';
 import { IdSchema } from '../platform/id-schema.js';
 import type { ConsoleDeps } from './console-deps.js';
-import { page, sendHtml, when } from './console-layout.js';
+import { durationBetween, page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-routes.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -14,14 +14,6 @@ const detailOf = (detail: Record<string, unknown>) =>
   Object.entries(detail).map(([k, v]) => html`<span class="muted">${k}:</span> <code>${typeof v === 'string' ? v : JSON.stringify(v)}</code> `);
 
 const SearchQuery = z.object({ orderId: z.string().trim().max(200).optional() });
-
-/** How long after the previous event this one came: how long each hop took. */
-function sincePrevious(previous: string, at: string): string {
-  const ms = Date.parse(at) - Date.parse(previous);
-  if (!Number.isFinite(ms)) return '';
-  // A no-break space keeps the figure and its unit on one line.
-  return ms < 1_000 ? `+${ms}\u00a0ms` : ms < 120_000 ? `+${(ms / 1_000).toFixed(1)}\u00a0s` : `+${Math.round(ms / 60_000)}\u00a0min`;
-}
 
 export function orderPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {
   app.get('/console/orders', async (req, reply) => {
@@ -57,7 +49,7 @@ export function orderPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: S
                 const deadLetterId = e.detail.deadLetterId;
                 return html`<tr>
                   <td class="when">${when(e.at)}</td>
-                  <td class="num">${i === 0 ? '' : sincePrevious(t.events[i - 1]!.at, e.at)}</td>
+                  <td class="num">${i === 0 ? '' : `+${durationBetween(t.events[i - 1]!.at, e.at)}`}</td>
                   <td>${e.actor}</td>
                   <td>${typeof deadLetterId === 'number' ? html`<a href="/console/failures/${deadLetterId}">${e.event}</a>` : e.event}</td>
                   <td>${detailOf(e.detail)}</td>
