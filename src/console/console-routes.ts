@@ -8,7 +8,7 @@ import { CONSOLE_CSS } from './console-assets.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { sendHtml } from './console-layout.js';
 import { addSecurityHeaders, cookieValue, parseForms, SESSION_COOKIE, setSessionCookie } from './console-security.js';
-import { createConsoleSessions, sameSecret, type ConsoleSession } from './console-sessions.js';
+import { createConsoleSessions, sameSecret, type ConsoleSession, type SessionOf } from './console-sessions.js';
 import { delayPages } from './delay-pages.js';
 import { failurePages } from './failure-pages.js';
 import { orderPages } from './order-pages.js';
@@ -18,9 +18,6 @@ import { switchPages } from './switch-pages.js';
 
 const SignInForm = z.object({ token: z.string().max(1000).default('') });
 const CsrfForm = z.object({ _csrf: z.string().max(200) });
-
-/** The signed-in session of a request, found by the guard before any page handler runs. */
-export type SessionOf = (req: FastifyRequest) => ConsoleSession;
 
 export function consoleRoutes(deps: ConsoleDeps) {
   const sessions = createConsoleSessions({ adminToken: deps.adminToken });

@@ -2,8 +2,12 @@
 // expiry. They are not shared between processes and do not survive a restart (operators sign in
 // again); that keeps the console free of a session store the service does not otherwise need.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+
+/** The signed-in session of a request, found by the guard before any page handler runs. */
+export type SessionOf = (req: FastifyRequest) => ConsoleSession;
 
 export type ConsoleSession = {
   id: string;

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConsoleDeps } from './console-deps.js';
 import { durationBetween, page, sendHtml, when } from './console-layout.js';
-import type { SessionOf } from './console-routes.js';
+import type { SessionOf } from './console-sessions.js';
 import { html } from './html.js';
 
 /** Enough to see what is running and what just ran; older delays are in the database. */

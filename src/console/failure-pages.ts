@@ -9,7 +9,7 @@ import { FINGERPRINT_PATTERN } from '../dead-letters/failure-fingerprint.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
-import type { SessionOf } from './console-routes.js';
+import type { SessionOf } from './console-sessions.js';
 import { dryRunView, replayReportView } from './dry-run-view.js';
 import { html, type SafeHtml } from './html.js';
 

@@ -6,7 +6,7 @@ import { NotFoundError } from '../http/http-errors.js';
 import { IdSchema } from '../platform/id-schema.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { durationBetween, page, sendHtml, when } from './console-layout.js';
-import type { SessionOf } from './console-routes.js';
+import type { SessionOf } from './console-sessions.js';
 import { html, type SafeHtml } from './html.js';
 
 /** An event's detail as short key: value pairs, which read better than JSON in a table. */

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConsoleDeps } from './console-deps.js';
 import { page, sendHtml, when } from './console-layout.js';
-import type { SessionOf } from './console-routes.js';
+import type { SessionOf } from './console-sessions.js';
 import { html } from './html.js';
 
 export function overviewPage(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {

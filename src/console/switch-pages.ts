@@ -9,7 +9,7 @@ import { withSwitchHttpErrors } from '../switch-admin/switch-http-errors.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
-import type { SessionOf } from './console-routes.js';
+import type { SessionOf } from './console-sessions.js';
 import { html } from './html.js';
 
 const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
