@@ -2,7 +2,7 @@
 // at start with the variable's name instead of failing on the first message.
 import { z } from 'zod';
 import { parseBrokerEndpoints } from './platform/amqp/broker-endpoints.js';
-import { MAX_SHARDS } from './platform/amqp/topology.js';
+import { describeTopology, MAX_SHARDS, type Topology } from './platform/amqp/topology.js';
 
 const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -190,4 +190,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment; fix these variables (see .env.example):\n${lines.join('\n')}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/** The broker topology a process with this configuration declares and uses: one place turns the settings into it. */
+export function topologyOf(
+  config: Pick<Config, 'QUEUE_PREFIX' | 'RETRY_DELAYS_MS' | 'QUEUE_DELIVERY_LIMIT' | 'DEAD_LETTER_DELIVERY_LIMIT' | 'ACTOR_SHARDS' | 'QUEUE_REPLICAS'>,
+): Topology {
+  return describeTopology({
+    prefix: config.QUEUE_PREFIX,
+    retryDelaysMs: config.RETRY_DELAYS_MS,
+    deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
+    deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
+    shards: config.ACTOR_SHARDS,
+    replicas: config.QUEUE_REPLICAS,
+  });
 }

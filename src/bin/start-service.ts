@@ -71,11 +71,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           deadLetters: { service: deadLetters.service, dryRun: deadLetters.replayDryRun(replayPreview), probeWaitMs: deadLetters.probeWaitMs },
           switches: { admin: switchAdmin, preview: switchPreview },
           orderTimeline: timeline,
-          recentDelays: async (limit) => {
-            const ids = await delays.recentIds(db, limit);
-            const found = await Promise.all(ids.map((id) => delays.progress(db, id)));
-            return found.filter((p) => p !== undefined);
-          },
+          recentDelays: (limit) => delays.recentProgress(db, limit),
         });
       }
     }

@@ -1,21 +1,15 @@
 // The broker side every role shares: the topology, the publishing connection (blocked-state
 // metric, topology declared at start and after every reconnect, the shard layout checked once) and
 // the confirming publisher, ready before anything takes requests.
+import { topologyOf } from '../config.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
 import { assertShardLayout } from '../platform/amqp/shard-layout.js';
-import { declareTopology, describeTopology } from '../platform/amqp/topology.js';
+import { declareTopology } from '../platform/amqp/topology.js';
 import type { Wiring } from './wiring.js';
 
 export async function wireBroker({ config, logger, shutdown, metrics, health, brokerConnections }: Wiring) {
-  const topology = describeTopology({
-    prefix: config.QUEUE_PREFIX,
-    retryDelaysMs: config.RETRY_DELAYS_MS,
-    deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
-    deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
-    shards: config.ACTOR_SHARDS,
-    replicas: config.QUEUE_REPLICAS,
-  });
+  const topology = topologyOf(config);
   const publishConnection = await createAmqpConnection({
     url: config.AMQP_URL,
     name: `order-actors-${config.ROLE}-publish`,

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import type { Config } from '../config.js';
+import { topologyOf, type Config } from '../config.js';
 import { withDeadline, type DrainReport } from '../dead-letters/dead-letter-drainer.js';
 import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
 import {
@@ -20,7 +20,6 @@ import type { FailedMessageSummary } from '../dead-letters/failed-message.js';
 import { toIssues } from '../http/http-errors.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
-import { describeTopology } from '../platform/amqp/topology.js';
 import { withCliContext } from './cli-context.js';
 import { printResult } from './terminal-text.js';
 import { textTable } from './text-table.js';
@@ -44,13 +43,7 @@ const noBroker = () => Promise.reject(new Error('this command does not connect t
 function withDeadLetters<T>(broker: boolean, work: (service: DeadLetterService, config: Config) => Promise<T>): Promise<T> {
   return withCliContext(async ({ config, logger, shutdown, db: openDb }) => {
     const db = await openDb();
-    const topology = describeTopology({
-      prefix: config.QUEUE_PREFIX,
-      retryDelaysMs: config.RETRY_DELAYS_MS,
-      deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
-      deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
-      shards: config.ACTOR_SHARDS,
-    });
+    const topology = topologyOf(config);
     let service: DeadLetterService;
     if (broker) {
       const connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'order-actors-cli-publish', heartbeatS: config.AMQP_HEARTBEAT_S, logger });

@@ -2,20 +2,15 @@
 // A process refuses to start while they exist; these commands show them and delete them once they
 // are empty and unused.
 import type { Command } from 'commander';
+import { topologyOf } from '../config.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { findRetiredShards, retireShards } from '../platform/amqp/shard-layout.js';
-import { describeTopology, type Topology } from '../platform/amqp/topology.js';
+import type { Topology } from '../platform/amqp/topology.js';
 import { withCliContext } from './cli-context.js';
 
 function withBroker<T>(work: (model: Parameters<typeof findRetiredShards>[0], topology: Topology) => Promise<T>): Promise<T> {
   return withCliContext(async ({ config, logger, shutdown }) => {
-    const topology = describeTopology({
-      prefix: config.QUEUE_PREFIX,
-      retryDelaysMs: config.RETRY_DELAYS_MS,
-      deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
-      deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
-      shards: config.ACTOR_SHARDS,
-    });
+    const topology = topologyOf(config);
     const connection = await createAmqpConnection({ url: config.AMQP_URL, name: 'order-actors-cli-shards', heartbeatS: config.AMQP_HEARTBEAT_S, logger });
     shutdown.add('broker connection', () => connection.close());
     return work(connection.model, topology);

@@ -233,12 +233,6 @@ export function createDelayRepository() {
       );
     },
 
-    /** The newest delays' ids, for operators looking at what is running. */
-    async recentIds(q: Q, limit: number): Promise<string[]> {
-      const rows = await q.selectFrom('delivery_delays').select('delay_id').orderBy('created_at', 'desc').limit(limit).execute();
-      return rows.map((r) => r.delay_id);
-    },
-
     async progress(q: Q, delayId: string): Promise<DelayProgress | undefined> {
       const delay = await q.selectFrom('delivery_delays').selectAll().where('delay_id', '=', delayId).executeTakeFirst();
       if (!delay) return undefined;
@@ -280,6 +274,13 @@ export function createDelayRepository() {
         publishedAt: delay.published_at?.toISOString() ?? null,
         finishedAt: finishedAt?.toISOString() ?? null,
       };
+    },
+
+    /** The newest delays with their progress, newest first, for operators looking at what is running. */
+    async recentProgress(q: Q, limit: number): Promise<DelayProgress[]> {
+      const rows = await q.selectFrom('delivery_delays').select('delay_id').orderBy('created_at', 'desc').limit(limit).execute();
+      const found = await Promise.all(rows.map((r) => this.progress(q, r.delay_id)));
+      return found.filter((p) => p !== undefined);
     },
   };
 }

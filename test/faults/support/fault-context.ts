@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../../src/config.js';
-import { describeTopology, type Topology } from '../../../src/platform/amqp/topology.js';
+import { loadConfig, topologyOf, type Config } from '../../../src/config.js';
+import type { Topology } from '../../../src/platform/amqp/topology.js';
 import { createDb, type Db } from '../../../src/platform/db.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { migrateToLatest } from '../../../src/platform/migrate.js';
@@ -76,13 +76,7 @@ export async function createFaultContext(
     await db.destroy();
     throw err;
   }
-  const topology = describeTopology({
-    prefix: config.QUEUE_PREFIX,
-    retryDelaysMs: config.RETRY_DELAYS_MS,
-    deliveryLimit: config.QUEUE_DELIVERY_LIMIT,
-    deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
-    shards: config.ACTOR_SHARDS,
-  });
+  const topology = topologyOf(config);
 
   return {
     id,
