@@ -53,7 +53,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const { topology, publishConnection, publisher } = await wireBroker(w);
     const orders = createOrderRepository();
     const delays = createDelayRepository();
-    const { switches, admin: switchAdmin, preview: switchPreview } = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
+    const {
+      switches,
+      admin: switchAdmin,
+      preview: switchPreview,
+      guardAdmin,
+      pathOutcomes,
+    } = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
 
     if (roles.has('intake')) await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer });
     if (roles.has('intake') || roles.has('dead-letters')) {
@@ -69,7 +75,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         w.routes.push(orderAdminRoutes({ timeline, adminToken: config.ADMIN_TOKEN }));
         wireConsole(w, {
           deadLetters: { service: deadLetters.service, dryRun: deadLetters.replayDryRun(replayPreview), probeWaitMs: deadLetters.probeWaitMs },
-          switches: { admin: switchAdmin, preview: switchPreview },
+          switches: { admin: switchAdmin, preview: switchPreview, guards: guardAdmin },
           orderTimeline: timeline,
           recentDelays: (limit) => delays.recentProgress(db, limit),
         });
@@ -82,6 +88,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
             topology,
             publisher,
             switches,
+            pathOutcomes,
             orders,
             delays,
             signer,

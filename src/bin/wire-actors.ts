@@ -18,6 +18,7 @@ import type { Publisher } from '../platform/amqp/publisher.js';
 import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import { actorMetricHooks } from '../platform/metrics.js';
+import type { PathOutcomes } from '../platform/runtime-switches/path-outcomes.js';
 import type { Switches } from '../platform/runtime-switches/switches.js';
 import type { Wiring } from './wiring.js';
 
@@ -28,6 +29,7 @@ export async function wireActors(
     topology: Topology;
     publisher: Publisher;
     switches: Switches;
+    pathOutcomes: PathOutcomes;
     orders: OrderRepository;
     delays: DelayRepository;
     signer: NotificationSigner;
@@ -37,7 +39,7 @@ export async function wireActors(
     notifyApiUrl: string | undefined;
   },
 ): Promise<RunningActor[]> {
-  const { db, topology, publisher, switches, orders, delays, signer } = deps;
+  const { db, topology, publisher, switches, pathOutcomes, orders, delays, signer } = deps;
   const actors: RunningActor[] = [];
   const consumeConnection = await createAmqpConnection({
     url: config.AMQP_URL,
@@ -63,7 +65,7 @@ export async function wireActors(
     const notificationQueue = topology.actors.notification.work;
     const actor = createBusinessActor({
       queues: topology.actors.business,
-      handleSubmitted: createSubmissionHandler({ db, orders, switches, notificationQueue, signer }),
+      handleSubmitted: createSubmissionHandler({ db, orders, switches, pathOutcomes, notificationQueue, signer }),
       handleDelayed: createDelayHandler({ db, delays, notificationQueue, signer }),
     });
     actors.push(startActor({ ...runtimeDeps, options: runtime(config.BUSINESS_PREFETCH), pause: switches.pauseControl(BUSINESS_PAUSED_SWITCH) }, actor));
@@ -77,6 +79,7 @@ export async function wireActors(
       deliveries: createDeliveryRepository({ journalInsert }),
       messaging,
       switches,
+      pathOutcomes,
       signer,
       queues: topology.actors.notification,
     });

@@ -5,6 +5,7 @@ import type { ReplayDryRun } from '../dead-letters/replay-dry-run.js';
 import type { DelayProgress } from '../delivery-delays/delay-repository.js';
 import type { OrderTimelineLookup } from '../orders/order-timeline-lookup.js';
 import type { SwitchAdmin } from '../switch-admin/switch-admin.js';
+import type { SwitchGuardAdmin } from '../switch-admin/switch-guard.js';
 import type { SwitchPreview } from '../switch-admin/switch-preview.js';
 
 export type ConsoleDeps = {
@@ -15,7 +16,7 @@ export type ConsoleDeps = {
     /** How long a replay watches its first messages come back (the REST default). */
     probeWaitMs: number;
   };
-  switches: { admin: SwitchAdmin; preview: SwitchPreview };
+  switches: { admin: SwitchAdmin; preview: SwitchPreview; guards: SwitchGuardAdmin };
   orderTimeline: OrderTimelineLookup;
   /** The newest delivery delays with their progress, newest first. */
   recentDelays: (limit: number) => Promise<DelayProgress[]>;

@@ -7,6 +7,7 @@ import type { AmqpConnection } from '../platform/amqp/connection.js';
 import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import { repeatEvery } from '../platform/repeat-every.js';
 import { rawDeadLetter, readDeadLetter } from './dead-letter-record.js';
 import type { FailedMessageRepository } from './failed-message-repository.js';
 import { countByCause, type FailureAlerts, type FailureCount } from './failure-alerts.js';
@@ -248,34 +249,23 @@ export type BatchJobStep = { name: string; run: () => Promise<unknown> };
  */
 export function startDrainSchedule(deps: { drainer: Pick<DeadLetterDrainer, 'drain'>; steps?: readonly BatchJobStep[]; intervalMs: number; logger: Logger }) {
   const logger = deps.logger.child({ module: 'dead-letter-drainer' });
-  let stopped = deps.intervalMs === 0;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<unknown> = Promise.resolve();
-
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = (async () => {
-        await deps.drainer.drain().catch((err: unknown) => logger.error({ err }, 'the dead-letter batch job failed; it runs again at the next interval'));
-        for (const step of deps.steps ?? []) {
-          await step
-            .run()
-            .catch((err: unknown) =>
-              logger.error({ err, step: step.name }, `the ${step.name} step of the dead-letter batch job failed; it runs again at the next interval`),
-            );
-        }
-      })().finally(schedule);
-    }, deps.intervalMs);
+  /** One run: the drain, then each step. */
+  async function run(): Promise<void> {
+    await deps.drainer.drain().catch((err: unknown) => logger.error({ err }, 'the dead-letter batch job failed; it runs again at the next interval'));
+    for (const step of deps.steps ?? []) {
+      await step
+        .run()
+        .catch((err: unknown) =>
+          logger.error({ err, step: step.name }, `the ${step.name} step of the dead-letter batch job failed; it runs again at the next interval`),
+        );
+    }
   }
-  schedule();
-  if (!stopped) logger.info({ intervalMs: deps.intervalMs }, 'dead-letter batch job scheduled');
+  if (deps.intervalMs === 0) return { stop: async (): Promise<void> => undefined };
+  const repeating = repeatEvery(deps.intervalMs, run, (err) => logger.error({ err }, 'the dead-letter batch job failed'));
+  logger.info({ intervalMs: deps.intervalMs }, 'dead-letter batch job scheduled');
 
   return {
     /** Stops scheduling and waits for a run in progress to finish. */
-    async stop(): Promise<void> {
-      stopped = true;
-      clearTimeout(timer);
-      await current;
-    },
+    stop: () => repeating.stop(),
   };
 }

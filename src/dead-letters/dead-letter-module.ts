@@ -8,6 +8,7 @@ import { createRetentionJob, retentionSettings } from '../data-retention/retenti
 import { retentionRoutes } from '../data-retention/retention-routes.js';
 import { createRetentionRunRepository } from '../data-retention/retention-run-repository.js';
 import { createOrderRepository } from '../orders/order-repository.js';
+import { ALERT_WEBHOOK_TIMEOUT_MS } from '../platform/alert-webhook.js';
 import { createAmqpConnection } from '../platform/amqp/connection.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
 import type { ActorName, Topology } from '../platform/amqp/topology.js';
@@ -24,8 +25,6 @@ import { createFailedMessageRetention } from './failed-message-retention.js';
 import { createFailureAlerts } from './failure-alerts.js';
 import type { ReplayCheck } from './replay-check.js';
 import { createReplayDryRun } from './replay-dry-run.js';
-
-export const ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
 
 export type ReplayPreview = { replayChecks: Partial<Record<ActorName, ReplayCheck>>; switchValue: (name: string) => SwitchValue | undefined };
 

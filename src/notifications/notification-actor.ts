@@ -4,13 +4,14 @@ import type { ActorDefinition, Incoming, Outcome } from '../platform/amqp/actor.
 import type { ActorQueues } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import { errorCode, PermanentError } from '../platform/errors.js';
+import type { PathOutcomes } from '../platform/runtime-switches/path-outcomes.js';
 import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
 import type { Delivery, DeliveryRepository, JournalLine } from './delivery-repository.js';
 import type { MessagingClient } from './messaging-client.js';
 import { isCanonicalNotificationRequested } from './notification-fast-check.js';
 import { NotificationRequestedSchema, type NotificationRequested } from './notification-messages.js';
 import type { NotificationSigner } from './notification-signature.js';
-import { templateFor } from './notification-switches.js';
+import { TEMPLATE_V2_SWITCH, templateFor } from './notification-switches.js';
 
 /** What the notification queue carries and how a message is checked before the handler sees it (a replay's dry run checks the same). */
 export const NOTIFICATION_CONTRACT = {
@@ -34,6 +35,8 @@ export function createNotificationActor(deps: {
   deliveries: DeliveryRepository;
   messaging: MessagingClient;
   switches: Pick<SwitchReader, 'takesNewPath'>;
+  /** Whether each send on the template switch's paths worked: what its rollback guard judges. */
+  pathOutcomes: Pick<PathOutcomes, 'record'>;
   signer: Pick<NotificationSigner, 'verify'>;
   queues: ActorQueues;
 }): ActorDefinition<NotificationRequested> {
@@ -79,6 +82,7 @@ export function createNotificationActor(deps: {
     const failed: JournalLine[] = [];
     for (const a of attempts) {
       if ('skipped' in a) continue;
+      if (a.path) deps.pathOutcomes.record(TEMPLATE_V2_SWITCH, a.path, !a.error);
       const { body, traceId, attempt } = a.m;
       if (a.error) {
         failed.push({

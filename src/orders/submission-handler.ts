@@ -5,16 +5,19 @@ import type { NotificationSigner } from '../notifications/notification-signature
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
 import { PermanentError } from '../platform/errors.js';
+import type { PathOutcomes } from '../platform/runtime-switches/path-outcomes.js';
 import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
 import { orderHash, type OrderSubmitted } from './order-messages.js';
 import type { JournalEntry, NewOrder, OrderRepository } from './order-repository.js';
 import { priceOrder } from './order-rules.js';
-import { ruleVersionFor } from './order-switches.js';
+import { RULES_V2_SWITCH, ruleVersionFor } from './order-switches.js';
 
 export function createSubmissionHandler(deps: {
   db: Db;
   orders: OrderRepository;
   switches: Pick<SwitchReader, 'takesNewPath'>;
+  /** Whether the orders priced on each rule's path were stored: what the rules switch's rollback guard judges. */
+  pathOutcomes: Pick<PathOutcomes, 'record'>;
   notificationQueue: string;
   signer: NotificationSigner;
 }) {
@@ -37,7 +40,16 @@ export function createSubmissionHandler(deps: {
     // order.processed events. Only copies of stored orders cost more: a read, and a journal row
     // for each conflict. A process dying in between is harmless: the redelivered message finds its
     // order stored and is judged again the same way.
-    const inserted = await orders.insertNew(db, candidates);
+    const onV2 = candidates.reduce((n, c) => n + Number(c.pricing.ruleVersion === 2), 0);
+    const countPaths = (ok: boolean) => {
+      if (onV2 > 0) deps.pathOutcomes.record(RULES_V2_SWITCH, 'new', ok, onV2);
+      if (onV2 < candidates.length) deps.pathOutcomes.record(RULES_V2_SWITCH, 'old', ok, candidates.length - onV2);
+    };
+    const inserted = await orders.insertNew(db, candidates).catch((err: unknown) => {
+      countPaths(false);
+      throw err;
+    });
+    countPaths(true);
     const claimed = new Set<string>();
     const isNew = candidates.map((c) => {
       const id = c.order.orderId;

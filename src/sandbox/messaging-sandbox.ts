@@ -16,6 +16,8 @@ export const SandboxModeSchema = z.strictObject({
   count: z.number().int().min(1).optional(),
   delayMs: z.number().int().min(0).max(120_000).optional(),
   retryAfterS: z.number().int().min(0).optional(),
+  /** Only requests for this template get the mode (a provider that refuses one template); others are answered ok. */
+  template: z.string().min(1).max(100).optional(),
 });
 export type SandboxMode = z.infer<typeof SandboxModeSchema>;
 
@@ -76,7 +78,7 @@ export function buildMessagingSandbox(): MessagingSandbox {
       return { status: 400, body: { error: 'missing_idempotency_key', message: 'Send an Idempotency-Key header' } };
     }
     const entry = state.seen(key);
-    const mode = state.takeMode();
+    const mode = state.takeMode(isPlainObject(body) ? body.template : undefined);
     if (mode.mode === 'ok') return accept(key, entry, body);
     if (mode.mode === 'hang') return null;
     if (mode.mode === 'slow') return new Promise((r) => setTimeout(() => r(accept(key, entry, body)), mode.delayMs ?? 1_000));
@@ -240,8 +242,9 @@ function createState() {
       mode = next;
       remaining = next.count ?? Infinity;
     },
-    takeMode(): SandboxMode {
+    takeMode(template: unknown): SandboxMode {
       if (mode.mode === 'ok') return mode;
+      if (mode.template !== undefined && mode.template !== template) return { mode: 'ok' };
       const current = mode;
       if (--remaining <= 0) state.setMode({ mode: 'ok' });
       return current;

@@ -3,6 +3,7 @@
 // process within that time without a query per request. A failed reload keeps the last overrides.
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import { repeatEvery, type Repeating } from '../platform/repeat-every.js';
 import type { SellerRateLimitRepository } from './seller-rate-limit-repository.js';
 import { effectiveLimits, limitOf, type RateLimitKind, type RateLimitOverride, type ShopRateLimits } from './shop-rate-limit-rules.js';
 
@@ -17,32 +18,25 @@ export function createSellerRateLimits(deps: {
 }) {
   const logger = deps.logger.child({ module: 'seller-rate-limits' });
   let overrides = new Map<string, RateLimitOverride>();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+  let reloading: Repeating | undefined;
 
   const reload = async (): Promise<void> => {
     overrides = await deps.limits.all(deps.db);
-  };
-  // A timeout chained after each reload, not an interval: a slow database never stacks reloads up.
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void reload()
-        .catch((err: unknown) => logger.warn({ err }, "could not re-read the sellers' rate-limit overrides; the last ones stay in force"))
-        .finally(schedule);
-    }, deps.reloadMs);
-    timer.unref();
   };
 
   return {
     /** Reads the overrides before the first request, then keeps them current. */
     async start(): Promise<void> {
       await reload();
-      schedule();
+      reloading = repeatEvery(
+        deps.reloadMs,
+        reload,
+        (err) => logger.warn({ err }, "could not re-read the sellers' rate-limit overrides; the last ones stay in force"),
+        { unref: true },
+      );
     },
     async stop(): Promise<void> {
-      stopped = true;
-      clearTimeout(timer);
+      await reloading?.stop();
     },
     /** Requests per minute `sellerId` may make of this kind; 0 means no limit. */
     perMinute(sellerId: string, kind: RateLimitKind): number {

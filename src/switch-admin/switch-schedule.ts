@@ -3,13 +3,17 @@
 // the transaction that flips and audits it), so a step runs within a couple of seconds of its time,
 // after restarts too. A step whose value no longer fits the switch, or whose switch this release no
 // longer knows, is skipped with the reason; one that fails because ZooKeeper is away stays pending
-// and runs at the next poll.
+// and runs at the next poll. A step that would raise a switch its rollback guard holds back is
+// skipped with the guard's reason and alerted.
+import type { AlertWebhook } from '../platform/alert-webhook.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import { repeatEvery } from '../platform/repeat-every.js';
 import { InvalidSwitchValueError, UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
 import { formatSwitchValue, parseSwitchValue } from '../platform/runtime-switches/switch-registry.js';
 import type { Switches } from '../platform/runtime-switches/switches.js';
 import type { SwitchChangeRepository } from './switch-change-repository.js';
+import type { SwitchGuards } from './switch-guard-runner.js';
 import type { ScheduleStep, SwitchScheduleRepository } from './switch-schedule-repository.js';
 
 export type ScheduleStepInput = { at: Date; value: string | number };
@@ -63,6 +67,9 @@ export function startSwitchSchedule(deps: {
   switches: Pick<Switches, 'set'>;
   changes: Pick<SwitchChangeRepository, 'recordAttributed'>;
   schedule: SwitchScheduleRepository;
+  /** The rollback guards, which may hold a step back; such a step is skipped with the reason and alerted. */
+  guards: Pick<SwitchGuards, 'holdsBack' | 'noteHeldStep'>;
+  alerts: AlertWebhook;
   logger: Logger;
   intervalMs?: number;
 }) {
@@ -72,9 +79,18 @@ export function startSwitchSchedule(deps: {
 
   /** One pass: the due steps this process could lock, flipped and audited in one transaction. */
   async function runDue(now = new Date()): Promise<number> {
-    return db.transaction().execute(async (trx) => {
+    const heldBack: Array<{ step: ScheduleStep; because: string }> = [];
+    const ran = await db.transaction().execute(async (trx) => {
       const due = await schedule.claimDue(trx, now, 20);
       for (const step of due) {
+        const because = await deps.guards.holdsBack(trx, step.name, step.value);
+        if (because) {
+          await schedule.finish(trx, step.id, 'skipped', `held back by the rollback guard: ${because}`);
+          await deps.guards.noteHeldStep(trx, step, because);
+          logger.warn({ step: step.id, name: step.name, value: step.value, because }, 'scheduled flip held back by the rollback guard');
+          heldBack.push({ step, because });
+          continue;
+        }
         try {
           const change = await switches.set(step.name, step.value);
           await changes.recordAttributed(trx, {
@@ -97,26 +113,20 @@ export function startSwitchSchedule(deps: {
       }
       return due.length;
     });
+    for (const { step, because } of heldBack) {
+      await deps.alerts.post('switch.schedule_step_skipped', {
+        switch: step.name,
+        step: { id: step.id, at: step.at, value: step.value, by: step.createdBy, reason: step.reason },
+        because,
+      });
+    }
+    return ran;
   }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<unknown> = Promise.resolve();
-  const schedulePass = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = runDue()
-        .catch((err: unknown) => logger.warn({ err }, 'scheduled flips could not run; they stay pending and are tried again'))
-        .finally(schedulePass);
-    }, intervalMs);
-  };
-  schedulePass();
-  return {
-    runDue,
-    async stop(): Promise<void> {
-      stopped = true;
-      clearTimeout(timer);
-      await current;
-    },
-  };
+  const repeating = repeatEvery(
+    intervalMs,
+    () => runDue(),
+    (err) => logger.warn({ err }, 'scheduled flips could not run; they stay pending and are tried again'),
+  );
+  return { runDue, stop: () => repeating.stop() };
 }

@@ -1,7 +1,7 @@
 // Row type of the switch audit, as kysely sees it. Rows never leave the repository.
 import type { ColumnType, Generated } from 'kysely';
 
-export type SwitchChangeSource = 'cli' | 'rest' | 'zookeeper-observed' | 'schedule' | 'console';
+export type SwitchChangeSource = 'cli' | 'rest' | 'zookeeper-observed' | 'schedule' | 'console' | 'guard';
 
 export type SwitchChangesTable = {
   id: Generated<string>;

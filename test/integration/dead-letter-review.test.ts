@@ -1,12 +1,12 @@
 // Reviewing failures the way an operator does, over the admin API: the scheduled batch job and its
 // alerts, groups by cause, filters, pagination, discard, replay of a group (which stops by itself
 // while the cause is not fixed), and nothing at all without the admin token.
-import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../../src/bin/start-service.js';
 import { orderSubmitted } from '../../src/orders/order-messages.js';
+import { startAlertReceiver, type AlertReceiver } from '../support/alert-receiver.js';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
 import { makeOrder } from '../support/orders.js';
 import { getJson, postJson, startSandbox, type Sandbox } from '../support/service-harness.js';
@@ -31,8 +31,7 @@ let sandbox: Sandbox;
 let service: RunningService;
 let base: string;
 let broker: Broker;
-let webhook: Server;
-const webhookCalls: Array<Record<string, unknown>> = [];
+let webhook: AlertReceiver;
 const logLines: Array<Record<string, unknown>> = [];
 
 const rejectedOrders = [makeOrder(), makeOrder(), makeOrder()];
@@ -51,17 +50,8 @@ async function groups(query = ''): Promise<Group[]> {
 }
 
 beforeAll(async () => {
-  webhook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      webhookCalls.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
-  const address = webhook.address();
-  const webhookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/alerts`;
+  webhook = await startAlertReceiver();
+  const webhookUrl = webhook.url;
 
   ctx = await createTestContext('dead-letter-review', { RETRY_DELAYS_MS: '100,200', MAX_ATTEMPTS: '3' });
   sandbox = await startSandbox();
@@ -101,7 +91,7 @@ afterAll(async () => {
   await broker?.close();
   await service?.stop();
   await sandbox?.close();
-  await new Promise((r) => webhook?.close(r));
+  await webhook?.close();
   await ctx?.cleanup();
 });
 
@@ -115,9 +105,9 @@ describe('the scheduled batch job', () => {
       return counts;
     };
     const expected = { 'notification/provider_rejected': 3, 'business/invalid_message': 2, 'business/invalid_json': 1 };
-    await waitFor(() => Object.values(sum(webhookCalls)).reduce((a, b) => a + b, 0) === 6, { what: 'the webhook to hear of six failures' });
-    expect(sum(webhookCalls)).toEqual(expected);
-    expect(webhookCalls[0]).toMatchObject({ event: 'dead_letters.stored', queue: `${ctx.config.QUEUE_PREFIX}.dead-letters` });
+    await waitFor(() => Object.values(sum(webhook.alerts)).reduce((a, b) => a + b, 0) === 6, { what: 'the webhook to hear of six failures' });
+    expect(sum(webhook.alerts)).toEqual(expected);
+    expect(webhook.alerts[0]).toMatchObject({ event: 'dead_letters.stored', queue: `${ctx.config.QUEUE_PREFIX}.dead-letters` });
     const alerts = logLines.filter((l) => l.level === 40 && l.module === 'failure-alerts' && 'byCause' in l);
     expect(sum(alerts)).toEqual(expected);
   });
