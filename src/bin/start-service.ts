@@ -58,6 +58,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       admin: switchAdmin,
       preview: switchPreview,
       guardAdmin,
+      scheduleAdmin,
       pathOutcomes,
     } = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
 
@@ -75,7 +76,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         w.routes.push(orderAdminRoutes({ timeline, adminToken: config.ADMIN_TOKEN }));
         wireConsole(w, {
           deadLetters: { service: deadLetters.service, dryRun: deadLetters.replayDryRun(replayPreview), probeWaitMs: deadLetters.probeWaitMs },
-          switches: { admin: switchAdmin, preview: switchPreview, guards: guardAdmin },
+          switches: { admin: switchAdmin, preview: switchPreview, guards: guardAdmin, schedule: scheduleAdmin },
           orderTimeline: timeline,
           recentDelays: (limit) => delays.recentProgress(db, limit),
         });

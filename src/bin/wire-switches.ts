@@ -47,7 +47,8 @@ export async function wireSwitches(
   routes.push(switchRoutes({ admin, preview, adminToken: config.ADMIN_TOKEN }));
   // Scheduled flips: every process polls, and a step's row lock lets exactly one of them run it.
   const schedule = createSwitchScheduleRepository();
-  routes.push(switchScheduleRoutes({ schedule: createSwitchScheduleAdmin({ db, switches, schedule }), adminToken: config.ADMIN_TOKEN }));
+  const scheduleAdmin = createSwitchScheduleAdmin({ db, switches, schedule });
+  routes.push(switchScheduleRoutes({ schedule: scheduleAdmin, adminToken: config.ADMIN_TOKEN }));
   // Rollback guards: the actors count each path's outcomes in memory; every process adds its counts
   // to the shared ones each second, and a guard's row lock lets one process judge and trip it.
   const pathOutcomes = createPathOutcomes();
@@ -68,5 +69,5 @@ export async function wireSwitches(
   shutdown.add('rollback guards', () => guards.stop());
   const runner = startSwitchSchedule({ db, switches, changes: switchChanges, schedule, guards, alerts, logger, intervalMs: config.SWITCH_SCHEDULE_POLL_MS });
   shutdown.add('switch schedule', () => runner.stop());
-  return { switches, admin, preview, guardAdmin, pathOutcomes };
+  return { switches, admin, preview, guardAdmin, scheduleAdmin, pathOutcomes };
 }

@@ -2,30 +2,15 @@
 // PostgreSQL directly (no running service needed), through the same use cases as the admin routes.
 import os from 'node:os';
 import type { Command } from 'commander';
-import { KNOWN_SWITCHES } from '../known-switches.js';
 import { createSwitchAdmin, type SwitchAdmin } from '../switch-admin/switch-admin.js';
 import { createSwitchChangeRepository, type SwitchChangeEntry } from '../switch-admin/switch-change-repository.js';
-import { createZookeeperSwitches } from '../switch-admin/zookeeper-switches.js';
-import { withCliContext } from './cli-context.js';
+import { withSwitches } from './switch-context.js';
+import { registerSwitchGuardCommands } from './switch-guard-commands.js';
 import { printResult } from './terminal-text.js';
+import { textTable } from './text-table.js';
 
-function withSwitchAdmin<T>(work: (admin: SwitchAdmin) => Promise<T>): Promise<T> {
-  return withCliContext(async ({ config, logger, shutdown, db }) => {
-    const switches = createZookeeperSwitches(config, KNOWN_SWITCHES, logger);
-    shutdown.add('ZooKeeper session', () => switches.close());
-    const { synced } = await switches.start();
-    if (!synced) {
-      throw new Error(`ZooKeeper at ${config.ZK_CONNECT} did not answer within ${config.ZK_START_TIMEOUT_MS} ms; nothing was read or changed`);
-    }
-    return work(createSwitchAdmin({ db: await db(), switches, changes: createSwitchChangeRepository() }));
-  });
-}
-
-/** Columns padded to their widest cell. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
-}
+const withSwitchAdmin = <T>(work: (admin: SwitchAdmin) => Promise<T>): Promise<T> =>
+  withSwitches(({ switches, db }) => work(createSwitchAdmin({ db, switches, changes: createSwitchChangeRepository() })));
 
 function describeChange(c: SwitchChangeEntry | null): string {
   if (!c) return '-';
@@ -33,9 +18,12 @@ function describeChange(c: SwitchChangeEntry | null): string {
 }
 
 const print = printResult;
+// An audit line is read in full: who and why are the point of it.
+const FULL_CELLS = 1_000;
 
 export function registerSwitchCommands(program: Command): void {
-  const switches = program.command('switches').description('look at, flip and audit the ZooKeeper switches');
+  const switches = program.command('switches').description('look at, flip and audit the ZooKeeper switches, and guard their rollouts');
+  registerSwitchGuardCommands(switches);
 
   switches
     .command('list')
@@ -48,7 +36,7 @@ export function registerSwitchCommands(program: Command): void {
         const notes = all
           .filter((s) => s.rejected)
           .map((s) => `! ${s.name}: ZooKeeper holds ${JSON.stringify(s.rejected!.raw)}, which was ignored (${s.rejected!.reason})`);
-        return [table(['NAME', 'VALUE', 'DEFAULT', 'KIND', 'LAST CHANGE'], rows), ...notes].join('\n');
+        return [textTable(['NAME', 'VALUE', 'DEFAULT', 'KIND', 'LAST CHANGE'], rows, FULL_CELLS), ...notes].join('\n');
       });
     });
 
@@ -92,9 +80,10 @@ export function registerSwitchCommands(program: Command): void {
       print(opts.json, { name, changes }, () =>
         changes.length === 0
           ? `${name}: no recorded changes`
-          : table(
+          : textTable(
               ['AT', 'CHANGE', 'SOURCE', 'ACTOR'],
               changes.map((c) => [c.at, `${c.oldValue ?? '(none)'} → ${c.newValue}`, c.source, c.actor]),
+              FULL_CELLS,
             ),
       );
     });

@@ -7,6 +7,7 @@ import type { OrderTimelineLookup } from '../orders/order-timeline-lookup.js';
 import type { SwitchAdmin } from '../switch-admin/switch-admin.js';
 import type { SwitchGuardAdmin } from '../switch-admin/switch-guard.js';
 import type { SwitchPreview } from '../switch-admin/switch-preview.js';
+import type { SwitchScheduleAdmin } from '../switch-admin/switch-schedule.js';
 
 export type ConsoleDeps = {
   adminToken: string | undefined;
@@ -16,7 +17,7 @@ export type ConsoleDeps = {
     /** How long a replay watches its first messages come back (the REST default). */
     probeWaitMs: number;
   };
-  switches: { admin: SwitchAdmin; preview: SwitchPreview; guards: SwitchGuardAdmin };
+  switches: { admin: SwitchAdmin; preview: SwitchPreview; guards: SwitchGuardAdmin; schedule: SwitchScheduleAdmin };
   orderTimeline: OrderTimelineLookup;
   /** The newest delivery delays with their progress, newest first. */
   recentDelays: (limit: number) => Promise<DelayProgress[]>;

@@ -1,6 +1,7 @@
 // Switches in the console: each value with its recent history, and a flip in two steps — the
 // blast-radius preview of the new value first (reads only), then a confirm button that flips it
-// through the same use case as PUT /admin/switches/{name}, audited with the session's actor.
+// through the same use case as PUT /admin/switches/{name}, audited with the session's actor. A
+// percentage switch's page also holds its rollback guard and its scheduled flips.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../http/http-errors.js';
@@ -11,6 +12,8 @@ import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-sessions.js';
 import { html } from './html.js';
+import { guardOf, guardPanel, switchGuardForms } from './switch-guard-panel.js';
+import { schedulePanel, switchScheduleForms } from './switch-schedule-panel.js';
 
 const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
 const ValueForm = z.object({ value: z.string().trim().min(1, 'the new value, e.g. 30 or on').max(100) });
@@ -60,10 +63,12 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
   app.get('/console/switches/:name', async (req, reply) => {
     const { name } = parseInput(NameParams, req.params);
     const [s, history] = await Promise.all([withSwitchHttpErrors(admin.get(name)), withSwitchHttpErrors(admin.history(name, HISTORY_SHOWN))]);
+    const [guard, schedule] = await Promise.all([guardOf(deps, name), deps.switches.schedule.of(name)]);
+    const session = sessionOf(req);
     return sendHtml(
       reply,
       page(
-        sessionOf(req),
+        session,
         'switches',
         name,
         html`<p><a href="/console/switches">← All switches</a></p>
@@ -82,6 +87,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
             <input id="value" name="value" type="text" maxlength="100" required placeholder="${s.kind === 'percent' ? 'e.g. 25' : 'on or off'}" />
             <button type="submit">Preview</button> <span class="muted">shows what the flip would change; nothing is flipped yet</span>
           </form>
+          ${guardPanel(session, name, s.kind, guard)} ${schedulePanel(session, name, schedule.steps)}
           <h2>Recent changes</h2>
           ${
             history.length === 0
@@ -174,4 +180,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
     await withSwitchHttpErrors(admin.set(name, value, { actor: sessionOf(req).actor, source: 'console' }));
     return reply.redirect(`/console/switches/${name}`, 303);
   });
+
+  switchGuardForms(app, deps, sessionOf);
+  switchScheduleForms(app, deps, sessionOf);
 }

@@ -6,6 +6,7 @@
 // alike it holds: rolling back would not help. Its routes need the admin token and say what is wrong.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlertReceiver, type AlertReceiver } from '../support/alert-receiver.js';
+import { runCli } from '../support/cli.js';
 import { between, submitAll } from '../support/order-traffic.js';
 import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
 import { ADMIN_TOKEN, adminRequest, switchValue } from '../support/switch-admin.js';
@@ -158,5 +159,32 @@ describe('the rollback guard', () => {
     const actions = events.map((e) => e.action).filter((a, i, all) => a !== all[i - 1]);
     expect(actions).toEqual(['armed', 'tripped', 'step-skipped', 'armed', 'held', 'disarmed']);
     await flip(0);
+  });
+
+  it('is armed, shown and disarmed from the CLI, which names a bad option', async () => {
+    const bad = await runCli(ctx.config, ['switches', 'guard', SWITCH, '--max-failure-rate', '2', '--reason', 'x']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--max-failure-rate: ');
+    const armed = await runCli(ctx.config, [
+      'switches',
+      'guard',
+      SWITCH,
+      '--max-failure-rate',
+      '0.05',
+      '--window',
+      '10m',
+      '--reason',
+      'ramp v2',
+      '--as',
+      'kim',
+    ]);
+    expect(armed.code).toBe(0);
+    expect(armed.stdout).toContain('state:    armed');
+    const status = await runCli(ctx.config, ['switches', 'guard-status', SWITCH, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ name: SWITCH, state: 'armed', window: '10m', maxFailureRate: 0.05, armedBy: 'kim (cli)' });
+    expect((await guard()).state).toBe('armed');
+    const off = await runCli(ctx.config, ['switches', 'unguard', SWITCH, '--reason', 'done']);
+    expect(off.code).toBe(0);
+    expect((await adminRequest(base(), 'GET', `/admin/switches/${SWITCH}/guard`)).status).toBe(404);
   });
 });
