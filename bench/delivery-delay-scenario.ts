@@ -7,12 +7,13 @@ import { createOrderRepository } from '../src/orders/order-repository.js';
 import { priceOrder } from '../src/orders/order-rules.js';
 import { createDb, type Db } from '../src/platform/db.js';
 import { createLogger } from '../src/platform/logger.js';
+import { freePort } from '../test/support/free-port.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources } from './bench-isolation.js';
 import { benchOrder } from './bench-orders.js';
 import { fetchSandboxMessages, sandboxCount, waitForBuyersTold, type SandboxCalls } from './delivery-progress.js';
 import { processTargets, sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
-import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
+import { startServiceProcess, type ServiceProcess } from './service-processes.js';
 import { checkBuyersTold, checkQueues, newVerification, settle, type Verification } from './verify.js';
 
 const DUE = '2026-12-01';

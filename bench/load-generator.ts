@@ -5,10 +5,12 @@
 import { fork } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { diesWithThisProcess } from '../test/support/leftovers.js';
+import { PROJECT_ROOT } from '../test/support/project-root.js';
 import type { LoadResult, LoadResultWire } from './order-load.js';
-import { ROOT } from './paths.js';
+import { LOG_DIR } from './paths.js';
 import type { CpuTarget } from './process-stats.js';
-import { benchModule, endsWithBench, LOG_DIR } from './service-processes.js';
+import { benchModule } from './service-processes.js';
 
 export type ToLoadGenerator = { type: 'prepare'; url: string; runId: string; count: number; connections: number } | { type: 'fire' };
 export type FromLoadGenerator = { type: 'ready' } | { type: 'prepared' } | { type: 'fired'; result: LoadResultWire } | { type: 'failed'; message: string };
@@ -30,9 +32,9 @@ export async function startLoadGenerator(options: { name: string; connections: n
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${options.name}.log`);
   const log = openSync(logFile, 'w');
-  const child = fork(file, [], { cwd: ROOT, execArgv, stdio: ['ignore', log, log, 'ipc'] });
+  const child = fork(file, [], { cwd: PROJECT_ROOT, execArgv, stdio: ['ignore', log, log, 'ipc'] });
   closeSync(log);
-  const exited = endsWithBench(child);
+  const exited = diesWithThisProcess(child);
   if (child.pid === undefined) throw new Error(`Could not start the load generator; see ${logFile}`);
 
   // One question at a time: the scenarios await each answer before asking the next.

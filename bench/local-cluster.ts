@@ -3,12 +3,12 @@
 // was already up is left as it was.
 import { execFile } from 'node:child_process';
 import net from 'node:net';
+import { PROJECT_ROOT } from '../test/support/project-root.js';
 import type { Placement } from './bench-isolation.js';
-import { ROOT } from './paths.js';
 
 function script(command: 'up' | 'down'): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('bash', ['scripts/cluster.sh', command], { cwd: ROOT, timeout: 300_000 }, (err, stdout, stderr) => {
+    execFile('bash', ['scripts/cluster.sh', command], { cwd: PROJECT_ROOT, timeout: 300_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`scripts/cluster.sh ${command} failed: ${err.message}\n${stderr.slice(-2_000)}`));
       else resolve(stdout);
     });

@@ -5,6 +5,7 @@
 import { idempotencyKey } from '../src/notifications/notification-messages.js';
 import { createDb } from '../src/platform/db.js';
 import { createLogger } from '../src/platform/logger.js';
+import { freePort } from '../test/support/free-port.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources, type BenchNames, type Placement } from './bench-isolation.js';
 import { confirmationsOf, fetchSandboxMessages, sandboxCount, waitForBuyersTold, type SandboxCalls } from './delivery-progress.js';
@@ -12,7 +13,7 @@ import { startLoadGenerator, type LoadGenerator } from './load-generator.js';
 import type { LoadResult } from './order-load.js';
 import { percentiles, type Percentiles } from './percentiles.js';
 import { processTargets, sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
-import { freePort, startServiceProcess, type ServiceProcess } from './service-processes.js';
+import { startServiceProcess, type ServiceProcess } from './service-processes.js';
 import { checkBuyersTold, checkOrdersStored, checkQueues, newVerification, settle, type Verification } from './verify.js';
 
 export type Layout = 'one-process' | 'scale-out' | 'cluster' | 'cluster-scaled';

@@ -1,18 +1,8 @@
-// Where the project lives, whether the bench runs compiled (dist/bench) or from source via tsx.
-import { existsSync } from 'node:fs';
+// Where the bench writes, whether it runs compiled (dist/bench) or from source via tsx.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../test/support/project-root.js';
 
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-export const ROOT = projectRoot();
 /** bench/ in the source tree: where results and logs are written. */
-export const BENCH_DIR = path.join(ROOT, 'bench');
+export const BENCH_DIR = path.join(PROJECT_ROOT, 'bench');
+/** One log file per process a scenario starts, named after it. */
+export const LOG_DIR = path.join(BENCH_DIR, 'logs');

@@ -5,6 +5,7 @@
 // work: validation, storage, retries, journal, tracing, metrics.
 import { idempotencyKey } from '../src/notifications/notification-messages.js';
 import { declareTopology } from '../src/platform/amqp/topology.js';
+import { freePort } from '../test/support/free-port.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources } from './bench-isolation.js';
 import { connectRaw } from './broker-ceiling.js';
@@ -12,7 +13,7 @@ import { confirmationsOf, fetchSandboxMessages, sandboxCount, type SandboxCalls 
 import { startLoadGenerator, type LoadGenerator } from './load-generator.js';
 import type { LoadResult } from './order-load.js';
 import { processTargets, sharedServiceTargets, startCpuMeter, type CpuReport } from './process-stats.js';
-import { freePort, startServiceProcess, type ProcessRole, type ServiceProcess } from './service-processes.js';
+import { startServiceProcess, type ProcessRole, type ServiceProcess } from './service-processes.js';
 import { untilDoneOrStalled } from './stall-watch.js';
 import { checkQueues, newVerification, settle, type Verification } from './verify.js';
 

@@ -7,6 +7,8 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
+import { killLeftovers } from '../test/support/leftovers.js';
+import { serviceCli } from '../test/support/service-runner.js';
 import { loadBenchConfig, type BenchConfig, type ScenarioNumber } from './bench-config.js';
 import { removeActiveBenchResources } from './bench-isolation.js';
 import { runBrokerCeiling } from './broker-ceiling.js';
@@ -17,7 +19,6 @@ import { BENCH_DIR } from './paths.js';
 import { runPipelineFloor } from './pipeline-floor-scenario.js';
 import { appendResultsMd, buildRows, renderFindings, renderTable, writeJson, type BenchResults, type RunInfo } from './report.js';
 import { runRuntimeOverhead } from './runtime-overhead.js';
-import { killServiceProcesses, serviceRunner } from './service-processes.js';
 
 /** Work queues per actor in scenario 7: one per node, so every node leads some. */
 const CLUSTER_SHARDS = 3;
@@ -93,7 +94,7 @@ async function runInfo(config: BenchConfig, runner: string): Promise<RunInfo> {
 
 async function main(): Promise<number> {
   const config = loadBenchConfig();
-  const runner = serviceRunner(config);
+  const runner = serviceCli(config.BENCH_SERVICE_RUNNER);
   if (runner.note) console.error(`[bench] ${runner.note}`);
   const info = await runInfo(config, runner.runner === 'dist' ? 'dist/ (compiled)' : 'src/ via tsx');
   const results: BenchResults = { failures: {} };
@@ -179,7 +180,7 @@ async function main(): Promise<number> {
 
 process.once('SIGINT', () => {
   console.error('\n[bench] interrupted: stopping the service processes and removing the bench queues and schemas');
-  killServiceProcesses();
+  killLeftovers();
   void removeActiveBenchResources(loadBenchConfig()).finally(() => process.exit(130));
 });
 

@@ -2,32 +2,23 @@
 // business queue, then of the notification queue), or its Erlang VM killed. Shops keep posting over
 // HTTP with their API keys throughout; every 202 is stored once and its buyer told exactly once, no
 // request hangs for more than 10 s, and the processes move to the live nodes by themselves.
-import { afterAll, afterEach, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createSellerKeys } from '../../src/sellers/seller-keys.js';
-import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
-import { startOrderStream, type OrderStream, type StreamResult } from '../faults/support/order-stream.js';
-import { expectReconciledClean, type ReconcileDeps } from '../faults/support/reconcile.js';
-import { startDeployment, type Deployment } from '../faults/support/service-process.js';
-import { waitFor } from '../support/wait-for.js';
+import { faultsForThisFile } from '../faults/support/fault-context.js';
+import type { OrderStream, StreamResult } from '../faults/support/order-stream.js';
+import { sleep, waitFor } from '../support/wait-for.js';
 import { CLUSTER_AMQP_URL, CLUSTER_ZK_CONNECT, leaderOf, NODES, queuePlacement, rabbitNode, type NodeNumber } from './support/local-cluster.js';
 
-let ctx: FaultContext;
-let deployment: Deployment;
-let deps: ReconcileDeps;
 let apiKey: string;
+const file = faultsForThisFile('cluster-nodes', () => ({
+  amqpUrl: CLUSTER_AMQP_URL,
+  env: { ZK_CONNECT: CLUSTER_ZK_CONNECT, SELLER_AUTH: 'required' },
+  // The shops post with an API key of their own, as in production.
+  beforeStart: async (ctx) => {
+    ({ apiKey } = await createSellerKeys({ db: ctx.db }).create('farm-7'));
+  },
+}));
 const stopped = new Set<NodeNumber>();
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-beforeAll(async () => {
-  ctx = await createFaultContext('cluster-nodes', {
-    amqpUrl: CLUSTER_AMQP_URL,
-    env: { ZK_CONNECT: CLUSTER_ZK_CONNECT, SELLER_AUTH: 'required' },
-  });
-  ({ apiKey } = await createSellerKeys({ db: ctx.db }).create('farm-7'));
-  deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
-  deployment = await startDeployment(ctx.env);
-});
 
 // Whatever a test did, the next one starts with all three nodes running.
 afterEach(async () => {
@@ -35,17 +26,7 @@ afterEach(async () => {
   stopped.clear();
 });
 
-afterAll(async () => {
-  await deployment?.stop();
-  await ctx?.cleanup();
-});
-
-function diagnoseOnFailure(): void {
-  onTestFailed(() => console.log(deployment.tail(40)));
-}
-
-const stream = (label: string) =>
-  startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-${label}`, count: 2_000, ratePerSecond: 30, apiKey });
+const stream = (label: string) => file.stream(label, { count: 2_000, ratePerSecond: 30, apiKey });
 
 /** What a shop must never see: a request left hanging (10 s timeout) or a refusal it cannot act on. */
 function expectShopsServed(result: StreamResult): void {
@@ -61,15 +42,13 @@ async function finishAndReconcile(orders: OrderStream): Promise<void> {
   orders.stop();
   const result = await orders.done;
   expectShopsServed(result);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
-  expect(deployment.unexpectedExits()).toEqual([]);
+  await file.expectRecoveredClean(result);
 }
 
 it('declares every quorum queue with three replicas, leaders spread over the nodes', async () => {
   const queues = [
-    ctx.topology.deadLetters,
-    ...Object.values(ctx.topology.actors).flatMap((a) => a.shards.flatMap((s) => [s.queue, ...s.retries.map((r) => r.queue)])),
+    file.ctx.topology.deadLetters,
+    ...Object.values(file.ctx.topology.actors).flatMap((a) => a.shards.flatMap((s) => [s.queue, ...s.retries.map((r) => r.queue)])),
   ];
   const placement = await queuePlacement();
   for (const q of queues) expect(placement.get(q)?.members, q).toEqual([1, 2, 3]);
@@ -80,8 +59,7 @@ it('declares every quorum queue with three replicas, leaders spread over the nod
 
 for (const actor of ['business', 'notification'] as const) {
   it(`the node leading the ${actor} queue stopped (stop_app) and started again mid-stream: nothing accepted is lost or doubled`, async () => {
-    diagnoseOnFailure();
-    const queue = ctx.topology.actors[actor].shards[0]!.queue;
+    const queue = file.ctx.topology.actors[actor].shards[0]!.queue;
     const leader = await leaderOf(queue);
     const orders = stream(`${actor.slice(0, 3)}-stop`);
     await orders.acceptedMore(60);
@@ -100,8 +78,7 @@ for (const actor of ['business', 'notification'] as const) {
 }
 
 it("a node's Erlang VM killed (kill -9) mid-stream and started again: it rejoins, and every 202 is processed once", async () => {
-  diagnoseOnFailure();
-  const victim = await leaderOf(ctx.topology.actors.business.shards[0]!.queue);
+  const victim = await leaderOf(file.ctx.topology.actors.business.shards[0]!.queue);
   const orders = stream('kill');
   await orders.acceptedMore(60);
   await orders.slowedDuring(async () => {
@@ -123,8 +100,7 @@ async function readiness(baseUrl: string): Promise<Readiness> {
 }
 
 it('a process whose node dies moves to a live node within 5 s, says which in /health/ready and /metrics, and carries on', async () => {
-  diagnoseOnFailure();
-  const before = await readiness(deployment.intake.baseUrl);
+  const before = await readiness(file.deployment.intake.baseUrl);
   const publish = before.brokerNodes.find((c) => c.connection.endsWith('-publish'))!;
   expect(publish.node).toMatch(/^127\.0\.0\.1:568[123]$/);
   const victim = Number(publish.node!.slice(-1)) as NodeNumber;
@@ -138,7 +114,7 @@ it('a process whose node dies moves to a live node within 5 s, says which in /he
   const lostAt = Date.now();
   await waitFor(
     async () => {
-      const now = await readiness(deployment.intake.baseUrl);
+      const now = await readiness(file.deployment.intake.baseUrl);
       const node = now.brokerNodes.find((c) => c.connection === publish.connection)?.node;
       return now.status === 'ready' && node !== null && node !== undefined && node !== publish.node;
     },
@@ -148,7 +124,7 @@ it('a process whose node dies moves to a live node within 5 s, says which in /he
   const movedInMs = Date.now() - lostAt;
   console.log(`intake's publishing connection moved from ${publish.node} in ${movedInMs} ms`);
   expect(movedInMs).toBeLessThan(5_000);
-  const metrics = await (await fetch(`${deployment.intake.baseUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${file.deployment.intake.baseUrl}/metrics`)).text();
   expect(metrics).toMatch(
     new RegExp(`order_actors_broker_connection_node\\{connection="${publish.connection}",node="127\\.0\\.0\\.1:568(?!${victim})\\d"\\} 1`),
   );
@@ -159,7 +135,5 @@ it('a process whose node dies moves to a live node within 5 s, says which in /he
   expectShopsServed(result);
   await rabbitNode.startApp(victim);
   stopped.delete(victim);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
-  expect(deployment.unexpectedExits()).toEqual([]);
+  await file.expectRecoveredClean(result);
 });

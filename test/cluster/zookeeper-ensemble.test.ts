@@ -2,9 +2,8 @@
 // reaches every process within 1 s; with two lost (no quorum), every process serves the last values
 // and says they are stale, in /admin/switches and in its metrics; once the servers are back, the
 // processes recover by themselves and a new flip reaches them all.
-import { afterAll, afterEach, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { createFaultContext, type FaultContext } from '../faults/support/fault-context.js';
-import { startDeployment, type Deployment } from '../faults/support/service-process.js';
+import { afterEach, expect, it } from 'vitest';
+import { faultsForThisFile } from '../faults/support/fault-context.js';
 import { ADMIN_TOKEN, adminRequest, metric, switchValue } from '../support/switch-admin.js';
 import { waitFor } from '../support/wait-for.js';
 import { zkCliSet } from '../support/zookeeper.js';
@@ -12,35 +11,22 @@ import { CLUSTER_AMQP_URL, CLUSTER_ZK_CONNECT, zkNode, zkServer, type NodeNumber
 
 const SWITCH = 'order-rules-v2';
 
-let ctx: FaultContext;
-let deployment: Deployment;
-let path: string;
+const file = faultsForThisFile('cluster-zk', () => ({
+  amqpUrl: CLUSTER_AMQP_URL,
+  env: { ZK_CONNECT: CLUSTER_ZK_CONNECT, ZK_SESSION_TIMEOUT_MS: '4000', ADMIN_TOKEN },
+}));
 const stopped = new Set<NodeNumber>();
-
-beforeAll(async () => {
-  ctx = await createFaultContext('cluster-zk', {
-    amqpUrl: CLUSTER_AMQP_URL,
-    env: { ZK_CONNECT: CLUSTER_ZK_CONNECT, ZK_SESSION_TIMEOUT_MS: '4000', ADMIN_TOKEN },
-  });
-  path = `${ctx.config.ZK_ROOT}/switches/${SWITCH}`;
-  deployment = await startDeployment(ctx.env);
-});
 
 afterEach(async () => {
   for (const n of stopped) await zkNode.start(n);
   stopped.clear();
 });
 
-afterAll(async () => {
-  await deployment?.stop();
-  await ctx?.cleanup();
-});
-
-const processes = () => [deployment.intake, deployment.business, deployment.notification];
+const processes = () => [file.deployment.intake, file.deployment.business, file.deployment.notification];
 
 /** Flips through one server and returns how long until every process serves the value. */
 async function flipAndTime(server: string, value: number): Promise<number> {
-  await zkCliSet(server, path, String(value));
+  await zkCliSet(server, `${file.ctx.config.ZK_ROOT}/switches/${SWITCH}`, String(value));
   const flippedAt = Date.now();
   await waitFor(async () => (await Promise.all(processes().map((p) => switchValue(p.baseUrl, SWITCH)))).every((v) => v === value), {
     what: `every process to serve ${SWITCH}=${value}`,
@@ -51,7 +37,6 @@ async function flipAndTime(server: string, value: number): Promise<number> {
 }
 
 it('one server lost: a flip through another reaches every process within 1 s', async () => {
-  onTestFailed(() => console.log(deployment.tail(30)));
   await flipAndTime(zkServer(1), 10);
   stopped.add(1);
   await zkNode.stop(1);
@@ -64,7 +49,6 @@ it('one server lost: a flip through another reaches every process within 1 s', a
 });
 
 it('two servers lost: the last values are served and shown stale; back to quorum, the processes recover and see a new flip', async () => {
-  onTestFailed(() => console.log(deployment.tail(30)));
   await flipAndTime(zkServer(3), 30);
   stopped.add(1);
   stopped.add(2);
@@ -73,14 +57,14 @@ it('two servers lost: the last values are served and shown stale; back to quorum
 
   for (const p of processes()) {
     await waitFor(async () => (await adminRequest(p.baseUrl, 'GET', '/admin/switches')).body?.stale === true, {
-      what: `${p.role} to report stale`,
+      what: `${p.name} to report stale`,
       timeoutMs: 20_000,
     });
     expect(await metric(p.baseUrl, 'order_actors_switch_stale')).toBe(1);
     expect(await switchValue(p.baseUrl, SWITCH)).toBe(30);
   }
   // A flip cannot be made now, and the answer says why instead of hanging.
-  const refused = await adminRequest(deployment.intake.baseUrl, 'PUT', `/admin/switches/${SWITCH}`, { value: 50 });
+  const refused = await adminRequest(file.deployment.intake.baseUrl, 'PUT', `/admin/switches/${SWITCH}`, { value: 50 });
   expect(refused).toMatchObject({ status: 503, body: { error: 'switches_unavailable' } });
 
   await zkNode.start(1);
@@ -88,7 +72,7 @@ it('two servers lost: the last values are served and shown stale; back to quorum
   stopped.clear();
   for (const p of processes()) {
     await waitFor(async () => (await adminRequest(p.baseUrl, 'GET', '/admin/switches')).body?.stale === false, {
-      what: `${p.role} to recover`,
+      what: `${p.name} to recover`,
       timeoutMs: 30_000,
     });
   }

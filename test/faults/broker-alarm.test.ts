@@ -12,20 +12,20 @@
 // actor drains its queue; the business actor stores the orders it takes, but holds them unacked while
 // the confirmation requests it emits wait on its own blocked publishing connection, and finishes them
 // once the alarm clears (the repeats this causes are absorbed by idempotency).
-import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
-import { createFaultContext, type FaultContext } from './support/fault-context.js';
-import { startOrderStream, type Answer } from './support/order-stream.js';
+import { faultsForThisFile } from './support/fault-context.js';
+import type { Answer } from './support/order-stream.js';
 import { startPrivateRabbitMq, type PrivateRabbitMq } from './support/private-rabbitmq.js';
-import { expectReconciledClean, queueDepths, type ReconcileDeps } from './support/reconcile.js';
-import { startDeployment, type Deployment } from './support/service-process.js';
+import { queueDepths } from './support/reconcile.js';
 
 type Resource = 'memory' | 'disk';
 
 let rabbit: PrivateRabbitMq;
-let ctx: FaultContext;
-let deployment: Deployment;
-let deps: ReconcileDeps;
+const file = faultsForThisFile('alarm', async () => {
+  rabbit = await startPrivateRabbitMq('alarm');
+  return { amqpUrl: rabbit.url, remove: () => rabbit.remove() };
+});
 /** The node's own limits, read before any test changes them and put back after each. */
 let normal: { memory: string[]; disk: string };
 
@@ -40,19 +40,9 @@ async function brokerStatus(): Promise<{ alarms: Resource[]; memory: Record<stri
 }
 
 beforeAll(async () => {
-  rabbit = await startPrivateRabbitMq('alarm');
   const { memory, disk } = await brokerStatus();
   // {"relative": 0.4} or {"absolute": bytes}, as set_vm_memory_high_watermark takes them back.
   normal = { memory: memory.relative === undefined ? ['absolute', String(memory.absolute)] : [String(memory.relative)], disk: String(disk) };
-  ctx = await createFaultContext('alarm', { amqpUrl: rabbit.url });
-  deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
-  deployment = await startDeployment(ctx.env);
-});
-
-afterAll(async () => {
-  await deployment?.stop();
-  await ctx?.cleanup();
-  await rabbit?.remove();
 });
 
 const ALARMS: Array<{ resource: Resource; how: string; raise(): Promise<unknown>; clear(): Promise<unknown> }> = [
@@ -72,18 +62,18 @@ const ALARMS: Array<{ resource: Resource; how: string; raise(): Promise<unknown>
 ];
 
 /** The value of `order_actors_broker_blocked` on a process's GET /metrics (the intake's by default). */
-async function brokerBlockedGauge(baseUrl = deployment.intakeUrl): Promise<number | undefined> {
+async function brokerBlockedGauge(baseUrl = file.deployment.intakeUrl): Promise<number | undefined> {
   const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
   const m = /^order_actors_broker_blocked (\d+)$/m.exec(await res.text());
   return m ? Number(m[1]) : undefined;
 }
 
-const depth = async (queue: string) => (await queueDepths(ctx.amqpUrl, ctx.topology)).get(queue);
+const depth = async (queue: string) => (await queueDepths(file.ctx.amqpUrl, file.ctx.topology)).get(queue);
 
-const storedCount = async (ids: readonly string[]) => (await ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', ids).execute()).length;
+const storedCount = async (ids: readonly string[]) => (await file.ctx.db.selectFrom('orders').select('order_id').where('order_id', 'in', ids).execute()).length;
 
 const allTold = (ids: readonly string[]) => {
-  const keys = new Set(ctx.sandbox.messages().map((m) => m.idempotencyKey));
+  const keys = new Set(file.ctx.sandbox.messages().map((m) => m.idempotencyKey));
   return ids.every((id) => keys.has(`order-confirmed:${id}`));
 };
 
@@ -99,19 +89,17 @@ function tally(answers: readonly Answer[]): Record<string, number> {
 
 for (const alarm of ALARMS) {
   it(`${alarm.resource} alarm (${alarm.how}), then restored: intake refuses with 503 + Retry-After instead of hanging, consumers keep draining, /metrics shows the block, and afterwards nothing is lost or doubled`, async () => {
-    onTestFailed(() => console.log(deployment.tail(40)));
-    const prefix = `${ctx.id}-${alarm.resource}`;
-    const business = ctx.topology.actors.business.work;
-    const notification = ctx.topology.actors.notification.work;
+    const business = file.ctx.topology.actors.business.work;
+    const notification = file.ctx.topology.actors.notification.work;
 
     // Work caught by the alarm at both stages: confirmations waiting for the notification actor, and
     // orders waiting for the business actor (their actors are down, so the messages wait in the queues).
-    await deployment.notification.kill('SIGKILL');
-    const waitingToBeTold = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${prefix}-n`, count: 20, ratePerSecond: 30 }).done;
+    await file.deployment.notification.kill('SIGKILL');
+    const waitingToBeTold = await file.stream(`${alarm.resource}-n`, { count: 20, ratePerSecond: 30 }).done;
     expect(waitingToBeTold.accepted).toHaveLength(20);
     await waitFor(async () => (await depth(notification)) === 20, { what: 'the confirmations to wait in the notification queue' });
-    await deployment.business.kill('SIGKILL');
-    const waitingToBeStored = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${prefix}-b`, count: 20, ratePerSecond: 30 }).done;
+    await file.deployment.business.kill('SIGKILL');
+    const waitingToBeStored = await file.stream(`${alarm.resource}-b`, { count: 20, ratePerSecond: 30 }).done;
     expect(waitingToBeStored.accepted).toHaveLength(20);
     await waitFor(async () => (await depth(business)) === 20, { what: 'the orders to wait in the business queue' });
 
@@ -123,7 +111,7 @@ for (const alarm of ALARMS) {
         timeoutMs: 30_000,
         intervalMs: 500,
       });
-      await Promise.all([deployment.notification.start(), deployment.business.start()]);
+      await Promise.all([file.deployment.notification.start(), file.deployment.business.start()]);
 
       // Consumers are not blocked: the notification actor tells the waiting buyers, and the business
       // actor takes the waiting orders and stores them, all while the alarm is on.
@@ -139,9 +127,7 @@ for (const alarm of ALARMS) {
       });
 
       // Each order sent once: a refusal stands, so the reconciliation can hold the service to it.
-      const duringAlarm = await startOrderStream({
-        intakeUrl: deployment.intakeUrl,
-        idPrefix: `${prefix}-r`,
+      const duringAlarm = await file.stream(`${alarm.resource}-r`, {
         count: 12,
         concurrency: 3,
         ratePerSecond: 4,
@@ -163,7 +149,7 @@ for (const alarm of ALARMS) {
       ).toBe(true);
       expect(await brokerBlockedGauge()).toBe(1);
       // The business process was blocked too, by the confirmation requests it emits.
-      expect(await brokerBlockedGauge(deployment.business.baseUrl)).toBe(1);
+      expect(await brokerBlockedGauge(file.deployment.business.baseUrl)).toBe(1);
       // All of the above happened under the alarm.
       expect((await brokerStatus()).alarms).toContain(alarm.resource);
     } finally {
@@ -177,15 +163,14 @@ for (const alarm of ALARMS) {
     // The gauge follows the connection: back to 0 before any order arrives to notice.
     await waitFor(async () => (await brokerBlockedGauge()) === 0, { what: 'order_actors_broker_blocked to drop to 0', timeoutMs: 15_000, intervalMs: 250 });
 
-    const after = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${prefix}-a`, count: 20, ratePerSecond: 30 }).done;
+    const after = await file.stream(`${alarm.resource}-a`, { count: 20, ratePerSecond: 30 }).done;
     expect(after.answers.filter((a) => a.status !== 202)).toEqual([]);
 
     const accepted = [...waitingToBeTold.accepted, ...waitingToBeStored.accepted, ...after.accepted];
     // A refusal that says nothing was queued must hold; `unconfirmed` admits the order may be queued.
     const refusedOutright = during.filter((a) => a.error === 'overloaded' || a.error === 'unavailable').map((a) => a.orderId);
     const indeterminate = during.filter((a) => a.error === 'unconfirmed').map((a) => a.orderId);
-    const r = await expectReconciledClean(deps, { accepted, refused: refusedOutright, indeterminate });
+    const r = await file.expectRecoveredClean({ accepted, refused: refusedOutright, indeterminate });
     expect(r).toMatchObject({ accepted: 60 });
-    expect(deployment.unexpectedExits()).toEqual([]);
   });
 }

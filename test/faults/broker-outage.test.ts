@@ -3,37 +3,16 @@
 // connection force-closed, or the whole node crashed, in the middle of a stream leaves every process
 // to recover by itself, and every order that got a 202 is processed and told to its buyer once.
 import amqp from 'amqplib';
-import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { waitFor } from '../support/wait-for.js';
-import { createFaultContext, type FaultContext } from './support/fault-context.js';
-import { startOrderStream } from './support/order-stream.js';
+import { expect, it } from 'vitest';
+import { sleep, waitFor } from '../support/wait-for.js';
+import { faultsForThisFile } from './support/fault-context.js';
 import { startPrivateRabbitMq, type PrivateRabbitMq } from './support/private-rabbitmq.js';
-import { expectReconciledClean, type ReconcileDeps } from './support/reconcile.js';
-import { startDeployment, type Deployment } from './support/service-process.js';
 
 let rabbit: PrivateRabbitMq;
-let ctx: FaultContext;
-let deployment: Deployment;
-let deps: ReconcileDeps;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-beforeAll(async () => {
+const file = faultsForThisFile('broker', async () => {
   rabbit = await startPrivateRabbitMq('broker');
-  ctx = await createFaultContext('broker', { amqpUrl: rabbit.url });
-  deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
-  deployment = await startDeployment(ctx.env);
+  return { amqpUrl: rabbit.url, remove: () => rabbit.remove() };
 });
-
-afterAll(async () => {
-  await deployment?.stop();
-  await ctx?.cleanup();
-  await rabbit?.remove();
-});
-
-function diagnoseOnFailure(): void {
-  onTestFailed(() => console.log(deployment.tail(40)));
-}
 
 /** Consumers on each work queue, as `rabbitmqctl list_consumers` would count them. */
 async function consumerCounts(): Promise<Record<string, number>> {
@@ -41,7 +20,7 @@ async function consumerCounts(): Promise<Record<string, number>> {
   try {
     const ch = await conn.createChannel();
     const counts: Record<string, number> = {};
-    for (const actor of ['business', 'notification'] as const) counts[actor] = (await ch.checkQueue(ctx.topology.actors[actor].work)).consumerCount;
+    for (const actor of ['business', 'notification'] as const) counts[actor] = (await ch.checkQueue(file.ctx.topology.actors[actor].work)).consumerCount;
     await ch.close();
     return counts;
   } finally {
@@ -50,11 +29,10 @@ async function consumerCounts(): Promise<Record<string, number>> {
 }
 
 it('answers 503 with Retry-After, never 202, while the broker is down, and the refused orders leave no trace', async () => {
-  diagnoseOnFailure();
   await rabbit.stopApp();
   try {
-    await waitFor(async () => !(await deployment.intake.isReady()), { what: 'intake to notice the broker is gone' });
-    const during = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-d`, count: 30, ratePerSecond: 30, retryForMs: 0 }).done;
+    await waitFor(async () => !(await file.deployment.intake.isReady()), { what: 'intake to notice the broker is gone' });
+    const during = await file.stream('d', { count: 30, ratePerSecond: 30, retryForMs: 0 }).done;
     expect(during.accepted).toEqual([]);
     expect(during.answers).toHaveLength(30);
     // Every answer a refusal that says when to come back.
@@ -62,22 +40,20 @@ it('answers 503 with Retry-After, never 202, while the broker is down, and the r
   } finally {
     await rabbit.startApp();
   }
-  await deployment.waitUntilReady();
+  await file.deployment.waitUntilReady();
 
   // Back up: orders are accepted again, and the ones refused during the outage were never queued.
-  const after = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-a`, count: 20, ratePerSecond: 30 }).done;
+  const after = await file.stream('a', { count: 20, ratePerSecond: 30 }).done;
   expect(after.refused).toEqual([]);
-  const r = await expectReconciledClean(deps, {
+  const r = await file.expectRecoveredClean({
     accepted: after.accepted,
-    refused: Array.from({ length: 30 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`),
+    refused: file.orderIds('d', 30),
   });
   expect(r).toMatchObject({ accepted: 20, refused: 30 });
-  expect(deployment.unexpectedExits()).toEqual([]);
 });
 
 it('RabbitMQ stopped (stop_app) and started again mid-stream: every process recovers by itself and no accepted order is lost or doubled', async () => {
-  diagnoseOnFailure();
-  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-s`, count: 400, ratePerSecond: 30 });
+  const stream = file.stream('s', { count: 400, ratePerSecond: 30 });
   await stream.acceptedMore(60);
   await stream.slowedDuring(async () => {
     await rabbit.stopApp();
@@ -91,15 +67,12 @@ it('RabbitMQ stopped (stop_app) and started again mid-stream: every process reco
   expect(result.refused).toEqual([]);
   // Clients were refused while it was down, and sent the same orders again.
   expect(result.answers.some((a) => a.status === 503)).toBe(true);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
+  await file.expectRecoveredClean(result);
   expect(await consumerCounts()).toEqual({ business: 1, notification: 1 });
-  expect(deployment.unexpectedExits()).toEqual([]);
 });
 
 it('every broker connection force-closed three times mid-stream: publishers and consumers reconnect, nothing lost or doubled', async () => {
-  diagnoseOnFailure();
-  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-c`, count: 400, ratePerSecond: 30 });
+  const stream = file.stream('c', { count: 400, ratePerSecond: 30 });
   for (let i = 0; i < 3; i++) {
     await stream.acceptedMore(40);
     await stream.slowedDuring(() => rabbit.closeAllConnections('fault test: connections force-closed'));
@@ -109,30 +82,25 @@ it('every broker connection force-closed three times mid-stream: publishers and 
 
   const result = await stream.done;
   expect(result.refused).toEqual([]);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
+  await file.expectRecoveredClean(result);
   expect(await consumerCounts()).toEqual({ business: 1, notification: 1 });
-  expect(deployment.unexpectedExits()).toEqual([]);
 });
 
 it('the broker crashes (kill -9 of its VM) with confirmed orders waiting in the queues, and is started again: they survive, and every 202 is processed once', async () => {
-  diagnoseOnFailure();
-  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-k`, count: 400, ratePerSecond: 30 });
+  const stream = file.stream('k', { count: 400, ratePerSecond: 30 });
   await stream.acceptedMore(40);
   await stream.slowedDuring(async () => {
     // With no business process, accepted orders wait in the business queue, confirmed by the broker.
-    await deployment.business.kill('SIGKILL');
+    await file.deployment.business.kill('SIGKILL');
     await stream.acceptedMore(20);
     await rabbit.crashAndRestart();
-    await deployment.business.start();
+    await file.deployment.business.start();
   });
   await stream.acceptedMore(40);
   stream.stop();
 
   const result = await stream.done;
   expect(result.refused).toEqual([]);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
+  await file.expectRecoveredClean(result);
   expect(await consumerCounts()).toEqual({ business: 1, notification: 1 });
-  expect(deployment.unexpectedExits()).toEqual([]);
 });

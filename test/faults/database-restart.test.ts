@@ -3,31 +3,15 @@
 // the database is back, nothing is dead-lettered as permanent, and every order that got a 202 is
 // stored and told to its buyer exactly once.
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { createFaultContext, type FaultContext } from './support/fault-context.js';
-import { startOrderStream } from './support/order-stream.js';
+import { expect, it, onTestFailed } from 'vitest';
+import { sleep } from '../support/wait-for.js';
+import { faultsForThisFile } from './support/fault-context.js';
 import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
-import { expectReconciledClean, type ReconcileDeps } from './support/reconcile.js';
-import { startDeployment, type Deployment } from './support/service-process.js';
 
 let postgres: PrivatePostgres;
-let ctx: FaultContext;
-let deployment: Deployment;
-let deps: ReconcileDeps;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-beforeAll(async () => {
+const file = faultsForThisFile('pg-restart', async () => {
   postgres = await startPrivatePostgres('restart');
-  ctx = await createFaultContext('pg-restart', { databaseUrl: postgres.url });
-  deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
-  deployment = await startDeployment(ctx.env);
-});
-
-afterAll(async () => {
-  await deployment?.stop();
-  await ctx?.cleanup();
-  await postgres?.remove();
+  return { databaseUrl: postgres.url, remove: () => postgres.remove() };
 });
 
 /**
@@ -41,13 +25,13 @@ async function lockOrdersTable(): Promise<pg.Client> {
   client.on('error', () => undefined);
   await client.connect();
   await client.query('begin');
-  await client.query(`lock table ${ctx.config.DATABASE_SCHEMA}.orders in access exclusive mode`);
+  await client.query(`lock table ${file.ctx.config.DATABASE_SCHEMA}.orders in access exclusive mode`);
   return client;
 }
 
 it('PostgreSQL crash-restarted twice mid-stream, once with transactions in flight: no process dies, failed work is retried, nothing lost, doubled or dead-lettered', async () => {
-  onTestFailed(async () => console.log(deployment.tail(40), '\n--- postgres ---\n', (await postgres.log()).slice(-3_000)));
-  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-p`, count: 400, ratePerSecond: 30 });
+  onTestFailed(async () => console.log('--- postgres ---\n', (await postgres.log()).slice(-3_000)));
+  const stream = file.stream('p', { count: 400, ratePerSecond: 30 });
 
   await stream.acceptedMore(40);
   await stream.slowedDuring(() => postgres.restart('immediate', 2_000));
@@ -62,7 +46,5 @@ it('PostgreSQL crash-restarted twice mid-stream, once with transactions in fligh
 
   const result = await stream.done;
   expect(result.refused).toEqual([]);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
-  expect(deployment.unexpectedExits()).toEqual([]);
+  await file.expectRecoveredClean(result);
 });

@@ -7,15 +7,14 @@
 // so that even on a 2-core machine the kill can be timed to land inside a slice, part of it already
 // queued, without any hook in the service.
 import { sql } from 'kysely';
-import { afterAll, beforeAll, expect, inject, it, onTestFailed } from 'vitest';
+import { expect, it } from 'vitest';
 import { getJson, postJson } from '../support/service-harness.js';
 import { storeOrders } from '../support/stored-orders.js';
-import { waitFor } from '../support/wait-for.js';
-import { createFaultContext, type FaultContext } from './support/fault-context.js';
+import { sleep, waitFor } from '../support/wait-for.js';
+import { faultsForThisFile } from './support/fault-context.js';
 import { reconcileDelay } from './support/reconcile-delay.js';
 import { queueDepths } from './support/reconcile.js';
-import { startDeployment, type Deployment } from './support/service-process.js';
-import { startTcpProxy, throughProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { proxyInFrontOf, throughProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 /** Three slices and a half: the kill lands after the first is marked, well before the last. */
 const AFFECTED = 3_500;
@@ -31,40 +30,34 @@ const OTHER_DAY = '2026-12-02';
 const NEW_DATE = '2026-12-04';
 
 let brokerLink: TcpProxy;
-let ctx: FaultContext;
-let deployment: Deployment;
-
-beforeAll(async () => {
-  const services = inject('services');
-  const amqp = new URL(services.amqpUrl);
-  brokerLink = await startTcpProxy({ host: amqp.hostname, port: Number(amqp.port || 5672) });
-  ctx = await createFaultContext('delay-kill');
-  // Only the intake, which runs the fan-out, goes through the proxy; the actors talk to RabbitMQ directly.
-  deployment = await startDeployment(ctx.env, { intake: { AMQP_URL: throughProxy(services.amqpUrl, brokerLink) } });
-});
-
-afterAll(async () => {
-  await deployment?.stop();
-  await ctx?.cleanup();
-  await brokerLink?.close();
+const file = faultsForThisFile('delay-kill', async (services) => {
+  brokerLink = await proxyInFrontOf(services.amqpUrl);
+  return {
+    // Only the intake, which runs the fan-out, goes through the proxy; the actors talk to RabbitMQ directly.
+    roleEnv: { intake: { AMQP_URL: throughProxy(services.amqpUrl, brokerLink) } },
+    remove: () => brokerLink.close(),
+  };
 });
 
 /** Messages the notification actor settled as done, from its own /metrics. */
 async function noticesDone(): Promise<number> {
-  const res = await fetch(`${deployment.notification.baseUrl}/metrics`);
+  const res = await fetch(`${file.deployment.notification.baseUrl}/metrics`);
   const m = /^order_actors_actor_messages_total\{actor="notification",result="done"\} (\d+)$/m.exec(await res.text());
   return Number(m?.[1] ?? 0);
 }
 
 it("the intake process killed -9 half-way through a delivery delay's fan-out and started again: no order skipped, none told twice, nothing else touched", async () => {
-  onTestFailed(() => console.log(deployment.tail(40)));
-  const sellerId = `farm-${ctx.id}`;
-  const affected = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-a`, count: AFFECTED, overrides: { sellerId, requestedDeliveryDate: DUE } });
-  const otherDay = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-d`, count: 20, overrides: { sellerId, requestedDeliveryDate: OTHER_DAY } });
-  const otherSeller = await storeOrders(ctx.db, { idPrefix: `${ctx.id}-s`, count: 20, overrides: { sellerId: `${sellerId}-x`, requestedDeliveryDate: DUE } });
+  const sellerId = `farm-${file.ctx.id}`;
+  const affected = await storeOrders(file.ctx.db, { idPrefix: `${file.ctx.id}-a`, count: AFFECTED, overrides: { sellerId, requestedDeliveryDate: DUE } });
+  const otherDay = await storeOrders(file.ctx.db, { idPrefix: `${file.ctx.id}-d`, count: 20, overrides: { sellerId, requestedDeliveryDate: OTHER_DAY } });
+  const otherSeller = await storeOrders(file.ctx.db, {
+    idPrefix: `${file.ctx.id}-s`,
+    count: 20,
+    overrides: { sellerId: `${sellerId}-x`, requestedDeliveryDate: DUE },
+  });
 
   brokerLink.setMode({ mode: 'throttle', bytesPerSecond: THROTTLE_BYTES_PER_S });
-  const answer = await postJson(deployment.intakeUrl, '/delivery-delays', {
+  const answer = await postJson(file.deployment.intakeUrl, '/delivery-delays', {
     sellerId,
     requestedDeliveryDate: DUE,
     newDeliveryDate: NEW_DATE,
@@ -75,7 +68,7 @@ it("the intake process killed -9 half-way through a delivery delay's fan-out and
   const delayId = answer.body!.delayId as string;
 
   const marks = () =>
-    ctx.db
+    file.ctx.db
       .selectFrom('delivery_delay_orders')
       .select([sql<number>`count(published_at)::int`.as('published'), sql<number>`count(processed_at)::int`.as('processed')])
       .where('delay_id', '=', delayId)
@@ -94,11 +87,11 @@ it("the intake process killed -9 half-way through a delivery delay's fan-out and
     { what: 'the fan-out to be half-way, inside a slice', timeoutMs: 60_000, intervalMs: 20 },
   );
   expect(where, 'the fan-out finished before the kill: throttle the link further').toBe('inside a slice');
-  await deployment.intake.kill('SIGKILL');
+  await file.deployment.intake.kill('SIGKILL');
   // Read once the process is gone: a commit it sent just before dying has landed by then.
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   const atKill = await marks();
-  const delay = await ctx.db.selectFrom('delivery_delays').select('published_at').where('delay_id', '=', delayId).executeTakeFirstOrThrow();
+  const delay = await file.ctx.db.selectFrom('delivery_delays').select('published_at').where('delay_id', '=', delayId).executeTakeFirstOrThrow();
   // Really half-way: some slices marked, not all, and the fan-out not recorded as finished.
   expect(atKill.published).toBeGreaterThan(0);
   expect(atKill.published).toBeLessThan(AFFECTED);
@@ -109,7 +102,7 @@ it("the intake process killed -9 half-way through a delivery delay's fan-out and
   // Before the restart, the notification actor works off what reached the broker. More buyers told
   // than marked published shows the cut slice had partly gone out: the restart sends those again.
   const told = () =>
-    ctx.db
+    file.ctx.db
       .selectFrom('deliveries')
       .select(sql<number>`count(*)::int`.as('n'))
       .where('idempotency_key', 'like', `delivery-delayed:%:${delayId}`)
@@ -117,9 +110,9 @@ it("the intake process killed -9 half-way through a delivery delay's fan-out and
   const toldBeforeRestart = await waitFor(
     async () => {
       const before = (await told()).n;
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
       const after = (await told()).n;
-      const notices = (await queueDepths(ctx.amqpUrl, ctx.topology)).get(ctx.topology.actors.notification.work);
+      const notices = (await queueDepths(file.ctx.amqpUrl, file.ctx.topology)).get(file.ctx.topology.actors.notification.work);
       return after === before && notices === 0 ? after : undefined;
     },
     { what: 'the notification actor to work off what reached the broker before the kill', timeoutMs: 60_000 },
@@ -128,32 +121,29 @@ it("the intake process killed -9 half-way through a delivery delay's fan-out and
   expect(toldBeforeRestart).toBeGreaterThan(atKill.published);
 
   brokerLink.setMode({ mode: 'pass' });
-  await deployment.intake.start();
+  await file.deployment.intake.start();
 
   // The restarted process resumes the fan-out on its own (its sweep runs at start and every 5 s).
   await waitFor(
     async () => {
-      const progress = await getJson(deployment.intakeUrl, `/delivery-delays/${delayId}`);
+      const progress = await getJson(file.deployment.intakeUrl, `/delivery-delays/${delayId}`);
       if (progress.body?.notified !== AFFECTED || !progress.body.finishedAt) return false;
-      const depths = await queueDepths(ctx.amqpUrl, ctx.topology);
+      const depths = await queueDepths(file.ctx.amqpUrl, file.ctx.topology);
       return [...depths.values()].every((n) => n === 0);
     },
     { what: 'every affected buyer to be told and the queues to drain', timeoutMs: 120_000, intervalMs: 500 },
   );
   // A moment longer, so that a late duplicate (a slice published twice) has time to show.
-  await new Promise((r) => setTimeout(r, 1_500));
+  await sleep(1_500);
 
-  const progress = await getJson(deployment.intakeUrl, `/delivery-delays/${delayId}`);
+  const progress = await getJson(file.deployment.intakeUrl, `/delivery-delays/${delayId}`);
   expect(progress.body).toMatchObject({ total: AFFECTED, published: AFFECTED, processed: AFFECTED, notified: AFFECTED, newDeliveryDate: NEW_DATE });
   expect(progress.body!.publishedAt).toEqual(expect.any(String));
   expect(progress.body!.finishedAt).toEqual(expect.any(String));
 
-  const r = await reconcileDelay(
-    { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology },
-    { delayId, affected, untouched: [...otherDay, ...otherSeller], from: DUE, to: NEW_DATE },
-  );
+  const r = await reconcileDelay(file.ctx, { delayId, affected, untouched: [...otherDay, ...otherSeller], from: DUE, to: NEW_DATE });
   expect(r).toEqual({ lost: [], duplicated: [], unexpected: [], deadLettered: 0, leftBehind: [] });
   // The notices of the slice the kill cut short reached the notification actor twice, and told nobody twice.
   expect(await noticesDone()).toBeGreaterThan(AFFECTED);
-  expect(deployment.unexpectedExits()).toEqual([]);
+  expect(file.deployment.unexpectedExits()).toEqual([]);
 });

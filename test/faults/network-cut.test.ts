@@ -3,56 +3,31 @@
 // through them, so other tests are undisturbed). Intake refuses while it cannot reach the broker;
 // every process reconnects by itself once the network is back; every order that got a 202 is
 // processed and told once.
-import { afterAll, beforeAll, expect, inject, it, onTestFailed } from 'vitest';
-import { waitFor } from '../support/wait-for.js';
-import { createFaultContext, type FaultContext } from './support/fault-context.js';
-import { startOrderStream } from './support/order-stream.js';
-import { expectReconciledClean, type ReconcileDeps } from './support/reconcile.js';
-import { startDeployment, type Deployment } from './support/service-process.js';
-import { startTcpProxy, throughProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { expect, it } from 'vitest';
+import { sleep, waitFor } from '../support/wait-for.js';
+import { faultsForThisFile } from './support/fault-context.js';
+import { proxyInFrontOf, throughProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 let brokerLink: TcpProxy;
 let databaseLink: TcpProxy;
-let ctx: FaultContext;
-let deployment: Deployment;
-let deps: ReconcileDeps;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const file = faultsForThisFile('net-cut', async (services) => {
+  brokerLink = await proxyInFrontOf(services.amqpUrl);
+  databaseLink = await proxyInFrontOf(services.databaseUrl);
+  return {
+    serviceAmqpUrl: throughProxy(services.amqpUrl, brokerLink),
+    serviceDatabaseUrl: throughProxy(services.databaseUrl, databaseLink),
+    remove: () => Promise.all([brokerLink.close(), databaseLink.close()]),
+  };
+});
 
 /** The `error` of intake's 503 whose message reads "The order could not be queued; nothing was accepted." */
 const NOTHING_ACCEPTED = 'unavailable';
 
-beforeAll(async () => {
-  const services = inject('services');
-  const amqp = new URL(services.amqpUrl);
-  const database = new URL(services.databaseUrl);
-  brokerLink = await startTcpProxy({ host: amqp.hostname, port: Number(amqp.port || 5672) });
-  databaseLink = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
-  ctx = await createFaultContext('net-cut', {
-    serviceAmqpUrl: throughProxy(services.amqpUrl, brokerLink),
-    serviceDatabaseUrl: throughProxy(services.databaseUrl, databaseLink),
-  });
-  deps = { db: ctx.db, sandbox: ctx.sandbox, amqpUrl: ctx.amqpUrl, topology: ctx.topology };
-  deployment = await startDeployment(ctx.env);
-});
-
-afterAll(async () => {
-  await deployment?.stop();
-  await ctx?.cleanup();
-  await brokerLink?.close();
-  await databaseLink?.close();
-});
-
-function diagnoseOnFailure(): void {
-  onTestFailed(() => console.log(deployment.tail(40)));
-}
-
 it('answers 503 with Retry-After, never 202, while the broker cannot be reached, and the refused orders leave no trace', async () => {
-  diagnoseOnFailure();
   brokerLink.setMode({ mode: 'cut' });
   try {
-    await waitFor(async () => !(await deployment.intake.isReady()), { what: 'intake to notice the broker is unreachable' });
-    const during = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-d`, count: 20, ratePerSecond: 30, retryForMs: 0 }).done;
+    await waitFor(async () => !(await file.deployment.intake.isReady()), { what: 'intake to notice the broker is unreachable' });
+    const during = await file.stream('d', { count: 20, ratePerSecond: 30, retryForMs: 0 }).done;
     expect(during.accepted).toEqual([]);
     expect(during.answers).toHaveLength(20);
     // Every answer a refusal that says when to come back.
@@ -60,21 +35,19 @@ it('answers 503 with Retry-After, never 202, while the broker cannot be reached,
   } finally {
     brokerLink.setMode({ mode: 'pass' });
   }
-  await deployment.waitUntilReady();
+  await file.deployment.waitUntilReady();
 
-  const after = await startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-a`, count: 20, ratePerSecond: 30 }).done;
+  const after = await file.stream('a', { count: 20, ratePerSecond: 30 }).done;
   expect(after.refused).toEqual([]);
-  const r = await expectReconciledClean(deps, {
+  const r = await file.expectRecoveredClean({
     accepted: after.accepted,
-    refused: Array.from({ length: 20 }, (_, i) => `${ctx.id}-d-${String(i).padStart(4, '0')}`),
+    refused: file.orderIds('d', 20),
   });
   expect(r).toMatchObject({ accepted: 20, refused: 20 });
-  expect(deployment.unexpectedExits()).toEqual([]);
 });
 
 it('the network to the broker cut for 4 s mid-stream and restored: every process reconnects, nothing lost or doubled', async () => {
-  diagnoseOnFailure();
-  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-b`, count: 400, ratePerSecond: 30 });
+  const stream = file.stream('b', { count: 400, ratePerSecond: 30 });
   await stream.acceptedMore(60);
   brokerLink.setMode({ mode: 'cut' });
   await sleep(4_000);
@@ -85,14 +58,11 @@ it('the network to the broker cut for 4 s mid-stream and restored: every process
   const result = await stream.done;
   expect(result.refused).toEqual([]);
   expect(result.answers.some((a) => a.status === 503)).toBe(true);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
-  expect(deployment.unexpectedExits()).toEqual([]);
+  await file.expectRecoveredClean(result);
 });
 
 it('the broker blackholed for 12 s mid-stream (a partition: no reset, no answer): publishes time out into 503s instead of hanging, heartbeats drop the dead connections, and everything recovers', async () => {
-  diagnoseOnFailure();
-  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-h`, count: 400, ratePerSecond: 30 });
+  const stream = file.stream('h', { count: 400, ratePerSecond: 30 });
   await stream.acceptedMore(60);
   await stream.slowedDuring(async () => {
     brokerLink.setMode({ mode: 'blackhole' });
@@ -107,22 +77,19 @@ it('the broker blackholed for 12 s mid-stream (a partition: no reset, no answer)
   // The intake gave up on the silent broker within its confirm deadline, before the client's own.
   expect(result.answers.some((a) => a.status === 503)).toBe(true);
   expect(result.answers.filter((a) => a.status === 'timeout')).toEqual([]);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
-  expect(deployment.unexpectedExits()).toEqual([]);
+  await file.expectRecoveredClean(result);
 });
 
 it('a 503 that says nothing was accepted is kept: orders refused while the broker was silent are never processed', async () => {
-  diagnoseOnFailure();
   // Silent for longer than the publish-confirm deadline (5 s) and shorter than the heartbeat timeout
   // (2 × 5 s): the intake gives up on publishes its connection still carries, and when the network
   // heals, what it wrote reaches the broker. Each order is sent once, so every refusal stands.
-  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-u`, count: 300, ratePerSecond: 20, retryForMs: 0 });
+  const stream = file.stream('u', { count: 300, ratePerSecond: 20, retryForMs: 0 });
   await stream.acceptedMore(40);
   brokerLink.setMode({ mode: 'blackhole' });
   await sleep(7_000);
   brokerLink.setMode({ mode: 'pass' });
-  await deployment.waitUntilReady();
+  await file.deployment.waitUntilReady();
   await stream.acceptedMore(20);
   stream.stop();
 
@@ -135,13 +102,11 @@ it('a 503 that says nothing was accepted is kept: orders refused while the broke
     result.answers.some((a) => a.orderId === id && a.status === 503 && a.error === NOTHING_ACCEPTED),
   );
   const indeterminate = result.refused.filter((id) => !refusedAsNothingAccepted.includes(id));
-  await expectReconciledClean(deps, { accepted: result.accepted, refused: refusedAsNothingAccepted, indeterminate });
-  expect(deployment.unexpectedExits()).toEqual([]);
+  await file.expectRecoveredClean({ accepted: result.accepted, refused: refusedAsNothingAccepted, indeterminate });
 });
 
 it('the network to the database cut for 4 s mid-stream and restored: no process dies, the failed work is retried, nothing lost or doubled', async () => {
-  diagnoseOnFailure();
-  const stream = startOrderStream({ intakeUrl: deployment.intakeUrl, idPrefix: `${ctx.id}-p`, count: 400, ratePerSecond: 30 });
+  const stream = file.stream('p', { count: 400, ratePerSecond: 30 });
   await stream.acceptedMore(60);
   databaseLink.setMode({ mode: 'cut' });
   await sleep(4_000);
@@ -152,7 +117,5 @@ it('the network to the database cut for 4 s mid-stream and restored: no process 
   const result = await stream.done;
   // Intake does not need the database to accept an order.
   expect(result.refused).toEqual([]);
-  await deployment.waitUntilReady();
-  await expectReconciledClean(deps, result);
-  expect(deployment.unexpectedExits()).toEqual([]);
+  await file.expectRecoveredClean(result);
 });

@@ -18,3 +18,6 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
   }
 }
+
+/** A deliberate pause (a fault held for 4 s, a moment for a late duplicate to show): to wait for an outcome, use waitFor. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -38,6 +38,9 @@ export type StreamResult = {
 
 export type OrderStream = ReturnType<typeof startOrderStream>;
 
+/** The id of a stream's `i`th order: `<idPrefix>-0000`, `<idPrefix>-0001`, … */
+export const orderIdOf = (idPrefix: string, i: number) => `${idPrefix}-${String(i).padStart(4, '0')}`;
+
 export function startOrderStream(options: StreamOptions) {
   const concurrency = options.concurrency ?? 6;
   let intervalMs = 1000 / (options.ratePerSecond ?? 25);
@@ -81,7 +84,7 @@ export function startOrderStream(options: StreamOptions) {
   }
 
   async function submit(i: number): Promise<void> {
-    const orderId = `${options.idPrefix}-${String(i).padStart(4, '0')}`;
+    const orderId = orderIdOf(options.idPrefix, i);
     // Every second order crosses the free-shipping line, so both pricing paths are exercised.
     const unitPrice = i % 2 === 0 ? 9_900 : 15_900;
     const body = JSON.stringify(makeOrder({ orderId, items: [{ sku: 'corn-10', name: 'Sweet corn 10 ears', quantity: 2, unitPrice }] }));

@@ -6,7 +6,7 @@ import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../support/free-port.js';
-import { forget, killOnExit } from './leftovers.js';
+import { forget, killOnExit } from '../../support/leftovers.js';
 
 const PG_BIN = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
 

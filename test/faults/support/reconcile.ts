@@ -73,15 +73,15 @@ export async function waitForDrain(deps: ReconcileDeps, accepted: readonly strin
   await new Promise((r) => setTimeout(r, 1_500));
 }
 
-export async function reconcile(
-  deps: ReconcileDeps,
-  outcome: {
-    accepted: readonly string[];
-    refused: readonly string[];
-    /** Orders whose fate the client cannot know (the answer said so): either way is fine, twice is not. */
-    indeterminate?: readonly string[];
-  },
-): Promise<Reconciliation> {
+/** What the clients were told: the orders that got a 202, and those refused. */
+export type ReconcileOutcome = {
+  accepted: readonly string[];
+  refused: readonly string[];
+  /** Orders whose fate the client cannot know (the answer said so): either way is fine, twice is not. */
+  indeterminate?: readonly string[];
+};
+
+export async function reconcile(deps: ReconcileDeps, outcome: ReconcileOutcome): Promise<Reconciliation> {
   const { db, sandbox } = deps;
   const ids = [...outcome.accepted, ...outcome.refused, ...(outcome.indeterminate ?? [])];
   const [orders, journal, deliveries] =
@@ -156,7 +156,7 @@ export const CLEAN = { lost: [], duplicated: [], unexpected: [], deadLettered: 0
  * How a fault test ends: wait until every accepted order is processed and told, reconcile, and
  * expect the verdict clean. Returns the reconciliation for any further checks.
  */
-export async function expectReconciledClean(deps: ReconcileDeps, outcome: Parameters<typeof reconcile>[1]): Promise<Reconciliation> {
+export async function expectReconciledClean(deps: ReconcileDeps, outcome: ReconcileOutcome): Promise<Reconciliation> {
   await waitForDrain(deps, outcome.accepted);
   const r = await reconcile(deps, outcome);
   expect(verdict(r)).toEqual(CLEAN);

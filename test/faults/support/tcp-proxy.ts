@@ -26,6 +26,16 @@ export function throughProxy(url: string, proxy: { port: number }): string {
   return u.toString();
 }
 
+const DEFAULT_PORTS: Record<string, number> = { 'amqp:': 5672, 'postgres:': 5432, 'postgresql:': 5432 };
+
+/** A proxy in front of the service at `url` (amqp://, postgres://); throughProxy gives the URL through it. */
+export function proxyInFrontOf(url: string): Promise<TcpProxy> {
+  const u = new URL(url);
+  const port = Number(u.port || DEFAULT_PORTS[u.protocol]);
+  if (!port) throw new Error(`No port in ${u.protocol}//${u.host} and none known for ${u.protocol}: put the port in the URL`);
+  return startTcpProxy({ host: u.hostname, port });
+}
+
 export async function startTcpProxy(target: { host?: string; port: number }) {
   const host = target.host ?? '127.0.0.1';
   let mode: ProxyMode = { mode: 'pass' };
