@@ -3,13 +3,13 @@
 // back when the messaging API refuses that template.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/platform/runtime-switches/bucketing.js';
-import { hasChromium, openConsoleBrowser, warnIfNoChromium, type ConsoleBrowser } from '../support/console-browser.js';
+import { hasChromium, openConsoleBrowser, warnIfNoBrowser, type ConsoleBrowser } from '../support/console-browser.js';
 import { ADMIN, ADMIN_TOKEN } from '../support/dead-letters.js';
 import { between, submitAll } from '../support/order-traffic.js';
 import { getJson, serviceForThisFile } from '../support/service-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
-warnIfNoChromium('console-switch-browser.test.ts');
+warnIfNoBrowser('console-switch-browser.test.ts');
 const SWITCH = 'notification-template-v2';
 
 describe.skipIf(!hasChromium)('switches in the console, in a browser', () => {

@@ -1,17 +1,24 @@
-// The operator console in a real browser: Debian's chromium driven by puppeteer-core, which never
-// downloads one. Pages are saved as pictures: with CONSOLE_SCREENSHOTS=1 to docs/console/*.png (the
-// pictures docs/console.md shows), otherwise to a temporary directory, so a test run leaves the
-// working tree as it was. Without chromium the browser tests skip, loudly.
+// The operator console in a real browser: Debian's chromium (or firefox-esr) driven by
+// puppeteer-core, which never downloads one. Pages are saved as pictures: with CONSOLE_SCREENSHOTS=1
+// to docs/console/*.png (the pictures docs/console.md shows), otherwise to a temporary directory, so
+// a test run leaves the working tree as it was. Without the browser the tests skip, loudly.
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
-const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
+const BROWSERS = {
+  chrome: { executablePath: '/usr/bin/chromium', debianPackage: 'chromium', args: ['--no-sandbox', '--headless=new'] },
+  firefox: { executablePath: '/usr/bin/firefox-esr', debianPackage: 'firefox-esr', args: [] },
+} as const;
+export type BrowserName = keyof typeof BROWSERS;
 
-export function warnIfNoChromium(file: string): void {
-  if (!hasChromium) console.warn(`${file} skipped: no ${CHROMIUM}. Install it with: apt-get install chromium`);
+export const hasBrowser = (name: BrowserName) => existsSync(BROWSERS[name].executablePath);
+export const hasChromium = hasBrowser('chrome');
+
+export function warnIfNoBrowser(file: string, name: BrowserName = 'chrome'): void {
+  const b = BROWSERS[name];
+  if (!hasBrowser(name)) console.warn(`${file} skipped: no ${b.executablePath}. Install it with: apt-get install ${b.debianPackage}`);
 }
 
 export type ConsoleBrowser = {
@@ -26,10 +33,11 @@ export type ConsoleBrowser = {
   close(): Promise<void>;
 };
 
-export async function openConsoleBrowser(): Promise<ConsoleBrowser> {
+export async function openConsoleBrowser(name: BrowserName = 'chrome'): Promise<ConsoleBrowser> {
   const shots = process.env.CONSOLE_SCREENSHOTS === '1' ? path.resolve('docs/console') : mkdtempSync(path.join(os.tmpdir(), 'console-shots-'));
   mkdirSync(shots, { recursive: true });
-  const browser: Browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
+  const { executablePath, args } = BROWSERS[name];
+  const browser: Browser = await puppeteer.launch({ browser: name, executablePath, args: [...args], headless: true });
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 860 });
   const submit = async (selector: string) => {
