@@ -27,6 +27,10 @@ const BenchEnvSchema = z.object({
   BENCH_WARMUP_ORDERS: z.coerce.number().int().min(0).default(3_000),
   /** HTTP connections autocannon keeps open against intake. */
   BENCH_CONNECTIONS: count(100),
+  // Scenario 7's layout: spread (connections over the three nodes, leaders balanced: the service's
+  // default), or one-node (every connection and every queue leader on the first node, replicas on
+  // all three: the most that connecting to the leaders could save, measured without building it).
+  BENCH_CLUSTER_LAYOUT: z.enum(['spread', 'one-node']).default('spread'),
   /** Unconfirmed messages the relay source keeps in flight. */
   BENCH_PUBLISH_WINDOW: count(1_000),
   /** Give up waiting for deliveries after this long without progress, then verify (and fail). */

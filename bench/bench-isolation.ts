@@ -8,7 +8,8 @@ import { allQueues, describeTopology, type Topology } from '../src/platform/amqp
 import type { BenchConfig } from './bench-config.js';
 
 /** Where a run's service processes find the broker and ZooKeeper, and how many shards they use. */
-export type Placement = { amqpUrl: string; zkConnect: string; shards: number };
+/** Where a run's services go: the brokers and ensemble, the shards, and settings of that layout. */
+export type Placement = { amqpUrl: string; zkConnect: string; shards: number; env?: Record<string, string> };
 
 export type BenchNames = {
   id: string;
@@ -42,7 +43,7 @@ export function benchNames(label: string, config: BenchConfig, placement?: Place
     shards: where.shards,
   });
   const env: Record<string, string> = { QUEUE_PREFIX: queuePrefix, DATABASE_SCHEMA: schema, ZK_ROOT: zkRoot };
-  if (placement) Object.assign(env, { AMQP_URL: placement.amqpUrl, ZK_CONNECT: placement.zkConnect, ACTOR_SHARDS: String(placement.shards) });
+  if (placement) Object.assign(env, { AMQP_URL: placement.amqpUrl, ZK_CONNECT: placement.zkConnect, ACTOR_SHARDS: String(placement.shards) }, placement.env);
   const names = { id, placement: where, queuePrefix, schema, zkRoot, topology, env };
   active.set(id, names);
   return names;

@@ -23,8 +23,11 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-/** Starts the cluster unless it runs; returns where it is and what undoes the start. */
-export async function useLocalCluster(shards: number): Promise<{ placement: Placement; release(): Promise<void> }> {
+/**
+ * Starts the cluster unless it runs; returns where it is and what undoes the start. In the one-node
+ * layout the services connect to the first node only and declare their queues' leaders there.
+ */
+export async function useLocalCluster(shards: number, layout: 'spread' | 'one-node'): Promise<{ placement: Placement; release(): Promise<void> }> {
   const wasUp = await answers(5681);
   const exports = await script('up');
   const value = (name: string) => new RegExp(`^export ${name}=(.+)$`, 'm').exec(exports)?.[1];
@@ -32,7 +35,10 @@ export async function useLocalCluster(shards: number): Promise<{ placement: Plac
   const zkConnect = value('ZK_CONNECT');
   if (!amqpUrl || !zkConnect) throw new Error(`scripts/cluster.sh up printed no AMQP_URL/ZK_CONNECT:\n${exports}`);
   return {
-    placement: { amqpUrl, zkConnect, shards },
+    placement:
+      layout === 'spread'
+        ? { amqpUrl, zkConnect, shards }
+        : { amqpUrl: amqpUrl.split(',')[0]!, zkConnect, shards, env: { QUEUE_LEADER_LOCATOR: 'client-local' } },
     release: async () => {
       if (!wasUp) await script('down');
     },

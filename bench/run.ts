@@ -135,7 +135,7 @@ async function main(): Promise<number> {
     // The cluster's own brokers on this same machine: a scaling law (CPU per order), not a speed-up.
     let cluster: Awaited<ReturnType<typeof useLocalCluster>> | undefined;
     await step('scenario 7, starting the 3-node cluster', async () => {
-      cluster = await useLocalCluster(CLUSTER_SHARDS);
+      cluster = await useLocalCluster(CLUSTER_SHARDS, config.BENCH_CLUSTER_LAYOUT);
       return cluster.placement.amqpUrl;
     });
     if (cluster) {

@@ -2,7 +2,7 @@
 // at start with the variable's name instead of failing on the first message.
 import { z } from 'zod';
 import { parseBrokerEndpoints } from './platform/amqp/broker-endpoints.js';
-import { describeTopology, MAX_SHARDS, type Topology } from './platform/amqp/topology.js';
+import { describeTopology, LEADER_LOCATORS, MAX_SHARDS, type Topology } from './platform/amqp/topology.js';
 
 const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -42,6 +42,9 @@ const EnvSchema = z.object({
     .optional(),
   // Replicas of each quorum queue; a cluster with fewer nodes gets one per node.
   QUEUE_REPLICAS: z.coerce.number().int().min(1).max(7).default(3),
+  // Where a new quorum queue's leader goes: balanced over the nodes, or client-local (the node of
+  // the declaring connection). Applies when a queue is created; existing queues keep their leader.
+  QUEUE_LEADER_LOCATOR: z.enum(LEADER_LOCATORS).default('balanced'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]{0,40}$/, 'lowercase letters, digits, dot, dash or underscore')
@@ -197,7 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** The broker topology a process with this configuration declares and uses: one place turns the settings into it. */
 export function topologyOf(
-  config: Pick<Config, 'QUEUE_PREFIX' | 'RETRY_DELAYS_MS' | 'QUEUE_DELIVERY_LIMIT' | 'DEAD_LETTER_DELIVERY_LIMIT' | 'ACTOR_SHARDS' | 'QUEUE_REPLICAS'>,
+  config: Pick<Config, 'QUEUE_PREFIX' | 'RETRY_DELAYS_MS' | 'QUEUE_DELIVERY_LIMIT' | 'DEAD_LETTER_DELIVERY_LIMIT' | 'ACTOR_SHARDS' | 'QUEUE_REPLICAS' | 'QUEUE_LEADER_LOCATOR'>,
 ): Topology {
   return describeTopology({
     prefix: config.QUEUE_PREFIX,
@@ -206,5 +209,6 @@ export function topologyOf(
     deadLetterDeliveryLimit: config.DEAD_LETTER_DELIVERY_LIMIT,
     shards: config.ACTOR_SHARDS,
     replicas: config.QUEUE_REPLICAS,
+    leaderLocator: config.QUEUE_LEADER_LOCATOR,
   });
 }

@@ -48,6 +48,9 @@ export const DEFAULT_DEAD_LETTER_DELIVERY_LIMIT = 10;
 /** The shard counts a deployment may use; past this, a queue per shard stops paying for itself. */
 export const MAX_SHARDS = 64;
 
+export const LEADER_LOCATORS = ['balanced', 'client-local'] as const;
+export type LeaderLocator = (typeof LEADER_LOCATORS)[number];
+
 export function describeTopology(options: {
   prefix: string;
   retryDelaysMs: readonly number[];
@@ -62,6 +65,12 @@ export function describeTopology(options: {
   shards?: number;
   /** Replicas per quorum queue: each queue's initial group size, capped by the cluster's nodes. */
   replicas?: number;
+  /**
+   * Where a new quorum queue's leader goes: `balanced` spreads leaders over the nodes;
+   * `client-local` puts it on the node of the connection that declares it (a deployment that pins
+   * each process to a node, and measurements of what locality saves).
+   */
+  leaderLocator?: LeaderLocator;
 }) {
   const { prefix } = options;
   const shardCount = options.shards ?? 1;
@@ -94,6 +103,7 @@ export function describeTopology(options: {
     retryDelaysMs: options.retryDelaysMs,
     shardCount,
     replicas: options.replicas ?? 3,
+    leaderLocator: options.leaderLocator ?? 'balanced',
     actors,
   };
 }
@@ -117,14 +127,14 @@ export function allQueues(topology: Pick<Topology, 'actors' | 'deadLetters' | 'p
 // Quorum queues: replicated, poison-message aware (x-delivery-limit) and able to dead-letter
 // at-least-once, which needs reject-publish overflow. See docs/runtime.md "Why quorum queues".
 // The replica count and the balanced leader placement spread the queues' leaders, and so the
-// broker's work, over a cluster's nodes; on one node they are harmless.
+// broker's work, over a cluster's nodes (unless client-local is asked for); on one node they are harmless.
 function quorumArgs(topology: Topology, extra: Record<string, unknown>): Options.AssertQueue {
   return {
     durable: true,
     arguments: {
       'x-queue-type': 'quorum',
       'x-quorum-initial-group-size': topology.replicas,
-      'x-queue-leader-locator': 'balanced',
+      'x-queue-leader-locator': topology.leaderLocator,
       ...extra,
     },
   };
