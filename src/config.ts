@@ -200,7 +200,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** The broker topology a process with this configuration declares and uses: one place turns the settings into it. */
 export function topologyOf(
-  config: Pick<Config, 'QUEUE_PREFIX' | 'RETRY_DELAYS_MS' | 'QUEUE_DELIVERY_LIMIT' | 'DEAD_LETTER_DELIVERY_LIMIT' | 'ACTOR_SHARDS' | 'QUEUE_REPLICAS' | 'QUEUE_LEADER_LOCATOR'>,
+  config: Pick<
+    Config,
+    'QUEUE_PREFIX' | 'RETRY_DELAYS_MS' | 'QUEUE_DELIVERY_LIMIT' | 'DEAD_LETTER_DELIVERY_LIMIT' | 'ACTOR_SHARDS' | 'QUEUE_REPLICAS' | 'QUEUE_LEADER_LOCATOR'
+  >,
 ): Topology {
   return describeTopology({
     prefix: config.QUEUE_PREFIX,
