@@ -6,6 +6,7 @@ import { RetryableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { keepChannel } from './channel-keeper.js';
+import { createConfirmDeadlines, withDeadline, type ConfirmWait } from './confirm-deadlines.js';
 import type { AmqpConnection } from './connection.js';
 
 export type PublishOptions = {
@@ -86,58 +87,12 @@ export function createPublisher(deps: {
     void ch.close().catch(() => undefined);
   }
 
-  function withDeadline<T>(promise: Promise<T>, what: string, code = 'publish_timeout'): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new PublishError(code, `RabbitMQ did not ${what} within ${deps.confirmTimeoutMs} ms`)), deps.confirmTimeoutMs);
-      promise.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (e: unknown) => {
-          clearTimeout(timer);
-          reject(e instanceof Error ? e : new Error(String(e)));
-        },
-      );
-    });
-  }
+  const deadline = <T>(promise: Promise<T>, what: string): Promise<T> =>
+    withDeadline(promise, deps.confirmTimeoutMs, () => new PublishError('publish_timeout', `RabbitMQ did not ${what} within ${deps.confirmTimeoutMs} ms`));
 
-  // Confirm deadlines: every publish waits the same time, so they expire in publishing order and
-  // one timer over a FIFO serves them all (a timer per message was a measurable share of the
-  // runtime's CPU at thousands of messages per second). Monotonic time: a wall-clock step must not
-  // expire every publish in flight at once, or hold them past their deadline.
-  type Waiting = { deadline: number; settled: boolean; fail: (err: Error) => void };
-  let waiting: Waiting[] = [];
-  let head = 0;
-  let sweeper: NodeJS.Timeout | null = null;
-  function sweep(): void {
-    sweeper = null;
-    const now = performance.now();
-    while (head < waiting.length && (waiting[head]!.settled || waiting[head]!.deadline <= now)) {
-      const w = waiting[head++]!;
-      // Once written, a message whose confirm does not come in time may still reach the queue: its
-      // fate is unknown, not refused, and callers must say so (resending is safe: consumers dedupe).
-      if (!w.settled) w.fail(new PublishError('publish_unconfirmed', `RabbitMQ did not confirm the message within ${deps.confirmTimeoutMs} ms`));
-    }
-    trim();
-    if (head < waiting.length) armSweeper(waiting[head]!.deadline - now);
-  }
-  /** Drops the settled publishes at the head, so the FIFO holds about what is in flight. */
-  function trim(): void {
-    while (head < waiting.length && waiting[head]!.settled) head++;
-    if (head === waiting.length) {
-      waiting = [];
-      head = 0;
-    } else if (head > 4096) {
-      waiting = waiting.slice(head);
-      head = 0;
-    }
-  }
-  function armSweeper(inMs: number): void {
-    if (sweeper) return;
-    sweeper = setTimeout(sweep, Math.max(1, inMs));
-    sweeper.unref();
-  }
+  // Once written, a message whose confirm does not come in time may still reach the queue: its fate
+  // is unknown, not refused, and callers must say so (resending is safe: consumers dedupe).
+  const confirms = createConfirmDeadlines({ timeoutMs: deps.confirmTimeoutMs });
 
   /** Publishes one persistent JSON message to `routingKey`; resolves only when confirmed and routed. */
   function publish(routingKey: string, body: Buffer, options: PublishOptions = {}): Promise<void> {
@@ -145,8 +100,8 @@ export function createPublisher(deps: {
     const ch = keeper.current();
     if (ch && !drained) return send(ch, routingKey, body, options);
     return (async () => {
-      if (!keeper.current()) await withDeadline(opened.promise, 'open a channel');
-      if (drained) await withDeadline(drained, 'drain its write buffer');
+      if (!keeper.current()) await deadline(opened.promise, 'open a channel');
+      if (drained) await deadline(drained, 'drain its write buffer');
       const open = keeper.current();
       if (!open) throw new PublishError('broker_unavailable', 'The RabbitMQ channel is closed; try again shortly');
       return send(open, routingKey, body, options);
@@ -168,12 +123,13 @@ export function createPublisher(deps: {
     if (options.correlationId !== undefined) props.correlationId = options.correlationId;
     const started = performance.now();
     return new Promise<void>((resolve, reject) => {
-      const entry: Waiting = { deadline: performance.now() + deps.confirmTimeoutMs, settled: false, fail: finish };
+      let wait: ConfirmWait | undefined;
+      let done = false;
       function finish(err?: Error): void {
-        if (entry.settled) return;
-        entry.settled = true;
+        if (done) return;
+        done = true;
         inFlight--;
-        trim();
+        wait?.settle();
         if (err) return reject(err);
         deps.metrics?.publishConfirmSeconds.observe((performance.now() - started) / 1000);
         resolve();
@@ -203,8 +159,8 @@ export function createPublisher(deps: {
         finish(new PublishError('broker_unavailable', 'The RabbitMQ channel is closed; try again shortly', { cause: err }));
         return;
       }
-      waiting.push(entry);
-      armSweeper(deps.confirmTimeoutMs);
+      if (!done)
+        wait = confirms.track(() => finish(new PublishError('publish_unconfirmed', `RabbitMQ did not confirm the message within ${deps.confirmTimeoutMs} ms`)));
       if (!ok && !drained) {
         // The socket buffer is full: later publishes wait for 'drain' instead of piling up in memory.
         drained = new Promise<void>((resolve) => ch.once('drain', () => resolve()));
