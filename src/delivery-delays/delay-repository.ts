@@ -252,13 +252,11 @@ export function createDelayRepository() {
         ) f on true
         where d.delay_id = ${delayId}`.execute(q);
       const counts = rows[0]!;
-      let finishedAt = delay.finished_at;
       // Finished once every order is told or has failed for good (an operator can still replay it),
-      // at the last buyer told or the last failure stored, whichever came later.
-      if (!finishedAt && counts.notified + counts.failed >= delay.total && delay.published_at) {
-        finishedAt = counts.last_end ? new Date(counts.last_end) : new Date();
-        await q.updateTable('delivery_delays').set({ finished_at: finishedAt.toISOString() }).where('delay_id', '=', delayId).execute();
-      }
+      // at the last buyer told or the last failure stored, whichever came later. Derived on every
+      // read, so looking at a delay never writes (finished_at is only set by earlier releases).
+      const done = counts.notified + counts.failed >= delay.total && delay.published_at !== null;
+      const finishedAt = delay.finished_at ?? (done ? (counts.last_end ? new Date(counts.last_end) : delay.published_at) : null);
       return {
         delayId,
         sellerId: delay.seller_id,
