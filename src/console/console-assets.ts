@@ -28,7 +28,7 @@ dd { margin: 0; }
 form.inline { display: inline; }
 form.panel { background: #fff; border: 1px solid var(--line); padding: 0.8rem; margin: 0.8rem 0; }
 label { display: block; font-weight: 600; margin-bottom: 0.3rem; }
-input[type=text], input[type=password], input[type=search] { padding: 0.4rem; border: 1px solid #aab1bf; border-radius: 3px; min-width: 18rem; font: inherit; }
+input[type=text], input[type=password], input[type=search], input[type=number] { padding: 0.4rem; border: 1px solid #aab1bf; border-radius: 3px; min-width: 18rem; font: inherit; }
 button { font: inherit; padding: 0.35rem 0.9rem; border-radius: 3px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: var(--warn); border-color: var(--warn); }

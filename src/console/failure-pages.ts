@@ -3,9 +3,10 @@
 // discard with its reason — through the dead-letter use cases the REST API calls, audited alike.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DiscardBodySchema, IdParamsSchema } from '../dead-letters/dead-letter-schemas.js';
-import type { ReplaySelection } from '../dead-letters/dead-letter-service.js';
+import type { ReplaySelection } from '../dead-letters/bulk-replay.js';
+import { DiscardBodySchema, IdParamsSchema, RatePerSecondSchema } from '../dead-letters/dead-letter-schemas.js';
 import { FINGERPRINT_PATTERN } from '../dead-letters/failure-fingerprint.js';
+import { allowLongAnswer } from '../http/long-answer.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
@@ -19,6 +20,12 @@ const SelectionForm = z
   .object({ groupId: z.string().regex(FINGERPRINT_PATTERN).optional(), id: z.coerce.number().int().min(1).optional() })
   .refine((f) => (f.groupId === undefined) !== (f.id === undefined), { message: 'send a groupId or an id', path: ['groupId'] });
 const DiscardForm = DiscardBodySchema.extend({ _csrf: z.string() }).strip();
+/** The replay form's pace, as REST's ratePerSecond; left empty, as fast as the broker confirms. */
+const PaceForm = z.object({
+  ratePerSecond: z
+    .union([z.literal('').transform(() => undefined), z.coerce.number({ error: 'messages per second, a number such as 5 or 0.5' }).pipe(RatePerSecondSchema)])
+    .optional(),
+});
 
 /** Bulk replays in the console take the REST defaults: five go first, up to a thousand in all. */
 const PROBE_SIZE = 5;
@@ -240,10 +247,14 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
   app.post('/console/failures/replay', async (req, reply) => {
     const session = sessionOf(req);
     const chosen = selectionOf(req);
+    const { ratePerSecond } = parseInput(PaceForm, req.body);
+    // Paced, the page comes back when the last message has been sent.
+    if (ratePerSecond !== undefined) allowLongAnswer(req);
     const report = await service.replayMany(chosen.selection, session.actor, {
       probeSize: PROBE_SIZE,
       probeWaitMs: deps.deadLetters.probeWaitMs,
       limit: REPLAY_LIMIT,
+      ratePerSecond,
     });
     return sendHtml(reply, page(session, 'failures', 'Replay', replayReportView(chosen, report)));
   });

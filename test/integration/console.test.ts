@@ -172,7 +172,10 @@ describe('the operator console', () => {
     expect(dryRun.status).toBe(200);
     expect(dryRun.text).toContain('would fail validation');
     expect(await storedStatus(id)).toBe('new');
-    const replay = await client.post('/console/failures/replay', { id: String(id), _csrf: csrf });
+    // A pace the REST API would refuse is refused here too, before anything is replayed.
+    expect((await client.post('/console/failures/replay', { id: String(id), _csrf: csrf, ratePerSecond: '0' })).status).toBe(400);
+    expect(await storedStatus(id)).toBe('new');
+    const replay = await client.post('/console/failures/replay', { id: String(id), _csrf: csrf, ratePerSecond: '' });
     expect(replay.status).toBe(200);
     expect(replay.text).toContain('Replay: stopped');
     const row = (await getJson(file.service.baseUrl, `/admin/dead-letters/${id}`, ADMIN)).body!;
