@@ -129,6 +129,9 @@ const EnvSchema = z.object({
   DEAD_LETTER_BATCH_INTERVAL_MS: millis(60_000),
   // How often each process looks for scheduled switch flips that are due.
   SWITCH_SCHEDULE_POLL_MS: positive(1_000),
+  // How often each process writes its heartbeat row (GET /admin/processes); one that misses four
+  // in a row is shown as gone.
+  PROCESS_HEARTBEAT_MS: positive(5_000),
   ALERT_WEBHOOK_URL: z.url().optional(),
   // Days after its last failure that a dead letter keeps the buyer's name, phone and address; then
   // the batch job masks them. Never 0: personal data always has an end date (docs/dead-letters.md).

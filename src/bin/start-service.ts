@@ -21,6 +21,7 @@ import { wireBroker } from './wire-broker.js';
 import { wireConsole } from './wire-console.js';
 import { wireDatabase } from './wire-database.js';
 import { wireIntake } from './wire-intake.js';
+import { wireProcessRegistry } from './wire-process-registry.js';
 import { wireSandbox } from './wire-sandbox.js';
 import { wireSwitches } from './wire-switches.js';
 import type { Wiring } from './wiring.js';
@@ -54,6 +55,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const orders = createOrderRepository();
     const delays = createDelayRepository();
     const { switches, admin: switchAdmin, preview: switchPreview } = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
+
+    const processes = wireProcessRegistry(w, { db, switches });
 
     if (roles.has('intake')) await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer });
     if (roles.has('intake') || roles.has('dead-letters')) {
@@ -90,6 +93,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
             notifyApiUrl,
           })
         : [];
+    await processes.startHeartbeat();
 
     w.routes.push(
       healthRoutes(w.health, { details: () => ({ brokerNodes: metrics.sources.brokerNodes() }) }),

@@ -16,6 +16,7 @@ import * as notificationSigningKeys from '../../migrations/2026-12-07T1100-notif
 import * as sellerRateLimits from '../../migrations/2026-12-07T1200-seller-rate-limits.js';
 import * as switchSchedules from '../../migrations/2026-12-07T1300-switch-schedules.js';
 import * as switchChangesFromConsole from '../../migrations/2026-12-07T1400-switch-changes-from-console.js';
+import * as serviceProcesses from '../../migrations/2026-12-08T1000-service-processes.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -33,4 +34,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07T1200-seller-rate-limits': sellerRateLimits,
   '2026-12-07T1300-switch-schedules': switchSchedules,
   '2026-12-07T1400-switch-changes-from-console': switchChangesFromConsole,
+  '2026-12-08T1000-service-processes': serviceProcesses,
 };
