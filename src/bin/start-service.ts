@@ -58,13 +58,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
     const processes = wireProcessRegistry(w, { db, switches });
 
-    if (roles.has('intake')) await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer });
+    const intake = roles.has('intake') ? await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer }) : undefined;
     if (roles.has('intake') || roles.has('dead-letters')) {
       const deadLetters = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: roles.has('dead-letters') });
       w.brokerConnections.push(deadLetters.connection);
       // The admin API for failures, the operators' order timeline that shows them, and the operator
       // console over both, live with the HTTP intake.
-      if (roles.has('intake')) {
+      if (intake) {
         const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository({ journalInsert }), signer, logger });
         const replayPreview = { replayChecks: checks, switchValue: (name: string) => switches.get(name)?.value };
         const timeline = createOrderTimelineLookup({ db, orders, deadLettersOf: deadLetters.failuresOf });
@@ -75,6 +75,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           switches: { admin: switchAdmin, preview: switchPreview },
           orderTimeline: timeline,
           recentDelays: (limit) => delays.recentProgress(db, limit),
+          queues: intake.queues,
+          processes: () => processes.registry.list(),
         });
       }
     }

@@ -22,6 +22,7 @@ export function document(title: string, header: SafeHtml, content: SafeHtml): Sa
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · order-actors console</title>
         <link rel="stylesheet" href="/console/assets/console.css" />
+        <script src="/console/assets/console.js" defer></script>
       </head>
       <body>
         ${header}

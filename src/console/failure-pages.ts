@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ReplaySelection } from '../dead-letters/bulk-replay.js';
 import { DiscardBodySchema, IdParamsSchema, RatePerSecondSchema } from '../dead-letters/dead-letter-schemas.js';
+import type { FailureGroup } from '../dead-letters/failed-message.js';
 import { FINGERPRINT_PATTERN } from '../dead-letters/failure-fingerprint.js';
 import { allowLongAnswer } from '../http/long-answer.js';
 import type { ConsoleDeps } from './console-deps.js';
@@ -57,6 +58,34 @@ function withoutStack(headers: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
+/** One line per cause with its counts: on the failures page, and for the open ones on the overview. */
+export function groupTable(groups: readonly FailureGroup[]): SafeHtml {
+  return html`<table>
+    <tr>
+      <th>Cause</th>
+      <th>Actor</th>
+      <th class="num">Open</th>
+      <th class="num">All</th>
+      <th>First seen</th>
+      <th>Last seen</th>
+      <th>Latest error</th>
+    </tr>
+    ${groups.map(
+      (g) =>
+        html`<tr>
+          <td><a href="/console/failures/groups/${g.groupId}">${g.errorCode}</a></td>
+          <td>${g.actor}</td>
+          <td class="num ${g.open > 0 ? 'status-new' : ''}">${g.open}</td>
+          <td class="num">${g.count}</td>
+          <td class="when">${when(g.firstSeen)}</td>
+          <td class="when">${when(g.lastSeen)}</td>
+          <td>${g.message}</td>
+        </tr>`,
+    )}
+  </table>`;
+}
+
+/** Long by design: one route a page or action, each page's HTML written where it is served. */
 export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {
   const { service } = deps.deadLetters;
 
@@ -72,33 +101,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
           <p class="lead">
             Messages an actor could not process, grouped by cause (actor, error code and message shape). Open = still waiting for a replay or a discard.
           </p>
-          ${
-            groups.length === 0
-              ? html`<p class="ok">No failed messages are stored.</p>`
-              : html`<table>
-                  <tr>
-                    <th>Cause</th>
-                    <th>Actor</th>
-                    <th class="num">Open</th>
-                    <th class="num">All</th>
-                    <th>First seen</th>
-                    <th>Last seen</th>
-                    <th>Latest error</th>
-                  </tr>
-                  ${groups.map(
-                    (g) =>
-                      html`<tr>
-                        <td><a href="/console/failures/groups/${g.groupId}">${g.errorCode}</a></td>
-                        <td>${g.actor}</td>
-                        <td class="num ${g.open > 0 ? 'status-new' : ''}">${g.open}</td>
-                        <td class="num">${g.count}</td>
-                        <td class="when">${when(g.firstSeen)}</td>
-                        <td class="when">${when(g.lastSeen)}</td>
-                        <td>${g.message}</td>
-                      </tr>`,
-                  )}
-                </table>`
-          }`,
+          ${groups.length === 0 ? html`<p class="ok">No failed messages are stored.</p>` : groupTable(groups)}`,
       ),
     );
   });
