@@ -135,6 +135,9 @@ const EnvSchema = z.object({
   // How often each process adds its outcomes per switch path to the shared counts and judges the
   // armed rollback guards: a guard trips within about two of these after its limit is passed.
   SWITCH_GUARD_INTERVAL_MS: positive(1_000),
+  // How often each process writes its heartbeat row (GET /admin/processes); one that misses four
+  // in a row is shown as gone.
+  PROCESS_HEARTBEAT_MS: positive(5_000),
   ALERT_WEBHOOK_URL: z.url().optional(),
   // Days after its last failure that a dead letter keeps the buyer's name, phone and address; then
   // the batch job masks them. Never 0: personal data always has an end date (docs/dead-letters.md).

@@ -3,6 +3,7 @@
 // operator commands. Each subcommand parses the environment once through loadConfig.
 import { Command, Option } from 'commander';
 import { registerDeadLetterCommands } from '../cli/dead-letter-commands.js';
+import { registerProcessCommands } from '../cli/process-commands.js';
 import { registerSellerCommands } from '../cli/seller-commands.js';
 import { registerShardCommands } from '../cli/shard-commands.js';
 import { registerSwitchCommands } from '../cli/switch-commands.js';
@@ -46,6 +47,7 @@ registerSwitchCommands(program);
 registerDeadLetterCommands(program);
 registerSellerCommands(program);
 registerShardCommands(program);
+registerProcessCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

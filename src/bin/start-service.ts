@@ -21,6 +21,7 @@ import { wireBroker } from './wire-broker.js';
 import { wireConsole } from './wire-console.js';
 import { wireDatabase } from './wire-database.js';
 import { wireIntake } from './wire-intake.js';
+import { wireProcessRegistry } from './wire-process-registry.js';
 import { wireSandbox } from './wire-sandbox.js';
 import { wireSwitches } from './wire-switches.js';
 import type { Wiring } from './wiring.js';
@@ -62,13 +63,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       pathOutcomes,
     } = await wireSwitches(w, { db, orders, topology, broker: publishConnection.model });
 
-    if (roles.has('intake')) await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer });
+    const processes = wireProcessRegistry(w, { db, switches });
+
+    const intake = roles.has('intake') ? await wireIntake(w, { db, topology, publishConnection, publisher, orders, delays, signer }) : undefined;
     if (roles.has('intake') || roles.has('dead-letters')) {
       const deadLetters = await startDeadLetters({ config, db, publisher, topology, logger, shutdown, schedule: roles.has('dead-letters') });
       w.brokerConnections.push(deadLetters.connection);
       // The admin API for failures, the operators' order timeline that shows them, and the operator
       // console over both, live with the HTTP intake.
-      if (roles.has('intake')) {
+      if (intake) {
         const checks = replayChecks({ config, db, switches, deliveries: createDeliveryRepository({ journalInsert }), signer, logger });
         const replayPreview = { replayChecks: checks, switchValue: (name: string) => switches.get(name)?.value };
         const timeline = createOrderTimelineLookup({ db, orders, deadLettersOf: deadLetters.failuresOf });
@@ -79,6 +82,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           switches: { admin: switchAdmin, preview: switchPreview, guards: guardAdmin, schedule: scheduleAdmin },
           orderTimeline: timeline,
           recentDelays: (limit) => delays.recentProgress(db, limit),
+          queues: intake.queues,
+          processes: () => processes.registry.list(),
         });
       }
     }
@@ -98,6 +103,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
             notifyApiUrl,
           })
         : [];
+    await processes.startHeartbeat();
 
     w.routes.push(
       healthRoutes(w.health, { details: () => ({ brokerNodes: metrics.sources.brokerNodes() }) }),

@@ -1,7 +1,8 @@
 // The HTTP intake: queue depths sampled on a connection of their own (a publishing connection is
 // blocked whole during a broker alarm, and the depths must stay current exactly then), the guard
 // that refuses work past the limits, shop authentication and rate limits, the order and delay
-// routes, the delay fan-out and the OpenAPI document.
+// routes, the delay fan-out and the OpenAPI document. Returns every queue's last sample, for the
+// operator console's overview.
 import { createDelayFanout } from '../delivery-delays/delay-fanout.js';
 import type { DelayRepository } from '../delivery-delays/delay-repository.js';
 import { delayRoutes } from '../delivery-delays/delay-routes.js';
@@ -17,7 +18,8 @@ import { phoneCountryPolicy } from '../orders/phone-country-policy.js';
 import { createAmqpConnection, type AmqpConnection } from '../platform/amqp/connection.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
 import { createQueueDepthSampler } from '../platform/amqp/queue-depth-sampler.js';
-import { allShards, type ActorName, type Topology } from '../platform/amqp/topology.js';
+import { queueOverview, retryQueues, workQueues, type QueueRow } from '../platform/amqp/queue-overview.js';
+import type { ActorName, Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import { createSellerAuth } from '../sellers/seller-auth.js';
 import { createSellerKeys } from '../sellers/seller-keys.js';
@@ -39,7 +41,7 @@ export async function wireIntake(
     delays: DelayRepository;
     signer: NotificationSigner;
   },
-): Promise<void> {
+): Promise<{ queues: () => QueueRow[] }> {
   const { db, topology, publishConnection, publisher, orders, delays, signer } = deps;
   const businessQueue = topology.actors.business.work;
   const notificationQueue = topology.actors.notification.work;
@@ -52,14 +54,14 @@ export async function wireIntake(
   });
   shutdown.add('monitor connection', () => monitorConnection.close());
   brokerConnections.push(monitorConnection);
-  const depths = createQueueDepthSampler({
-    connection: monitorConnection,
-    queues: [...allShards(topology).map((s) => s.queue), topology.deadLetters, topology.parkedDeadLetters],
-    logger,
-    metrics,
-  });
+  const depths = createQueueDepthSampler({ connection: monitorConnection, queues: workQueues(topology), logger, metrics });
   depths.start();
   shutdown.add('queue depth sampler', () => depths.stop());
+  // Only people look at the retry tiers (three a shard): a slower sampler of their own keeps the
+  // work queues' depths, which intake admits by, as fresh as ever however many shards there are.
+  const retryDepths = createQueueDepthSampler({ connection: monitorConnection, queues: retryQueues(topology), intervalMs: 5_000, logger, metrics });
+  retryDepths.start();
+  shutdown.add('retry tier sampler', () => retryDepths.stop());
   /** Messages waiting for an actor, over all its shards; unknown if any shard's depth is. */
   const actorDepth = (actor: ActorName): number | undefined =>
     topology.actors[actor].shards.reduce<number | undefined>((sum, s) => {
@@ -131,4 +133,5 @@ export async function wireIntake(
   routes.push(
     openApiRoutes({ schemas: { order: OrderSchema, deliveryDelayRequest: DeliveryDelayRequestSchema }, phoneCountryCodes: config.PHONE_COUNTRY_CODES }),
   );
+  return { queues: () => queueOverview(topology, (queue) => depths.sample(queue) ?? retryDepths.sample(queue)) };
 }

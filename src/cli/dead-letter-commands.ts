@@ -89,6 +89,8 @@ function filterOptions(cmd: Command): Command {
 
 type FilterOpts = { actor?: string; errorCode?: string; orderId?: string; since?: string; until?: string; status?: string; json?: boolean };
 
+type ReplayOpts = FilterOpts & { group?: string; probeSize: string; probeWait?: string; limit: string; rate?: string; by?: string };
+
 const criteriaOf = (o: FilterOpts) => ({ actor: o.actor, errorCode: o.errorCode, orderId: o.orderId, since: o.since, until: o.until });
 
 function summaryRows(items: readonly FailedMessageSummary[]): string[][] {
@@ -173,12 +175,14 @@ export function registerDeadLetterCommands(program: Command): void {
     .option('--probe-size <n>', 'bulk: how many go first, alone', '5')
     .option('--probe-wait <ms>', 'bulk: how long to watch them (default: the whole retry chain)')
     .option('--limit <n>', 'bulk: at most this many', '1000')
+    .option('--rate <perSecond>', 'bulk: messages per second, e.g. 5 or 0.5 (default: as fast as the broker confirms)')
     .option('--by <name>', 'who replays, for the audit columns')
-    .action(async (rawId: string | undefined, opts: FilterOpts & { group?: string; probeSize: string; probeWait?: string; limit: string; by?: string }) => {
+    .action(async (rawId: string | undefined, opts: ReplayOpts) => {
       const by = operator(opts.by);
       const criteria = criteriaOf(opts);
       const hasFilter = Object.values(criteria).some((v) => v !== undefined);
       if (rawId !== undefined && (opts.group !== undefined || hasFilter)) throw new Error('Give either an id, or --group / filter options, not both');
+      if (rawId !== undefined && opts.rate !== undefined) throw new Error('--rate paces a bulk replay (--group or filter options); one message needs none');
       if (rawId !== undefined) {
         const { id } = check(IdParamsSchema, { id: rawId });
         const done = await withDeadLetters(true, (s) => s.replay(id, by));
@@ -191,12 +195,14 @@ export function registerDeadLetterCommands(program: Command): void {
         probeSize: Number(opts.probeSize),
         ...(opts.probeWait !== undefined ? { probeWaitMs: Number(opts.probeWait) } : {}),
         limit: Number(opts.limit),
+        ...(opts.rate !== undefined ? { ratePerSecond: Number(opts.rate) } : {}),
       });
       const report = await withDeadLetters(true, (s, config) =>
         s.replayMany(body.groupId !== undefined ? { groupId: body.groupId } : { filter: body.filter! }, by, {
           probeSize: body.probeSize,
           probeWaitMs: body.probeWaitMs ?? retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS),
           limit: body.limit,
+          ratePerSecond: body.ratePerSecond,
         }),
       );
       print(opts.json, report, () => [report.message, `replayed: ${report.replayed.join(', ') || '-'}`].join('\n'));

@@ -1,5 +1,6 @@
-// The console's one stylesheet, shipped inside the package as a string so that serving it needs no
-// build step, no file lookup beside the compiled code and no CDN (the CSP allows only 'self').
+// The console's stylesheet and its one script, shipped inside the package as strings so that serving
+// them needs no build step, no file lookup beside the compiled code and no CDN (the CSP allows only
+// 'self', and no inline script or style).
 export const CONSOLE_CSS = `
 :root { --ink: #1d2330; --muted: #5b6474; --line: #d8dce3; --bg: #f6f7f9; --accent: #1f5fbf; --warn: #a33a12; --ok: #1d7a3a; }
 * { box-sizing: border-box; }
@@ -42,4 +43,68 @@ button.danger { background: var(--warn); border-color: var(--warn); }
 .summary div { background: #fff; border: 1px solid var(--line); padding: 0.5rem 0.9rem; min-width: 9rem; }
 .summary strong { display: block; font-size: 1.4rem; }
 .signin { max-width: 26rem; margin: 4rem auto; }
+.refresh { display: flex; gap: 0.8rem; align-items: center; margin: 0.4rem 0; }
+.refresh[hidden] { display: none; }
+.refresh button { padding: 0.15rem 0.6rem; font-size: 0.85rem; }
+/* A queue table reads by shard: a line above each work queue and above the dead letters. */
+table.queues tr.first td { border-top: 2px solid var(--line); }
+table.processes tr.gone td { color: var(--muted); }
+`;
+
+/**
+ * Refreshes, in place, the one region of a page that asks for it (data-refresh: where its fresh
+ * content is; data-every: how often, in ms), and offers a button to pause. Written for every
+ * browser the console meets as is (no build step): plain ES2017, no module, no framework.
+ */
+export const CONSOLE_JS = `'use strict';
+(function () {
+  var region = document.querySelector('[data-refresh]');
+  var control = document.getElementById('refresh');
+  var toggle = document.getElementById('refresh-toggle');
+  var status = document.getElementById('refresh-status');
+  if (!region || !control || !toggle || !status) return;
+  var url = region.getAttribute('data-refresh');
+  var every = Number(region.getAttribute('data-every')) || 5000;
+  var KEY = 'console-refresh-paused';
+  var paused = sessionStorage.getItem(KEY) === '1';
+  var timer;
+
+  function say(text) {
+    status.textContent = text;
+    toggle.textContent = paused ? 'Resume' : 'Pause';
+  }
+  function schedule() {
+    clearTimeout(timer);
+    if (!paused) timer = setTimeout(refresh, every);
+  }
+  function refresh() {
+    // A tab nobody looks at asks for nothing.
+    if (document.hidden) return schedule();
+    fetch(url, { credentials: 'same-origin' })
+      .then(function (res) {
+        // Sent to sign in (signed out, expired, or the process restarted): go there as a page.
+        if (res.redirected) return location.reload();
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        return res.text().then(function (text) {
+          if (paused) return;
+          region.innerHTML = text;
+          say('Refreshes every ' + every / 1000 + ' s.');
+        });
+      })
+      .catch(function () {
+        say('Could not refresh at ' + new Date().toLocaleTimeString() + '; trying again.');
+      })
+      .then(schedule);
+  }
+  toggle.addEventListener('click', function () {
+    paused = !paused;
+    sessionStorage.setItem(KEY, paused ? '1' : '0');
+    say(paused ? 'Refresh paused.' : 'Refreshes every ' + every / 1000 + ' s.');
+    if (paused) clearTimeout(timer);
+    else refresh();
+  });
+  say(paused ? 'Refresh paused.' : 'Refreshes every ' + every / 1000 + ' s.');
+  control.hidden = false;
+  schedule();
+})();
 `;

@@ -4,6 +4,8 @@ import type { DeadLetterService } from '../dead-letters/dead-letter-service.js';
 import type { ReplayDryRun } from '../dead-letters/replay-dry-run.js';
 import type { DelayProgress } from '../delivery-delays/delay-repository.js';
 import type { OrderTimelineLookup } from '../orders/order-timeline-lookup.js';
+import type { QueueRow } from '../platform/amqp/queue-overview.js';
+import type { ProcessList } from '../process-registry/service-process.js';
 import type { SwitchAdmin } from '../switch-admin/switch-admin.js';
 import type { SwitchGuardAdmin } from '../switch-admin/switch-guard.js';
 import type { SwitchPreview } from '../switch-admin/switch-preview.js';
@@ -21,4 +23,8 @@ export type ConsoleDeps = {
   orderTimeline: OrderTimelineLookup;
   /** The newest delivery delays with their progress, newest first. */
   recentDelays: (limit: number) => Promise<DelayProgress[]>;
+  /** Every queue with its last sample (this process samples them for intake). */
+  queues: () => QueueRow[];
+  /** Every process of the deployment, as GET /admin/processes lists them. */
+  processes: () => Promise<ProcessList>;
 };

@@ -22,6 +22,7 @@ export function document(title: string, header: SafeHtml, content: SafeHtml): Sa
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · order-actors console</title>
         <link rel="stylesheet" href="/console/assets/console.css" />
+        <script src="/console/assets/console.js" defer></script>
       </head>
       <body>
         ${header}
@@ -33,12 +34,16 @@ export function document(title: string, header: SafeHtml, content: SafeHtml): Sa
 /** The hidden field every state-changing form carries. */
 export const csrfField = (session: ConsoleSession) => html`<input type="hidden" name="_csrf" value="${session.csrfToken}" />`;
 
-/** A duration between two ISO times as people read it (`51 ms`, `1.2 s`, `3 min`); empty when unknown. */
-export function durationBetween(from: string, to: string): string {
-  const ms = Date.parse(to) - Date.parse(from);
-  if (!Number.isFinite(ms)) return '';
+/** A duration as people read it (`51 ms`, `1.2 s`, `3 min`). */
+export function duration(ms: number): string {
   // A no-break space keeps the figure and its unit on one line.
   return ms < 1_000 ? `${ms}\u00a0ms` : ms < 120_000 ? `${(ms / 1_000).toFixed(1)}\u00a0s` : `${Math.round(ms / 60_000)}\u00a0min`;
+}
+
+/** A duration between two ISO times as people read it; empty when unknown. */
+export function durationBetween(from: string, to: string): string {
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) ? duration(ms) : '';
 }
 
 export function page(session: ConsoleSession, section: ConsoleSection, title: string, content: SafeHtml): SafeHtml {

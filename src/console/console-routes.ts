@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ForbiddenError } from '../http/http-errors.js';
-import { CONSOLE_CSS } from './console-assets.js';
+import { CONSOLE_CSS, CONSOLE_JS } from './console-assets.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { sendHtml } from './console-layout.js';
 import { addSecurityHeaders, cookieValue, parseForms, SESSION_COOKIE, setSessionCookie } from './console-security.js';
@@ -35,6 +35,8 @@ export function consoleRoutes(deps: ConsoleDeps) {
       parseForms(scope);
 
       scope.get('/console/assets/console.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(CONSOLE_CSS));
+      // Like the stylesheet, it holds nothing but code every console page may run: served without a session.
+      scope.get('/console/assets/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(CONSOLE_JS));
 
       scope.get('/console/sign-in', async (req, reply) => {
         if (sessions.find(cookieValue(req, SESSION_COOKIE))) return reply.redirect('/console', 303);

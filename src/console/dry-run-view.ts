@@ -1,8 +1,9 @@
 // What a replay's dry run and a replay answer, as pages: the counts an operator decides on first,
 // each message's verdict under them, and the form that replays the very same selection.
-import type { BulkReplayReport } from '../dead-letters/dead-letter-service.js';
+import type { BulkReplayReport } from '../dead-letters/bulk-replay.js';
+import { REPLAY_RATE } from '../dead-letters/dead-letter-schemas.js';
 import type { DryRunMessage, DryRunReport } from '../dead-letters/replay-dry-run.js';
-import { csrfField } from './console-layout.js';
+import { csrfField, duration } from './console-layout.js';
 import type { ConsoleSession } from './console-sessions.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -17,6 +18,29 @@ function verdict(m: DryRunMessage): SafeHtml {
 
 const pathOf = (m: DryRunMessage) =>
   m.path ? html`${m.path.name}${m.path.switch && html` <span class="muted">(${m.path.switch.name} = ${String(m.path.switch.value)})</span>`}` : '—';
+
+/** Replays the very selection the dry run judged, at the pace the operator types (empty: as fast as it goes). */
+function replayForm(session: ConsoleSession, chosen: Chosen, replayable: number): SafeHtml {
+  return html`<form class="panel" method="post" action="/console/failures/replay">
+    ${csrfField(session)}${chosen.fields}
+    <p>Replay publishes these messages to their queues again. The first few go alone; if they fail again the same way, the rest are left alone.</p>
+    <label for="ratePerSecond">Pace, in messages per second (optional)</label>
+    <input
+      id="ratePerSecond"
+      name="ratePerSecond"
+      type="number"
+      min="${REPLAY_RATE.min}"
+      max="${REPLAY_RATE.max}"
+      step="any"
+      placeholder="as fast as it goes"
+    />
+    <p class="muted">
+      Paced, the ${replayable} message(s) go one slot apart (at 2 per second, ${Math.ceil(replayable / 2)} s), the page answers when the last is sent, and
+      replayed messages that fail again the same way meanwhile stop the rest. Left empty, they go as fast as the broker confirms them.
+    </p>
+    <button type="submit">Replay</button>
+  </form>`;
+}
 
 export function dryRunView(session: ConsoleSession, chosen: Chosen, report: DryRunReport): SafeHtml {
   const s = report.summary;
@@ -59,13 +83,7 @@ export function dryRunView(session: ConsoleSession, chosen: Chosen, report: DryR
     }
     ${
       // No Replay button when every message would fail the same way again: the page says what to do instead.
-      s.replayable > 0 &&
-      s.wouldFailValidation < s.replayable &&
-      html`<form class="panel" method="post" action="/console/failures/replay">
-        ${csrfField(session)}${chosen.fields}
-        <p>Replay publishes these messages to their queues again. The first few go alone; if they fail again the same way, the rest are left alone.</p>
-        <button type="submit">Replay</button>
-      </form>`
+      s.replayable > 0 && s.wouldFailValidation < s.replayable && replayForm(session, chosen, s.replayable)
     }
     <h2>Each message${report.truncated ? html` (the first ${report.limit})` : ''}</h2>
     <table>
@@ -101,5 +119,6 @@ export function replayReportView(chosen: Chosen, report: BulkReplayReport): Safe
       <div><strong>${report.probe.cameBack.length}</strong>came back failed</div>
       <div><strong>${report.untouched}</strong>left alone</div>
       <div><strong>${report.left}</strong>still open</div>
+      ${report.pace && html`<div><strong>${report.pace.ratePerSecond}/s</strong>paced, in ${duration(report.pace.tookMs)}</div>`}
     </div>`;
 }

@@ -3,9 +3,11 @@
 // discard with its reason — through the dead-letter use cases the REST API calls, audited alike.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DiscardBodySchema, IdParamsSchema } from '../dead-letters/dead-letter-schemas.js';
-import type { ReplaySelection } from '../dead-letters/dead-letter-service.js';
+import type { ReplaySelection } from '../dead-letters/bulk-replay.js';
+import { DiscardBodySchema, IdParamsSchema, RatePerSecondSchema } from '../dead-letters/dead-letter-schemas.js';
+import type { FailureGroup } from '../dead-letters/failed-message.js';
 import { FINGERPRINT_PATTERN } from '../dead-letters/failure-fingerprint.js';
+import { allowLongAnswer } from '../http/long-answer.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
@@ -19,6 +21,12 @@ const SelectionForm = z
   .object({ groupId: z.string().regex(FINGERPRINT_PATTERN).optional(), id: z.coerce.number().int().min(1).optional() })
   .refine((f) => (f.groupId === undefined) !== (f.id === undefined), { message: 'send a groupId or an id', path: ['groupId'] });
 const DiscardForm = DiscardBodySchema.extend({ _csrf: z.string() }).strip();
+/** The replay form's pace, as REST's ratePerSecond; left empty, as fast as the broker confirms. */
+const PaceForm = z.object({
+  ratePerSecond: z
+    .union([z.literal('').transform(() => undefined), z.coerce.number({ error: 'messages per second, a number such as 5 or 0.5' }).pipe(RatePerSecondSchema)])
+    .optional(),
+});
 
 /** Bulk replays in the console take the REST defaults: five go first, up to a thousand in all. */
 const PROBE_SIZE = 5;
@@ -50,6 +58,34 @@ function withoutStack(headers: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
+/** One line per cause with its counts: on the failures page, and for the open ones on the overview. */
+export function groupTable(groups: readonly FailureGroup[]): SafeHtml {
+  return html`<table>
+    <tr>
+      <th>Cause</th>
+      <th>Actor</th>
+      <th class="num">Open</th>
+      <th class="num">All</th>
+      <th>First seen</th>
+      <th>Last seen</th>
+      <th>Latest error</th>
+    </tr>
+    ${groups.map(
+      (g) =>
+        html`<tr>
+          <td><a href="/console/failures/groups/${g.groupId}">${g.errorCode}</a></td>
+          <td>${g.actor}</td>
+          <td class="num ${g.open > 0 ? 'status-new' : ''}">${g.open}</td>
+          <td class="num">${g.count}</td>
+          <td class="when">${when(g.firstSeen)}</td>
+          <td class="when">${when(g.lastSeen)}</td>
+          <td>${g.message}</td>
+        </tr>`,
+    )}
+  </table>`;
+}
+
+/** Long by design: one route a page or action, each page's HTML written where it is served. */
 export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: SessionOf): void {
   const { service } = deps.deadLetters;
 
@@ -65,33 +101,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
           <p class="lead">
             Messages an actor could not process, grouped by cause (actor, error code and message shape). Open = still waiting for a replay or a discard.
           </p>
-          ${
-            groups.length === 0
-              ? html`<p class="ok">No failed messages are stored.</p>`
-              : html`<table>
-                  <tr>
-                    <th>Cause</th>
-                    <th>Actor</th>
-                    <th class="num">Open</th>
-                    <th class="num">All</th>
-                    <th>First seen</th>
-                    <th>Last seen</th>
-                    <th>Latest error</th>
-                  </tr>
-                  ${groups.map(
-                    (g) =>
-                      html`<tr>
-                        <td><a href="/console/failures/groups/${g.groupId}">${g.errorCode}</a></td>
-                        <td>${g.actor}</td>
-                        <td class="num ${g.open > 0 ? 'status-new' : ''}">${g.open}</td>
-                        <td class="num">${g.count}</td>
-                        <td class="when">${when(g.firstSeen)}</td>
-                        <td class="when">${when(g.lastSeen)}</td>
-                        <td>${g.message}</td>
-                      </tr>`,
-                  )}
-                </table>`
-          }`,
+          ${groups.length === 0 ? html`<p class="ok">No failed messages are stored.</p>` : groupTable(groups)}`,
       ),
     );
   });
@@ -240,10 +250,14 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
   app.post('/console/failures/replay', async (req, reply) => {
     const session = sessionOf(req);
     const chosen = selectionOf(req);
+    const { ratePerSecond } = parseInput(PaceForm, req.body);
+    // Paced, the page comes back when the last message has been sent.
+    if (ratePerSecond !== undefined) allowLongAnswer(req);
     const report = await service.replayMany(chosen.selection, session.actor, {
       probeSize: PROBE_SIZE,
       probeWaitMs: deps.deadLetters.probeWaitMs,
       limit: REPLAY_LIMIT,
+      ratePerSecond,
     });
     return sendHtml(reply, page(session, 'failures', 'Replay', replayReportView(chosen, report)));
   });

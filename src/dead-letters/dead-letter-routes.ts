@@ -5,6 +5,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
 import { toIssues, ValidationError } from '../http/http-errors.js';
+import { allowLongAnswer } from '../http/long-answer.js';
+import type { ReplaySelection } from './bulk-replay.js';
 import {
   DiscardBodySchema,
   GroupsQuerySchema,
@@ -14,7 +16,7 @@ import {
   ReplayManyBodySchema,
   ReplayOneBodySchema,
 } from './dead-letter-schemas.js';
-import type { DeadLetterService, ReplaySelection } from './dead-letter-service.js';
+import type { DeadLetterService } from './dead-letter-service.js';
 import type { ReplayDryRun } from './replay-dry-run.js';
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -60,10 +62,13 @@ export function deadLetterRoutes(deps: {
         const selection: ReplaySelection =
           body.groupId !== undefined ? { groupId: body.groupId } : body.ids !== undefined ? { ids: body.ids } : { filter: body.filter! };
         if (body.dryRun) return deps.dryRun(selection, body.limit);
+        // Paced, the answer comes when the last message has been sent.
+        if (body.ratePerSecond !== undefined) allowLongAnswer(req);
         return service.replayMany(selection, adminActor(req), {
           probeSize: body.probeSize,
           probeWaitMs: Math.min(body.probeWaitMs ?? deps.probeWaitMs, HTTP_PROBE_WAIT_MAX_MS),
           limit: body.limit,
+          ratePerSecond: body.ratePerSecond,
         });
       });
 

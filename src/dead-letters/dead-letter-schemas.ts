@@ -38,6 +38,14 @@ export const IdParamsSchema = z.strictObject({ id: z.coerce.number().pipe(RowId)
 /** Ceiling of a bulk replay's wait over HTTP: the server closes idle sockets after 30 s. */
 export const HTTP_PROBE_WAIT_MAX_MS = 25_000;
 
+/** A replay's pace: from one message every ten seconds to a thousand a second. */
+export const REPLAY_RATE = { min: 0.1, max: 1_000 } as const;
+
+export const RatePerSecondSchema = z
+  .number({ error: 'messages per second, a number such as 5 or 0.5' })
+  .min(REPLAY_RATE.min, `at least ${REPLAY_RATE.min} message per second`)
+  .max(REPLAY_RATE.max, `at most ${REPLAY_RATE.max} messages per second; leave it out to replay as fast as the broker confirms`);
+
 export const ReplayManyBodySchema = z
   .strictObject({
     /** Only say what a replay would do now; nothing is published or changed. */
@@ -55,6 +63,8 @@ export const ReplayManyBodySchema = z
     /** How long to watch the first ones come back; defaults to the whole retry chain (capped over HTTP). */
     probeWaitMs: z.number().int().min(0).optional(),
     limit: z.number().int().min(1).max(10_000).default(1_000),
+    /** Messages per second, the first ones included; unset, as fast as the broker confirms. */
+    ratePerSecond: RatePerSecondSchema.optional(),
   })
   .refine((b) => [b.groupId, b.ids, b.filter].filter((v) => v !== undefined).length === 1, {
     message: 'send exactly one of groupId, ids or filter',

@@ -17,6 +17,7 @@ import * as sellerRateLimits from '../../migrations/2026-12-07T1200-seller-rate-
 import * as switchSchedules from '../../migrations/2026-12-07T1300-switch-schedules.js';
 import * as switchChangesFromConsole from '../../migrations/2026-12-07T1400-switch-changes-from-console.js';
 import * as switchGuards from '../../migrations/2026-12-08T0900-switch-guards.js';
+import * as serviceProcesses from '../../migrations/2026-12-08T1000-service-processes.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -35,4 +36,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07T1300-switch-schedules': switchSchedules,
   '2026-12-07T1400-switch-changes-from-console': switchChangesFromConsole,
   '2026-12-08T0900-switch-guards': switchGuards,
+  '2026-12-08T1000-service-processes': serviceProcesses,
 };

@@ -1,6 +1,7 @@
 // The operator console in a real browser (Debian's chromium, driven by puppeteer-core, which never
-// downloads one): sign in, look at a cause of failures, dry-run its replay, discard one message,
-// read an order's timeline, and flip a switch after its preview. Each page is saved as a picture:
+// downloads one): sign in, watch the overview refresh itself, look at a cause of failures, dry-run
+// its replay, discard one message, read an order's timeline, flip a switch after its preview, and
+// replay a cause at a chosen pace. Each page is saved as a picture:
 // with CONSOLE_SCREENSHOTS=1 to docs/console/*.png (the pictures docs/console.md shows), otherwise to
 // a temporary directory, so a test run leaves the working tree as it was.
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -64,15 +65,52 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
     await broker?.close();
   });
 
-  it('signs in and shows the overview', async () => {
+  it('signs in and shows the overview: queues, processes, failures', async () => {
     await page.goto(`${base()}/console`);
     expect(page.url()).toBe(`${base()}/console/sign-in`);
     await shot('sign-in');
     await page.type('#token', ADMIN_TOKEN);
     await submit('button[type=submit]');
     expect(page.url()).toBe(`${base()}/console`);
-    expect(await text()).toContain('4open failed message(s)');
+    const overview = await text();
+    expect(overview).toContain('4open failed message(s)');
+    const prefix = file.ctx.config.QUEUE_PREFIX;
+    const queues = String(await page.evaluate('document.querySelector("table.queues").textContent'));
+    expect(queues).toContain(`${prefix}.business`);
+    expect(queues).toContain(`${prefix}.notification`);
+    const self = String(
+      await page.evaluate('[...document.querySelectorAll("table.processes tr")].find((r) => r.textContent.includes("this one")).textContent'),
+    );
+    expect(self).toContain('connected');
+    expect(self).toContain('running');
+  });
+
+  it('refreshes the overview in place, and pauses on request', async () => {
+    const parked = `${file.ctx.config.QUEUE_PREFIX}.dead-letters.parked`;
+    // The Ready cell of the parked queue's row, found by its column's heading.
+    const parkedReady = async () =>
+      String(
+        await page.evaluate(`(() => {
+          const rows = [...document.querySelectorAll("table.queues tr")];
+          const column = [...rows[0].cells].findIndex((c) => c.textContent === "Ready");
+          return rows.find((r) => r.textContent.includes("${parked}")).cells[column].textContent;
+        })()`),
+      ).trim();
+    // A mark on this very document: a reload or a navigation would lose it.
+    await page.evaluate('window.stillThisPage = true');
+    await waitFor(async () => (await parkedReady()) === '0', { what: 'the parked queue sampled empty' });
+    // Nothing consumes the parked dead letters: what is put there stays, and the page should show it.
+    for (let i = 0; i < 3; i++) await broker.publish(parked, JSON.stringify({ n: i }), { contentType: 'application/json' });
+    await waitFor(async () => (await parkedReady()) === '3', { what: 'the overview to show the parked messages without a reload', timeoutMs: 15_000 });
+    expect(await page.evaluate('window.stillThisPage')).toBe(true);
+    expect(page.url()).toBe(`${base()}/console`);
     await shot('overview');
+
+    expect(await page.evaluate('document.getElementById("refresh-status").textContent')).toBe('Refreshes every 5 s.');
+    await page.click('#refresh-toggle');
+    expect(await page.evaluate('document.getElementById("refresh-status").textContent')).toBe('Refresh paused.');
+    await page.click('#refresh-toggle');
+    expect(await page.evaluate('document.getElementById("refresh-status").textContent')).toBe('Refreshes every 5 s.');
   });
 
   it('opens a cause of failures and runs a dry run of its replay', async () => {
@@ -165,5 +203,29 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
       .execute();
     expect(audit).toEqual({ new_value: '30', source: 'console' });
     await shot('switch-flipped');
+  });
+
+  it('replays a cause at the pace the operator chose', async () => {
+    const order = makeOrder();
+    file.sandbox.setMode({ mode: 'reject' });
+    expect((await postJson(base(), '/orders', order)).status).toBe(202);
+    const [failed] = await waitFor(
+      async () => {
+        const items = (await getJson(base(), `/admin/dead-letters?orderId=${order.orderId}`, ADMIN)).body!.items as Array<{ fingerprint: string }>;
+        return items.length > 0 ? items : undefined;
+      },
+      { what: 'the refused confirmation to be stored' },
+    );
+    file.sandbox.setMode({ mode: 'ok' });
+    await page.goto(`${base()}/console/failures/groups/${failed!.fingerprint}`);
+    await submit('form[action="/console/failures/dry-run"] button');
+    expect(await text()).toContain('Pace, in messages per second');
+    await shot('dry-run-pace');
+    await page.type('#ratePerSecond', '2');
+    await submit('form[action="/console/failures/replay"] button');
+    const report = await text();
+    expect(report).toContain('Replay: completed');
+    expect(report).toContain('2/s');
+    await waitFor(async () => (await getJson(base(), `/orders/${order.orderId}`)).body?.status === 'notified', { what: 'the replayed order notified' });
   });
 });

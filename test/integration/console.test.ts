@@ -43,6 +43,7 @@ describe('the operator console', () => {
     const anonymous = consoleClient(file.service.baseUrl);
     for (const path of [
       '/console',
+      '/console?fragment=1',
       '/console/failures',
       `/console/failures/${hostileId}`,
       '/console/switches',
@@ -87,17 +88,61 @@ describe('the operator console', () => {
     expect(overTls.headers.get('set-cookie')).toContain('Secure');
   });
 
-  it('sends the CSP and the other security headers on every page and the stylesheet', async () => {
+  it('sends the CSP and the other security headers on every page and asset; no inline script or style', async () => {
     const client = consoleClient(file.service.baseUrl);
     await client.signIn(ADMIN_TOKEN);
-    for (const path of ['/console', '/console/failures', '/console/switches', '/console/orders', '/console/delays', '/console/assets/console.css']) {
+    const assets = ['/console/assets/console.css', '/console/assets/console.js'];
+    for (const path of ['/console', '/console?fragment=1', '/console/failures', '/console/switches', '/console/orders', '/console/delays', ...assets]) {
       const res = await client.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-security-policy'), path).toBe(CSP);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
-      expect(res.text, path).not.toMatch(/<script|style=/);
+      if (assets.includes(path)) continue;
+      // The one script tag loads the console's own script; nothing runs inline.
+      expect(res.text.replace('<script src="/console/assets/console.js" defer></script>', ''), path).not.toMatch(/<script|style=/);
     }
+    // The assets hold nothing but code and style: served without a session, with their own types.
+    const script = await consoleClient(file.service.baseUrl).get('/console/assets/console.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+  });
+
+  it('shows every queue, every process and the running delays on the overview, and its live part alone on request', async () => {
+    const client = consoleClient(file.service.baseUrl);
+    await client.signIn(ADMIN_TOKEN);
+    const prefix = file.ctx.config.QUEUE_PREFIX;
+    // The depths are sampled once a second: wait for the first sample.
+    const overview = await waitFor(
+      async () => {
+        const res = await client.get('/console');
+        return res.text.includes('not sampled lately') ? undefined : res.text;
+      },
+      { what: 'every queue sampled' },
+    );
+    for (const queue of [
+      `${prefix}.business`,
+      `${prefix}.notification`,
+      `${prefix}.business.retry-100ms`,
+      `${prefix}.notification.retry-200ms`,
+      `${prefix}.dead-letters`,
+    ]) {
+      expect(overview).toContain(`<code>${queue}</code>`);
+    }
+    expect(overview).toContain('retry after 100\u00a0ms');
+    // This process, connected to ZooKeeper, and the node each of its connections uses.
+    const self = /<tr class="running">[\s\S]*?<\/tr>/.exec(overview.slice(overview.indexOf('<table class="processes">')))?.[0] ?? '';
+    expect(self).toContain('<div class="muted">this one</div>');
+    expect(self).toContain('<span class="ok">connected</span>');
+    expect(self).toContain('current');
+    expect(self).toMatch(/publish:\s*127\.0\.0\.1:5672/);
+    expect(overview).toContain('data-refresh="/console?fragment=1"');
+
+    const fragment = await client.get('/console?fragment=1');
+    expect(fragment.status).toBe(200);
+    expect(fragment.text).toContain('<table class="queues">');
+    expect(fragment.text).not.toMatch(/<html|<header|data-refresh/);
+    expect((await client.get('/console?fragment=2')).status).toBe(400);
   });
 
   it('lists delivery delays with their progress', async () => {
@@ -172,7 +217,10 @@ describe('the operator console', () => {
     expect(dryRun.status).toBe(200);
     expect(dryRun.text).toContain('would fail validation');
     expect(await storedStatus(id)).toBe('new');
-    const replay = await client.post('/console/failures/replay', { id: String(id), _csrf: csrf });
+    // A pace the REST API would refuse is refused here too, before anything is replayed.
+    expect((await client.post('/console/failures/replay', { id: String(id), _csrf: csrf, ratePerSecond: '0' })).status).toBe(400);
+    expect(await storedStatus(id)).toBe('new');
+    const replay = await client.post('/console/failures/replay', { id: String(id), _csrf: csrf, ratePerSecond: '' });
     expect(replay.status).toBe(200);
     expect(replay.text).toContain('Replay: stopped');
     const row = (await getJson(file.service.baseUrl, `/admin/dead-letters/${id}`, ADMIN)).body!;

@@ -1,6 +1,7 @@
-// The queue depths intake admits orders by and a delay's fan-out paces itself by, sampled from the
-// real broker: a depth appears within a sampling interval, and one the sampler can no longer read
-// becomes unknown instead of staying at its last value (which would keep intake refusing orders).
+// The queue depths intake admits orders by, a delay's fan-out paces itself by and the console shows,
+// sampled from the real broker: a depth appears within a sampling interval with its consumers and
+// its change per second, and one the sampler can no longer read becomes unknown instead of staying
+// at its last value (which would keep intake refusing orders).
 import amqp from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAmqpConnection, type AmqpConnection } from '../../src/platform/amqp/connection.js';
@@ -43,6 +44,13 @@ it('reports what waits in a queue, and reports nothing once the queue can no lon
     expect(sampler.depth(queue)).toBeUndefined();
     sampler.start();
     await waitFor(() => (sampler!.depth(queue) === 7 ? true : undefined), { what: 'the sampled depth of 7', timeoutMs: 5_000 });
+    expect(sampler.sample(queue)).toMatchObject({ queue, messages: 7, consumers: 0 });
+
+    // Three more: the queue fills, and the sample says so per second.
+    for (let i = 0; i < 3; i++) ch.sendToQueue(queue, Buffer.from(`{"more":${i}}`));
+    await ch.waitForConfirms();
+    const filling = await waitFor(() => (sampler!.sample(queue)?.messages === 10 ? sampler!.sample(queue) : undefined), { what: 'the depth of 10' });
+    expect(filling.changePerSecond).toBeGreaterThan(0);
 
     // The queue goes away: sampling fails from now on, and within three intervals the last depth
     // (7) is no longer reported.

@@ -7,6 +7,7 @@ export function createMemorySwitchStore(initial: Record<string, SwitchValue> = {
   const values = new Map<string, StoredSwitch>();
   const listeners: Array<(o: SwitchObservation) => void> = [];
   let zxid = 0;
+  const since = new Date();
 
   function put(name: string, value: SwitchValue): { previous: StoredSwitch | undefined; current: StoredSwitch } {
     const previous = values.get(name);
@@ -30,6 +31,7 @@ export function createMemorySwitchStore(initial: Record<string, SwitchValue> = {
     },
     onObserve: (listener) => void listeners.push(listener),
     isStale: () => false,
+    session: () => ({ state: 'connected', since }),
     close: () => Promise.resolve(),
   };
 }

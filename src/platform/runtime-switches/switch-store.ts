@@ -25,6 +25,13 @@ export type SwitchObservation = {
   createdHere: boolean;
 };
 
+/**
+ * Where the store's link to its source stands. connecting: not connected since start; disconnected:
+ * the connection was lost and the client reconnects within the same session; expired: the session
+ * ended (expired, or silent for a whole session timeout) and a new one is opening.
+ */
+export type StoreSession = { state: 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed'; since: Date };
+
 export type SwitchWrite = { previousRaw: string | undefined; current: StoredSwitch };
 
 export type SwitchStore = {
@@ -39,5 +46,6 @@ export type SwitchStore = {
   onObserve(listener: (observation: SwitchObservation) => void): void;
   /** True while the values may be out of date: not connected, not yet loaded, or no recent answer. */
   isStale(): boolean;
+  session(): StoreSession;
   close(): Promise<void>;
 };

@@ -110,6 +110,8 @@ export function createSwitches(deps: { store: SwitchStore; registry: SwitchRegis
     start: () => store.start(),
     close: () => store.close(),
     isStale: () => store.isStale(),
+    /** The store's session and whether the values may be out of date, for the operators' list of processes. */
+    session: () => ({ ...store.session(), stale: store.isStale() }),
     /** Every declared switch and every switch found in the store, by name. */
     list(): SwitchView[] {
       const names = new Set([...registry.keys(), ...store.all().map((s) => s.name)]);

@@ -132,6 +132,37 @@ export async function createIfAbsent(ops: ZkOps, path: string, data: string | nu
   }
 }
 
+/**
+ * Writes `text` to `path` by compare-and-set on the data version, so `previousRaw` is the value
+ * this write replaced (what the audit records as the old value); creates the node when missing.
+ */
+export async function compareAndSet(
+  ops: ZkOps,
+  path: string,
+  text: string,
+  acls: ACL[],
+): Promise<{ previousRaw: string | undefined; data: string; stat: Stat }> {
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const before = await ops.getData(path);
+        return { previousRaw: before.data, data: text, stat: await ops.setData(path, text, before.stat.version) };
+      } catch (err) {
+        if (isZkError(err, ZK_ERROR.BAD_VERSION)) continue;
+        if (!isZkError(err, ZK_ERROR.NO_NODE)) throw err;
+        if (!(await createIfAbsent(ops, path, text, acls))) continue;
+        return { previousRaw: undefined, ...(await ops.getData(path)) };
+      }
+    }
+  } catch (err) {
+    if (isZkError(err, ZK_ERROR.NO_AUTH)) {
+      throw new SwitchesUnavailableError(`ZooKeeper refused to change ${path}: the node is protected and ZK_AUTH does not hold its credential`, err);
+    }
+    throw err;
+  }
+  throw new SwitchesUnavailableError(`${path} kept changing while we wrote it; try again`);
+}
+
 /** Creates every missing node on the way to `path` (exclusive) with open ACLs: they are shared ground. */
 export async function ensureAncestors(ops: ZkOps, path: string): Promise<void> {
   const parts = path.split('/').filter(Boolean);

@@ -6,8 +6,9 @@ import type { Logger } from '../logger.js';
 import { createLastGoodValues } from './last-good-values.js';
 import { SwitchesUnavailableError } from './switch-errors.js';
 import { formatSwitchValue, SWITCH_NAME_PATTERN, type SwitchRegistry, type SwitchValue } from './switch-registry.js';
-import type { StoredSwitch, SwitchStore } from './switch-store.js';
+import type { StoredSwitch, StoreSession, SwitchStore } from './switch-store.js';
 import {
+  compareAndSet,
   createIfAbsent,
   createZkClient,
   destroyZkClient,
@@ -69,6 +70,10 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let firstSync: (() => void) | undefined;
+  let state: StoreSession = { state: 'connecting', since: new Date() };
+  const enter = (next: StoreSession['state']) => {
+    if (state.state !== next) state = { state: next, since: new Date() };
+  };
 
   const pathOf = (name: string) => `${folder}/${name}`;
   const current = (s: Session) => s === session && !closed;
@@ -89,6 +94,7 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
     client.on('connected', () => {
       if (!current(s)) return;
       s.connected = true;
+      enter('connected');
       lastHeardAt = Date.now();
       logger.info('connected to ZooKeeper; reading switches');
       void sync(s);
@@ -97,6 +103,7 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
       if (!current(s)) return;
       s.connected = false;
       s.synced = false;
+      enter('disconnected');
       logger.warn('lost ZooKeeper; serving the last known switch values while reconnecting');
     });
     client.on('expired', () => {
@@ -111,6 +118,7 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
 
   function replaceSession(reason: string): void {
     if (closed) return;
+    enter('expired');
     logger.warn({ reason }, 'replacing the ZooKeeper client with a new session; last known switch values serve meanwhile');
     const old = session;
     session = openSession();
@@ -230,32 +238,9 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
   async function write(name: string, value: SwitchValue): Promise<{ previousRaw: string | undefined; current: StoredSwitch }> {
     const s = session;
     if (!s || !s.connected) throw new SwitchesUnavailableError(`ZooKeeper at ${options.connect} is not connected; the switch was not changed`);
-    const path = pathOf(name);
-    const text = formatSwitchValue(value);
-    // Compare-and-set on the data version, so the audit's "old value" is the value replaced.
-    try {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        try {
-          const before = await s.ops.getData(path);
-          const stat = await s.ops.setData(path, text, before.stat.version);
-          apply(name, text, stat, false);
-          return { previousRaw: before.data, current: book.get(name)! };
-        } catch (err) {
-          if (isZkError(err, ZK_ERROR.BAD_VERSION)) continue;
-          if (!isZkError(err, ZK_ERROR.NO_NODE)) throw err;
-          if (!(await createIfAbsent(s.ops, path, text, acls))) continue;
-          const created = await s.ops.getData(path);
-          apply(name, created.data, created.stat, false);
-          return { previousRaw: undefined, current: book.get(name)! };
-        }
-      }
-    } catch (err) {
-      if (isZkError(err, ZK_ERROR.NO_AUTH)) {
-        throw new SwitchesUnavailableError(`ZooKeeper refused to change ${path}: the node is protected and ZK_AUTH does not hold its credential`, err);
-      }
-      throw err;
-    }
-    throw new SwitchesUnavailableError(`${path} kept changing while we wrote it; try again`);
+    const written = await compareAndSet(s.ops, pathOf(name), formatSwitchValue(value), acls);
+    apply(name, written.data, written.stat, false);
+    return { previousRaw: written.previousRaw, current: book.get(name)! };
   }
 
   return {
@@ -286,8 +271,10 @@ export function createZookeeperSwitchStore(options: ZookeeperSwitchStoreOptions)
       const s = session;
       return !s || !s.connected || !s.synced || Date.now() - lastHeardAt > 2 * probeEveryMs + 500;
     },
+    session: () => state,
     async close() {
       closed = true;
+      enter('closed');
       clearInterval(timer);
       const s = session;
       session = null;
