@@ -54,9 +54,10 @@ const described = (c: PathCounts) => `${c.failed}/${c.ok + c.failed} failed (${p
 /**
  * The verdict on one window. The new path trips the guard when it has at least `minMessages` and
  * fails above the limit by more than the old path does: the limit is the failure rate the release
- * may add. When the old path (with `minMessages` of its own) fails about as much, the messaging API
- * is failing for everyone and a rollback would fix nothing, so the guard holds and says so. With
- * no old-path messages (a rollout at 100%) the new path is judged alone.
+ * may add. When the old path fails about as much, the messaging API is failing for everyone and a
+ * rollback would fix nothing, so the guard holds and says so. The old path is compared as soon as it
+ * has messages in the window (a few are a rough measure, but ignoring them trips on outages while
+ * both paths warm up); with none (a rollout at 100%) the new path is judged alone.
  */
 export function judge(
   settings: { maxFailureRate: number; minMessages: number },
@@ -70,8 +71,7 @@ export function judge(
   if (seen < settings.minMessages)
     return { verdict: 'waiting', because: `${seen} of ${settings.minMessages} messages on the new path so far: ${figures}`, ...base };
   if (newRate === null || newRate <= settings.maxFailureRate) return { verdict: 'healthy', because: figures, ...base };
-  const oldSeen = counts.oldPath.ok + counts.oldPath.failed;
-  if (oldRate !== null && oldSeen >= settings.minMessages && newRate - oldRate <= settings.maxFailureRate) {
+  if (oldRate !== null && newRate - oldRate <= settings.maxFailureRate) {
     return { verdict: 'held', because: `the old path fails about as much, so a rollback would not help (an outage?): ${figures}`, ...base };
   }
   return { verdict: 'trip', because: figures, ...base };

@@ -145,7 +145,7 @@ describe('the rollback guard', () => {
       Array.from({ length: 60 }, () => between()),
     );
     let last: Guard | undefined;
-    await waitFor(async () => (last = await guard()).lastCheck?.verdict === 'held', { what: 'the guard to hold', timeoutMs: 15_000 }).catch((err: Error) => {
+    await waitFor(async () => (last = await guard()).lastCheck?.verdict === 'held', { what: 'the guard to hold', timeoutMs: 30_000 }).catch((err: Error) => {
       throw new Error(`${err.message}; the guard: ${JSON.stringify(last)}`);
     });
     expect(await switchValue(base(), SWITCH)).toBe(30);

@@ -23,9 +23,12 @@ describe('judge', () => {
     expect(verdict([0, 100], [0, 100])).toBe('held');
     expect(verdict([70, 30], [72, 28])).toBe('held');
   });
-  it('judges the new path alone when the old path has too few messages to compare (a rollout at 100%)', () => {
+  it('judges the new path alone when the old path has no messages (a rollout at 100%)', () => {
     expect(verdict([90, 10], [0, 0])).toBe('trip');
-    expect(verdict([90, 10], [0, 10])).toBe('trip');
+  });
+  it('compares with the old path as soon as it has messages, few as they are', () => {
+    expect(verdict([90, 10], [0, 3])).toBe('held');
+    expect(verdict([90, 10], [3, 0])).toBe('trip');
   });
   it('says the figures in the sentence the audit and the alert carry', () => {
     const check = judge(settings, { newPath: { ok: 45, failed: 15 }, oldPath: { ok: 60, failed: 0 }, since });
