@@ -1,45 +1,33 @@
 // The operator console in a real browser (Debian's chromium, driven by puppeteer-core, which never
 // downloads one): sign in, watch the overview refresh itself, look at a cause of failures, dry-run
 // its replay, discard one message, read an order's timeline, flip a switch after its preview, and
-// replay a cause at a chosen pace. Each page is saved as a picture:
-// with CONSOLE_SCREENSHOTS=1 to docs/console/*.png (the pictures docs/console.md shows), otherwise to
-// a temporary directory, so a test run leaves the working tree as it was.
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+// replay a cause at a chosen pace. Each page is saved as a picture (see support/console-browser.ts).
+import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderSubmitted } from '../../src/orders/order-messages.js';
+import { hasChromium, openConsoleBrowser, warnIfNoBrowser, type ConsoleBrowser } from '../support/console-browser.js';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
 import { makeOrder } from '../support/orders.js';
 import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
 import { storeOrders } from '../support/stored-orders.js';
 import { waitFor } from '../support/wait-for.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`console-browser.test.ts skipped: no ${CHROMIUM}. Install it with: apt-get install chromium`);
-
-const SHOTS = process.env.CONSOLE_SCREENSHOTS === '1' ? path.resolve('docs/console') : mkdtempSync(path.join(os.tmpdir(), 'console-shots-'));
+warnIfNoBrowser('console-browser.test.ts');
 
 describe.skipIf(!hasChromium)('the operator console in a browser', () => {
   const file = serviceForThisFile('console-browser', { ADMIN_TOKEN, DEAD_LETTER_BATCH_INTERVAL_MS: '200' });
   let broker: Broker;
-  let browser: Browser;
+  let browser: ConsoleBrowser;
   let page: Page;
   const delivered = makeOrder({ sellerId: 'farm-7' });
   const faxed = [makeOrder(), makeOrder(), makeOrder()];
 
   const base = () => file.service.baseUrl;
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  // A string, evaluated in the page: the test's TypeScript has no DOM types.
-  const text = async () => String(await page.evaluate('document.querySelector("main").textContent'));
-  const submit = async (selector: string) => {
-    await Promise.all([page.waitForNavigation(), page.click(selector)]);
-  };
+  const shot = (name: string) => browser.shot(name);
+  const text = () => browser.text();
+  const submit = (selector: string) => browser.submit(selector);
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     broker = await openBroker(file.ctx);
     expect((await postJson(base(), '/orders', delivered)).status).toBe(202);
     // A producer that sends a channel the contract does not know: one cause, three messages.
@@ -55,9 +43,8 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
       what: 'the four failed messages to be stored',
     });
     await waitFor(async () => (await getJson(base(), `/orders/${delivered.orderId}`)).body?.status === 'notified', { what: 'the order to be notified' });
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 860 });
+    browser = await openConsoleBrowser();
+    page = browser.page;
   });
 
   afterAll(async () => {
