@@ -63,6 +63,7 @@ export async function wireSwitches(
     guards: guardRepository,
     outcomes: pathOutcomes,
     alerts,
+    metrics,
     logger,
     intervalMs: config.SWITCH_GUARD_INTERVAL_MS,
   });

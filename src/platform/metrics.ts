@@ -78,6 +78,12 @@ export function createMetrics() {
       labelNames: ['name'] as const,
       registers,
     }),
+    switchPathOutcomes: new Counter({
+      name: 'order_actors_switch_path_outcomes_total',
+      help: "Messages that took a switch's new or old path, by whether their work succeeded (what a rollback guard judges)",
+      labelNames: ['name', 'path', 'outcome'] as const,
+      registers,
+    }),
     switchInvalid: new Counter({
       name: 'order_actors_switch_invalid_total',
       help: 'Switch values ignored because they were invalid',

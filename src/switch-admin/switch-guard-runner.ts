@@ -8,8 +8,9 @@
 import type { AlertWebhook } from '../platform/alert-webhook.js';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
 import { repeatEvery } from '../platform/repeat-every.js';
-import type { PathOutcomes } from '../platform/runtime-switches/path-outcomes.js';
+import { createPathOutcomes, type PathOutcomes } from '../platform/runtime-switches/path-outcomes.js';
 import { formatSwitchValue } from '../platform/runtime-switches/switch-registry.js';
 import type { Switches } from '../platform/runtime-switches/switches.js';
 import type { SwitchChangeRepository } from './switch-change-repository.js';
@@ -24,8 +25,9 @@ type Deps = {
   switches: Pick<Switches, 'get' | 'set'>;
   changes: Pick<SwitchChangeRepository, 'recordAttributed'>;
   guards: SwitchGuardRepository;
-  outcomes: Pick<PathOutcomes, 'drain' | 'record'>;
+  outcomes: Pick<PathOutcomes, 'drain'>;
   alerts: AlertWebhook;
+  metrics: Pick<Metrics, 'switchPathOutcomes'>;
   logger: Logger;
   intervalMs?: number;
 };
@@ -37,15 +39,26 @@ export function startSwitchGuards(deps: Deps) {
   const logger = deps.logger.child({ module: 'switch-guard' });
   const intervalMs = deps.intervalMs ?? 1_000;
 
+  // Counts drained but not stored yet (the database was away): stored with the next pass's.
+  const unsaved = createPathOutcomes();
+
   /** Adds this process's counts to the shared buckets; counts that could not be stored are kept for the next pass. */
   async function flush(now: Date): Promise<void> {
     const counts = deps.outcomes.drain();
+    for (const c of counts) {
+      // Counted here, once a second, rather than per message on the actors' hot path.
+      if (c.ok > 0) deps.metrics.switchPathOutcomes.inc({ name: c.name, path: c.path, outcome: 'ok' }, c.ok);
+      if (c.failed > 0) deps.metrics.switchPathOutcomes.inc({ name: c.name, path: c.path, outcome: 'failed' }, c.failed);
+      unsaved.record(c.name, c.path, true, c.ok);
+      unsaved.record(c.name, c.path, false, c.failed);
+    }
+    const toStore = unsaved.drain();
     try {
-      await guards.addOutcomes(db, now, counts);
+      await guards.addOutcomes(db, now, toStore);
     } catch (err) {
-      for (const c of counts) {
-        if (c.ok > 0) deps.outcomes.record(c.name, c.path, true, c.ok);
-        if (c.failed > 0) deps.outcomes.record(c.name, c.path, false, c.failed);
+      for (const c of toStore) {
+        unsaved.record(c.name, c.path, true, c.ok);
+        unsaved.record(c.name, c.path, false, c.failed);
       }
       throw err;
     }

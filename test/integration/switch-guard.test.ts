@@ -9,7 +9,7 @@ import { startAlertReceiver, type AlertReceiver } from '../support/alert-receive
 import { runCli } from '../support/cli.js';
 import { between, submitAll } from '../support/order-traffic.js';
 import { startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
-import { ADMIN_TOKEN, adminRequest, switchValue } from '../support/switch-admin.js';
+import { ADMIN_TOKEN, adminRequest, metric, switchValue } from '../support/switch-admin.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -108,6 +108,10 @@ describe('the rollback guard', () => {
     await waitFor(() => told(ids).length === orders.length, { what: 'every buyer told', timeoutMs: 20_000 });
     expect(new Set(told(ids).map((m) => m.idempotencyKey)).size).toBe(orders.length);
     expect(told(ids).every((m) => m.template === 'order-confirmed')).toBe(true);
+    // Each process exports what it counted.
+    const series = `order_actors_switch_path_outcomes_total{name="${SWITCH}",path="new",outcome="failed"}`;
+    const failedNew = await Promise.all(services.map(async (s) => (await metric(s.baseUrl, series)) ?? 0));
+    expect(failedNew.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
   it('stays disarmed after a rollback: no flapping, and a scheduled raise is held back and alerted until it is re-armed', async () => {
