@@ -23,7 +23,10 @@ const pathOf = (m: DryRunMessage) =>
 function replayForm(session: ConsoleSession, chosen: Chosen, replayable: number): SafeHtml {
   return html`<form class="panel" method="post" action="/console/failures/replay">
     ${csrfField(session)}${chosen.fields}
-    <p>Replay publishes these messages to their queues again. The first few go alone; if they fail again the same way, the rest are left alone.</p>
+    <p>
+      Replay publishes these messages to their queues again, for real: the actors process them as new work. The first five go alone; if they fail again the same
+      way, the rest are left alone.
+    </p>
     <label for="ratePerSecond">Pace, in messages per second (optional)</label>
     <input
       id="ratePerSecond"
@@ -38,7 +41,7 @@ function replayForm(session: ConsoleSession, chosen: Chosen, replayable: number)
       Paced, the ${replayable} message(s) go one slot apart (at 2 per second, ${Math.ceil(replayable / 2)} s), the page answers when the last is sent, and
       replayed messages that fail again the same way meanwhile stop the rest. Left empty, they go as fast as the broker confirms them.
     </p>
-    <button type="submit">Replay</button>
+    <button type="submit" class="danger">Replay ${replayable} message(s)</button>
   </form>`;
 }
 

@@ -12,6 +12,8 @@ import { groupTable } from './failure-pages.js';
 import { html, type SafeHtml } from './html.js';
 import { processTable } from './process-view.js';
 import { queueTable } from './queue-view.js';
+import { rolloutWatch } from './switch-guard-panel.js';
+import { valueLabel, valueSourceLabel } from './switch-words.js';
 
 const OverviewQuery = z.object({ fragment: z.literal('1').optional() });
 
@@ -27,8 +29,10 @@ type SwitchList = Awaited<ReturnType<ConsoleDeps['switches']['admin']['list']>>[
 function switchList(switches: SwitchList): SafeHtml {
   const value = (s: SwitchList[number]) => {
     // Where the value comes from matters only when it is not ZooKeeper's (remembered, or the code default).
-    const notes = [s.value !== s.default ? `default ${String(s.default)}` : '', s.source !== 'store' ? s.source : ''].filter(Boolean).join(', ');
-    return html`<strong>${String(s.value)}</strong>${notes && html` <span class="muted">(${notes})</span>`}`;
+    const notes = [s.value !== s.default ? `default ${valueLabel(s.default)}` : '', s.source !== 'store' ? valueSourceLabel(s.source) : '']
+      .filter(Boolean)
+      .join(', ');
+    return html`<strong>${valueLabel(s.value)}</strong>${notes && html` <span class="muted">(${notes})</span>`}`;
   };
   const change = (s: SwitchList[number]) =>
     s.lastChange ? html`<span class="muted">· ${when(s.lastChange.at)} by ${s.lastChange.actor}</span>` : html`<span class="muted">· never changed</span>`;
@@ -48,6 +52,8 @@ async function liveContent(deps: ConsoleDeps): Promise<SafeHtml> {
     deps.processes(),
     deps.recentDelays(RECENT_DELAYS),
   ]);
+  const watch = await Promise.all(switches.switches.map((s) => rolloutWatch(deps, s.name, s.kind)));
+  const tripped = watch.flatMap((w) => (w.guard?.state === 'tripped' ? [w.guard] : []));
   const queues = deps.queues();
   const open = groups.reduce((sum, g) => sum + g.open, 0);
   const running = delays.filter((d) => !d.finishedAt);
@@ -57,6 +63,13 @@ async function liveContent(deps: ConsoleDeps): Promise<SafeHtml> {
   const waiting = work.every((q) => q.sample) ? work.reduce((sum, q) => sum + q.sample!.messages, 0) : '—';
   return html`<p class="muted">As of ${when(new Date().toISOString())}.</p>
     ${switches.stale && html`<p class="notice">ZooKeeper is not reachable: these are the last switch values this process read.</p>`}
+    ${tripped.map((g) => {
+      const trip = g.trip as { from: number; to: number } | null;
+      return html`<p class="error">
+        The rollback guard of <a href="/console/switches/${g.name}">${g.name}</a> rolled it back ${trip ? `from ${trip.from} % to ${trip.to} %` : ''} at
+        ${when(g.trippedAt)}; it stays disarmed until someone re-arms it.
+      </p>`;
+    })}
     <div class="summary">
       <div><strong>${waiting}</strong>message(s) waiting for an actor</div>
       <div><strong>${alive}</strong>process(es) running</div>

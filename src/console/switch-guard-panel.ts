@@ -35,6 +35,27 @@ export async function guardOf(deps: ConsoleDeps, name: string): Promise<GuardVie
   }
 }
 
+/** A switch's guard and its pending scheduled steps, for the lists that show every switch. */
+export async function rolloutWatch(deps: ConsoleDeps, name: string, kind: string): Promise<{ guard: GuardView | undefined; pending: number }> {
+  if (kind !== 'percent') return { guard: undefined, pending: 0 };
+  const [guard, schedule] = await Promise.all([guardOf(deps, name), deps.switches.schedule.of(name)]);
+  return { guard, pending: schedule.steps.filter((s) => s.status === 'pending').length };
+}
+
+/** The guard's state in a table cell. */
+export function guardCell(guard: GuardView | undefined): SafeHtml {
+  if (!guard) return html`<span class="muted">—</span>`;
+  if (guard.state === 'tripped') return html`<span class="status-new">tripped ${when(guard.trippedAt)}</span>`;
+  return html`<span class="ok">armed</span>`;
+}
+
+const VERDICTS = {
+  waiting: 'waiting for enough messages on the new path',
+  healthy: 'healthy',
+  held: 'holding: the old path fails about as much (an outage?)',
+  trip: 'over the limit: rolling back',
+} as const;
+
 const pct = (rate: number | null) => (rate === null ? 'n/a' : `${(rate * 100).toFixed(1)}%`);
 const path = (p: { ok: number; failed: number; rate: number | null }) => `${p.failed} of ${p.ok + p.failed} failed (${pct(p.rate)})`;
 
@@ -93,9 +114,15 @@ export function guardPanel(session: ConsoleSession, name: string, kind: string, 
     }
     <dl>
       <dt>Limit</dt>
-      <dd>new path fails more than the old by ${pct(guard.maxFailureRate)}, over ${guard.window}, from ${guard.minMessages} messages on</dd>
-      <dt>Now (window from ${when(guard.now.since)})</dt>
-      <dd>new path ${path(guard.now.newPath)}; old path ${path(guard.now.oldPath)} — <strong>${guard.now.verdict}</strong></dd>
+      <dd>
+        rolls back when the new path's failure rate is above ${pct(guard.maxFailureRate)} and that many percentage points above the old path's, over the last
+        ${guard.window}, once the new path has ${guard.minMessages} messages
+      </dd>
+      <dt>${guard.state === 'tripped' ? 'Since it was armed' : 'Now'} (window from ${when(guard.now.since)})</dt>
+      <dd>
+        new path ${path(guard.now.newPath)}; old path ${path(guard.now.oldPath)} —
+        <strong>${guard.state === 'tripped' ? 'not judged: disarmed until re-armed' : VERDICTS[guard.now.verdict]}</strong>
+      </dd>
     </dl>
     ${armForm(session, name, guard)}
     <form class="panel" method="post" action="/console/switches/${name}/guard/disarm">

@@ -12,8 +12,9 @@ import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-sessions.js';
 import { html } from './html.js';
-import { guardOf, guardPanel, switchGuardForms } from './switch-guard-panel.js';
+import { guardCell, guardOf, guardPanel, rolloutWatch, switchGuardForms } from './switch-guard-panel.js';
 import { schedulePanel, switchScheduleForms } from './switch-schedule-panel.js';
+import { kindLabel, throughLabel, valueLabel, valueSourceLabel } from './switch-words.js';
 
 const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
 const ValueForm = z.object({ value: z.string().trim().min(1, 'the new value, e.g. 30 or on').max(100) });
@@ -26,6 +27,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
 
   app.get('/console/switches', async (req, reply) => {
     const { stale, switches } = await admin.list();
+    const watch = await Promise.all(switches.map((s) => rolloutWatch(deps, s.name, s.kind)));
     return sendHtml(
       reply,
       page(
@@ -42,16 +44,20 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
               <th>Value</th>
               <th>Default</th>
               <th>What it does</th>
+              <th>Rollback guard</th>
+              <th>Scheduled</th>
               <th>Last change</th>
             </tr>
             ${switches.map(
-              (s) =>
+              (s, i) =>
                 html`<tr>
                   <td class="when"><a href="/console/switches/${s.name}">${s.name}</a></td>
-                  <td>${s.kind}</td>
-                  <td><strong>${String(s.value)}</strong>${s.rejected && html` <span class="status-new">(ignored invalid value)</span>`}</td>
-                  <td>${String(s.default)}</td>
+                  <td>${kindLabel(s.kind)}</td>
+                  <td><strong>${valueLabel(s.value)}</strong>${s.rejected && html` <span class="status-new">(ignored invalid value)</span>`}</td>
+                  <td>${valueLabel(s.default)}</td>
                   <td>${s.description ?? ''}</td>
+                  <td>${guardCell(watch[i]!.guard)}</td>
+                  <td>${watch[i]!.pending > 0 ? html`${watch[i]!.pending} step(s)` : html`<span class="muted">—</span>`}</td>
                   <td>${s.lastChange ? html`${when(s.lastChange.at)} by ${s.lastChange.actor}` : html`<span class="muted">never</span>`}</td>
                 </tr>`,
             )}
@@ -76,11 +82,11 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
           <p class="lead">${s.description ?? ''}</p>
           <dl>
             <dt>Value</dt>
-            <dd><strong>${String(s.value)}</strong> <span class="muted">(${s.source})</span></dd>
+            <dd><strong>${valueLabel(s.value)}</strong> <span class="muted">(${valueSourceLabel(s.source)})</span></dd>
             <dt>Kind</dt>
             <dd>${s.kind === 'percent' ? 'percentage of orders on the new path (0–100)' : 'on / off'}</dd>
             <dt>Default</dt>
-            <dd>${String(s.default)}</dd>
+            <dd>${valueLabel(s.default)}</dd>
           </dl>
           <form class="panel" method="get" action="/console/switches/${name}/preview">
             <label for="value">New value</label>
@@ -104,10 +110,10 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
                     (c) =>
                       html`<tr>
                         <td class="when">${when(c.at)}</td>
-                        <td>${c.oldValue ?? '—'}</td>
-                        <td>${c.newValue}</td>
+                        <td>${c.oldValue === null ? '—' : valueLabel(c.oldValue)}</td>
+                        <td>${valueLabel(c.newValue)}</td>
                         <td>${c.actor}</td>
-                        <td>${c.source}</td>
+                        <td>${throughLabel(c.source)}</td>
                       </tr>`,
                   )}
                 </table>`

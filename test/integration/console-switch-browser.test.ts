@@ -77,8 +77,13 @@ describe.skipIf(!hasChromium)('switches in the console, in a browser', () => {
     expect(shown).toMatch(/rolled back 60 → 10 because new path \d+\/\d+ failed \(100\.0%\)/);
     expect(await value()).toBe(10);
     // The rollback is in the switch's history like any flip, by the guard, with who armed it.
-    expect(shown).toMatch(/60\s*10\s*rollback guard \(armed by console \(token [0-9a-f]{8}\)\): new path/);
+    expect(shown).toMatch(/60 %\s*10 %\s*rollback guard \(armed by console \(token [0-9a-f]{8}\)\): new path/);
     await b.shot('switch-guard');
+    // Seen from the other pages too: the list of switches and the overview say the guard tripped.
+    await b.page.goto(`${base()}/console/switches`);
+    expect(await b.text()).toMatch(/tripped \d{4}-\d{2}-\d{2}/);
+    await b.page.goto(`${base()}/console`);
+    expect(await b.text()).toMatch(/rollback guard of\s+notification-template-v2\s+rolled it back from 60 % to 10 %/);
 
     // The buyers now on the old path are all told once, with the old template; the tenth that stays on
     // the new path (the value at arming) is still refused, retried, then dead-lettered for replay.
