@@ -10,6 +10,7 @@ import { sendHtml } from './console-layout.js';
 import { addSecurityHeaders, cookieValue, parseForms, SESSION_COOKIE, setSessionCookie } from './console-security.js';
 import { createConsoleSessions, sameSecret, type ConsoleSession, type SessionOf } from './console-sessions.js';
 import { delayPages } from './delay-pages.js';
+import { renderErrorsAsPages } from './error-page.js';
 import { failurePages } from './failure-pages.js';
 import { orderPages } from './order-pages.js';
 import { overviewPage } from './overview-page.js';
@@ -52,6 +53,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
       });
 
       await scope.register(async (pages) => {
+        renderErrorsAsPages(pages, (req) => signedIn.get(req));
         // Without a session, every page and action sends the browser to sign in; nothing else runs.
         pages.addHook('onRequest', async (req, reply) => {
           const session = sessions.find(cookieValue(req, SESSION_COOKIE));

@@ -191,6 +191,13 @@ describe('the operator console', () => {
     await other.signIn(ADMIN_TOKEN);
     expect((await client.post(path, { reason: 'other session', _csrf: await other.csrfToken() })).status).toBe(403);
     expect(await storedStatus(hostileId)).toBe('new');
+    // A refused form is answered as a console page naming the field, with the way back.
+    const refused = await client.post(path, { reason: '', _csrf: await client.csrfToken() });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('text/html');
+    expect(refused.text).toContain('Some fields need another look');
+    expect(refused.text).toMatch(/<strong>reason<\/strong>/);
+    expect(await storedStatus(hostileId)).toBe('new');
 
     const res = await client.post(path, { reason: 'a producer sent broken JSON', _csrf: await client.csrfToken() });
     expect(res.status).toBe(303);
