@@ -9,6 +9,8 @@ import { html } from './html.js';
 
 type Issue = { path?: unknown; message?: unknown };
 
+const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+
 /** The console path the browser came from, when it came from this console; else the overview. */
 function backTo(req: FastifyRequest): string {
   const referer = req.headers.referer;
@@ -38,11 +40,11 @@ export function renderErrorsAsPages(app: FastifyInstance, sessionOf: (req: Fasti
     const issues = Array.isArray(body.issues) ? (body.issues as Issue[]) : [];
     const content = html`<p><a href="${backTo(req)}">← Back</a></p>
       <h1>${status === 400 ? 'Some fields need another look' : 'That did not work'}</h1>
-      <p class="error">${String(body.message ?? '')}</p>
+      <p class="error">${text(body.message)}</p>
       ${
         issues.length > 0 &&
         html`<ul>
-          ${issues.map((i) => html`<li><strong>${String(i.path ?? '')}</strong>: ${String(i.message ?? '')}</li>`)}
+          ${issues.map((i) => html`<li><strong>${text(i.path)}</strong>: ${text(i.message)}</li>`)}
         </ul>`
       }`;
     return sendHtml(reply.headers(answer?.headers ?? {}), page(session, 'overview', 'Error', content), status);
