@@ -101,12 +101,6 @@ const EnvSchema = z.object({
     .default('public'),
   DATABASE_POOL_SIZE: positive(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positive(10_000),
-  // Repeated statements go as named prepared statements; false behind a pooler that cannot keep
-  // them per connection (PgBouncer in transaction mode).
-  DATABASE_PREPARE_STATEMENTS: z
-    .enum(['true', 'false'], { error: 'true or false' })
-    .default('true')
-    .transform((v) => v === 'true'),
 
   NOTIFY_API_URL: z.url().optional(),
   NOTIFY_TIMEOUT_MS: positive(5_000),

@@ -13,8 +13,6 @@ export type DbOptions = {
   poolSize: number;
   statementTimeoutMs: number;
   applicationName?: string;
-  /** Send statements whose text repeats as named prepared statements (see prepareRepeatedStatements). */
-  prepareRepeated?: boolean;
 };
 
 // bigint columns hold money and counts well below 2^53; read them as numbers.
@@ -46,58 +44,10 @@ export function createPool(options: DbOptions, logger: Logger): pg.Pool {
   // A client checked out of the pool (inside a query or a transaction) emits 'error' as well when
   // its server goes away, and the pool listens only on idle ones: without this listener a restart
   // of PostgreSQL crashes the process. The query in flight fails by itself, and its work is retried.
-  const names = options.prepareRepeated ? createStatementNames() : undefined;
   pool.on('connect', (client) => {
     client.on('error', (err) => logger.debug({ err }, 'database connection lost while in use'));
-    if (names) prepareRepeatedStatements(client, names);
   });
   return pool;
-}
-
-/** A statement text is prepared once it has been sent this often: the hot path's few texts repeat thousands of times. */
-const PREPARE_AFTER = 3;
-/** Texts tracked at most, and statements prepared at most, per process (each connection holds its own copy). */
-const MAX_TRACKED = 2_000;
-const MAX_PREPARED = 100;
-
-type StatementNames = { nameOf(text: string): string | undefined };
-
-function createStatementNames(): StatementNames {
-  const seen = new Map<string, number>();
-  const names = new Map<string, string>();
-  return {
-    nameOf(text) {
-      const name = names.get(text);
-      if (name !== undefined) return name;
-      const count = (seen.get(text) ?? 0) + 1;
-      if (count < PREPARE_AFTER || names.size >= MAX_PREPARED) {
-        if (seen.size < MAX_TRACKED || seen.has(text)) seen.set(text, count);
-        return undefined;
-      }
-      seen.delete(text);
-      const named = `oa_${names.size + 1}`;
-      names.set(text, named);
-      return named;
-    },
-  };
-}
-
-/**
- * Kysely sends each statement as text with its parameters, which PostgreSQL parses and plans
- * every time. The hot path's statements have a fixed text (batch-sql.ts passes a batch as one
- * parameter), so once a text repeats it goes as a named prepared statement: each connection parses
- * it once and PostgreSQL keeps its plan. Turn it off (DATABASE_PREPARE_STATEMENTS=false) behind a
- * pooler that cannot keep statements per connection (PgBouncer in transaction mode).
- */
-function prepareRepeatedStatements(client: pg.PoolClient, names: StatementNames): void {
-  const query = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => unknown;
-  (client as unknown as { query: typeof query }).query = (config, values, callback) => {
-    if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
-      const name = names.nameOf(config);
-      if (name !== undefined) return query({ name, text: config, values });
-    }
-    return query(config, values, callback);
-  };
 }
 
 export function createDb(options: DbOptions, logger: Logger): { db: Db; pool: pg.Pool } {
