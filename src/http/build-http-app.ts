@@ -1,6 +1,7 @@
 // The HTTP app as a factory that never listens: the start file listens, tests inject requests.
 import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Bindings, ChildLoggerOptions, LogFn } from 'pino';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -61,6 +62,9 @@ export async function buildHttpApp(deps: {
   // Only JSON is an API body here; fastify's default text/plain parser would let a wrong
   // Content-Type through to validation instead of a clear 415.
   app.removeContentTypeParser('text/plain');
+  // Routes declare zod schemas for their body, query string and path; fastify checks each request
+  // against them before the handler runs, and a refusal reaches the error handler as a 400.
+  app.setValidatorCompiler(validatorCompiler);
   registerErrorHandler(app);
   const { metrics } = deps;
   if (metrics) {
