@@ -6,14 +6,12 @@
 import { createDelayFanout } from '../delivery-delays/delay-fanout.js';
 import type { DelayRepository } from '../delivery-delays/delay-repository.js';
 import { delayRoutes } from '../delivery-delays/delay-routes.js';
-import { DeliveryDelayRequestSchema } from '../delivery-delays/delay-schema.js';
 import { createIntakeGuard } from '../http/intake-guard.js';
 import { openApiRoutes } from '../http/openapi-routes.js';
 import type { NotificationSigner } from '../notifications/notification-signature.js';
 import { createOrderOwners } from '../orders/order-owners.js';
 import type { OrderRepository } from '../orders/order-repository.js';
 import { orderRoutes } from '../orders/order-routes.js';
-import { OrderSchema } from '../orders/order-schema.js';
 import { phoneCountryPolicy } from '../orders/phone-country-policy.js';
 import { createAmqpConnection, type AmqpConnection } from '../platform/amqp/connection.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
@@ -130,8 +128,6 @@ export async function wireIntake(
   fanout.start();
   shutdown.add('delivery-delay fan-out', () => fanout.stop());
   routes.push(delayRoutes({ db, delays, fanout, admit, auth, rateLimits, noticesPerDay: config.DELAY_NOTICES_PER_DAY }));
-  routes.push(
-    openApiRoutes({ schemas: { order: OrderSchema, deliveryDelayRequest: DeliveryDelayRequestSchema }, phoneCountryCodes: config.PHONE_COUNTRY_CODES }),
-  );
+  routes.push(openApiRoutes());
   return { queues: () => queueOverview(topology, (queue) => depths.sample(queue) ?? retryDepths.sample(queue)) };
 }

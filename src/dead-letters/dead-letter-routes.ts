@@ -1,10 +1,9 @@
 // Reviewing failures over REST, under /admin behind the bearer ADMIN_TOKEN: list, groups, one
 // message, replay (one or many, or a dry run of it), discard, and an on-demand drain. The token is checked before the
 // body is even parsed, so a request without it changes nothing and learns nothing.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
-import { toIssues, ValidationError } from '../http/http-errors.js';
 import { allowLongAnswer } from '../http/long-answer.js';
 import type { ReplaySelection } from './bulk-replay.js';
 import {
@@ -19,12 +18,6 @@ import {
 import type { DeadLetterService } from './dead-letter-service.js';
 import type { ReplayDryRun } from './replay-dry-run.js';
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
-  return parsed.data;
-}
-
 export function deadLetterRoutes(deps: {
   service: DeadLetterService;
   dryRun: ReplayDryRun;
@@ -33,32 +26,31 @@ export function deadLetterRoutes(deps: {
   probeWaitMs: number;
 }) {
   const { service } = deps;
-  const id = (req: FastifyRequest) => parse(IdParamsSchema, req.params).id;
 
   return async (app: FastifyInstance): Promise<void> => {
-    await app.register(async (admin) => {
+    await app.register(async (scope) => {
+      const admin = scope.withTypeProvider<ZodTypeProvider>();
       admin.addHook('onRequest', adminAuth(deps.adminToken));
 
-      admin.get('/admin/dead-letters', async (req) => {
-        const { limit, cursor, ...filter } = parse(ListQuerySchema, req.query);
+      admin.get('/admin/dead-letters', { schema: { querystring: ListQuerySchema } }, async (req) => {
+        const { limit, cursor, ...filter } = req.query;
         return service.list(filter, { limit, cursor });
       });
 
-      admin.get('/admin/dead-letters/groups', async (req) => {
-        const { limit, ...filter } = parse(GroupsQuerySchema, req.query);
+      admin.get('/admin/dead-letters/groups', { schema: { querystring: GroupsQuerySchema } }, async (req) => {
+        const { limit, ...filter } = req.query;
         return { groups: await service.groups(filter, limit) };
       });
 
-      admin.get('/admin/dead-letters/:id', async (req) => service.show(id(req)));
+      admin.get('/admin/dead-letters/:id', { schema: { params: IdParamsSchema } }, async (req) => service.show(req.params.id));
 
-      admin.post('/admin/dead-letters/:id/replay', async (req) => {
-        const rowId = id(req);
-        parse(ReplayOneBodySchema, req.body ?? undefined);
-        return service.replay(rowId, adminActor(req));
-      });
+      // The schema only refuses a body with options: replaying one row takes none.
+      admin.post('/admin/dead-letters/:id/replay', { schema: { params: IdParamsSchema, body: ReplayOneBodySchema } }, async (req) =>
+        service.replay(req.params.id, adminActor(req)),
+      );
 
-      admin.post('/admin/dead-letters/replay', async (req) => {
-        const body = parse(ReplayManyBodySchema, req.body);
+      admin.post('/admin/dead-letters/replay', { schema: { body: ReplayManyBodySchema } }, async (req) => {
+        const { body } = req;
         const selection: ReplaySelection =
           body.groupId !== undefined ? { groupId: body.groupId } : body.ids !== undefined ? { ids: body.ids } : { filter: body.filter! };
         if (body.dryRun) return deps.dryRun(selection, body.limit);
@@ -72,11 +64,9 @@ export function deadLetterRoutes(deps: {
         });
       });
 
-      admin.post('/admin/dead-letters/:id/discard', async (req) => {
-        const rowId = id(req);
-        const { reason } = parse(DiscardBodySchema, req.body);
-        return service.discard(rowId, adminActor(req), reason);
-      });
+      admin.post('/admin/dead-letters/:id/discard', { schema: { params: IdParamsSchema, body: DiscardBodySchema } }, async (req) =>
+        service.discard(req.params.id, adminActor(req), req.body.reason),
+      );
 
       admin.post('/admin/dead-letters/drain', async () => service.drain());
     });

@@ -73,5 +73,5 @@ export const ReplayManyBodySchema = z
 
 export const DiscardBodySchema = z.strictObject({ reason: z.string().trim().min(1, 'say why it is discarded').max(500) });
 
-/** Replaying one row takes no options; an empty body or {} is accepted. */
-export const ReplayOneBodySchema = z.strictObject({}).optional();
+/** Replaying one row takes no options; no body, null or {} is accepted. */
+export const ReplayOneBodySchema = z.strictObject({}).nullish();

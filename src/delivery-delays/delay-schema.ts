@@ -23,7 +23,9 @@ export const DeliveryDelayRequestSchema = z
   .refine((r) => r.requestedDeliveryDate === undefined || r.newDeliveryDate > r.requestedDeliveryDate, {
     message: 'must be later than requestedDeliveryDate',
     path: ['newDeliveryDate'],
-  });
+  })
+  // The OpenAPI document's component for the body of POST /delivery-delays.
+  .meta({ id: 'DeliveryDelayRequest' });
 export type DeliveryDelayRequest = z.infer<typeof DeliveryDelayRequestSchema>;
 
 /**

@@ -1,10 +1,12 @@
 // The HTTP app as a factory that never listens: the start file listens, tests inject requests.
 import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Bindings, ChildLoggerOptions, LogFn } from 'pino';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { answerFrameworkError, registerErrorHandler, RETRY_AFTER_S } from './error-handler.js';
+import { registerOpenApi } from './openapi-routes.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -61,6 +63,13 @@ export async function buildHttpApp(deps: {
   // Only JSON is an API body here; fastify's default text/plain parser would let a wrong
   // Content-Type through to validation instead of a clear 415.
   app.removeContentTypeParser('text/plain');
+  // Routes declare zod schemas for their body, query string and path; fastify checks each request
+  // against them before the handler runs, and a refusal reaches the error handler as a 400.
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the answers in the OpenAPI document; replies are sent as they are.
+  // Checking each reply against its schema would cost CPU on every accepted order, and a reply that
+  // missed its schema would turn into a 500 the client could do nothing about.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerErrorHandler(app);
   const { metrics } = deps;
   if (metrics) {
@@ -89,6 +98,7 @@ export async function buildHttpApp(deps: {
       },
     });
   }
+  await registerOpenApi(app);
   for (const routes of deps.routes) await app.register(routes);
   return app;
 }

@@ -1,12 +1,14 @@
 // One place where errors become HTTP answers: {"error": code, "message": …} (plus "issues" for
 // validation), the same envelope for fastify's own parser errors, our errors and the unexpected.
 // Our errors carry their answer (HttpError); the few that come from below HTTP (a refused publish,
-// ZooKeeper away, the intake guard) and fastify's own are turned into one here.
+// ZooKeeper away, the intake guard), a route schema refusing the request, and fastify's own are
+// turned into one here.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { PublishError } from '../platform/amqp/publisher.js';
 import { AppError } from '../platform/errors.js';
 import { SwitchesUnavailableError } from '../platform/runtime-switches/switch-errors.js';
-import { HttpError, ServiceUnavailableError } from './http-errors.js';
+import { HttpError, ServiceUnavailableError, toIssuesFromValidation, ValidationError } from './http-errors.js';
 
 const FASTIFY_CODES: Record<string, { status: number; error: string; message: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', message: 'Send the body as Content-Type: application/json' },
@@ -68,6 +70,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
 /** The HTTP answer an error stands for, or undefined for the unexpected (a 500). */
 export function asHttpError(err: FastifyError | Error): HttpError | undefined {
   if (err instanceof HttpError) return err;
+  // A route's zod schema refused the body, query or path (fastify's validation step).
+  if (hasZodFastifySchemaValidationErrors(err)) return new ValidationError(toIssuesFromValidation(err.validation));
   if (err instanceof PublishError) {
     const { error, message } = publishFailureBody(err);
     return new ServiceUnavailableError(error, message, RETRY_AFTER_S);

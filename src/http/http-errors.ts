@@ -73,6 +73,24 @@ export function toIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<Pr
   }));
 }
 
+/**
+ * Issues of a route schema that refused the request. The zod type provider hands fastify each zod
+ * issue with its path as a JSON pointer (`/buyer/phone`) and the rest of the issue in `params`; this
+ * reads them back, so the answer is the one a route checking by hand would give.
+ */
+export function toIssuesFromValidation(
+  validation: ReadonlyArray<{ instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }>,
+): Issue[] {
+  return toIssues({
+    issues: validation.map((v) => ({
+      path: v.instancePath.slice(1).split('/'),
+      message: v.message ?? v.keyword,
+      code: v.keyword,
+      keys: Array.isArray(v.params.keys) ? v.params.keys.map(String) : undefined,
+    })),
+  });
+}
+
 /** The request is valid but the resource's state forbids it (e.g. replaying a row already replayed). */
 export class ConflictError extends HttpError {
   constructor(code: string, message: string) {

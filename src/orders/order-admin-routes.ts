@@ -3,22 +3,19 @@
 // order that never got stored (its message failed before the business step) still has a timeline
 // when a dead letter names it: that is when an operator most needs one.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adminAuth } from '../http/admin-auth.js';
-import { toIssues, ValidationError } from '../http/http-errors.js';
 import { IdSchema } from './order-schema.js';
 import type { OrderTimelineLookup } from './order-timeline-lookup.js';
 
 const OrderIdParams = z.strictObject({ orderId: IdSchema });
 
 export function orderAdminRoutes(deps: { timeline: OrderTimelineLookup; adminToken: string | undefined }) {
-  return async (app: FastifyInstance): Promise<void> => {
+  return async (plain: FastifyInstance): Promise<void> => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
     app.addHook('onRequest', adminAuth(deps.adminToken));
 
-    app.get('/admin/orders/:orderId/timeline', async (req) => {
-      const params = OrderIdParams.safeParse(req.params);
-      if (!params.success) throw new ValidationError(toIssues(params.error));
-      return deps.timeline(params.data.orderId);
-    });
+    app.get('/admin/orders/:orderId/timeline', { schema: { params: OrderIdParams } }, async (req) => deps.timeline(req.params.orderId));
   };
 }

@@ -1,7 +1,7 @@
 // Intake: POST /orders answers 202 only once RabbitMQ has confirmed and routed the order message;
 // GET /orders/:orderId shows what the actors have recorded.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { publishFailureBody, RETRY_AFTER_S } from '../http/error-handler.js';
 import { ConflictError, NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
 import { HEADERS } from '../platform/amqp/message-headers.js';
@@ -14,7 +14,8 @@ import { shopRateLimit } from '../sellers/shop-rate-limit.js';
 import { orderSubmitted } from './order-messages.js';
 import type { OrderOwners } from './order-owners.js';
 import type { OrderRepository } from './order-repository.js';
-import { IdSchema, OrderSchema, type Order } from './order-schema.js';
+import { BatchBody, batchResponses, OrderIdParams, orderViewResponses, submitResponses, traceResponses, type BatchResult } from './order-route-schemas.js';
+import { OrderSchema, type Order } from './order-schema.js';
 import { traceHops } from './order-timeline.js';
 import type { PhoneCountryPolicy } from './phone-country-policy.js';
 
@@ -32,17 +33,8 @@ export type OrderRoutesDeps = {
   owners: OrderOwners;
 };
 
-const OrderIdParams = z.object({ orderId: IdSchema });
-
-export const MAX_BATCH_ORDERS = 1_000;
-const BatchSchema = z.strictObject({ orders: z.array(z.unknown()).min(1).max(MAX_BATCH_ORDERS) });
 // A batch of 1,000 realistic orders is about 600 KiB; 2 MiB leaves room without inviting abuse.
 const BATCH_BODY_LIMIT = 2 * 1024 * 1024;
-
-type BatchResult =
-  | { index: number; orderId: string; status: 'accepted' }
-  | { index: number; orderId?: string; status: 'rejected'; issues: ReturnType<typeof toIssues> }
-  | { index: number; orderId: string; status: 'unavailable'; error: 'unavailable' | 'unconfirmed'; message: string };
 
 /** Says only that the id is in use: not by whom, nor anything of that order. */
 const orderIdTaken = (orderId: string) =>
@@ -56,7 +48,8 @@ export function orderRoutes(deps: OrderRoutesDeps) {
     return owner !== undefined && owner !== order.sellerId;
   };
 
-  return async (app: FastifyInstance): Promise<void> => {
+  return async (plain: FastifyInstance): Promise<void> => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
     // onRequest, before the body is read: a caller without a valid key cannot make the server
     // parse megabytes, and learns nothing about its body either.
     app.addHook('onRequest', (req, reply) => deps.auth.authenticate(req, reply));
@@ -71,14 +64,22 @@ export function orderRoutes(deps: OrderRoutesDeps) {
       });
     };
 
-    app.post('/orders', { onRequest: limitOrders }, async (req, reply) => {
-      const parsed = OrderSchema.safeParse(req.body);
-      if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
-      const phoneIssue = deps.phoneCountry(parsed.data.buyer.phone);
+    // Which countries' phones this deployment takes is its setting, so the document says it here.
+    const phones = `buyer.phone must be in a country this deployment delivers to: country code ${deps.phoneCountry.countryCodes} (PHONE_COUNTRY_CODES).`;
+
+    const submitSchema = {
+      summary: 'Submit an order; 202 once RabbitMQ confirmed it',
+      description: phones,
+      tags: ['orders'],
+      body: OrderSchema,
+      response: submitResponses,
+    };
+    app.post('/orders', { onRequest: limitOrders, schema: submitSchema }, async (req, reply) => {
+      const order = req.body;
+      const phoneIssue = deps.phoneCountry(order.buyer.phone);
       if (phoneIssue) throw new ValidationError([phoneIssue]);
-      deps.auth.assertMayActFor(req, parsed.data.sellerId);
+      deps.auth.assertMayActFor(req, order.sellerId);
       deps.admit?.();
-      const order = parsed.data;
       if (await isTakenByAnother(order)) throw orderIdTaken(order.orderId);
       const trace = continueTrace(req.headers.traceparent);
       await publishOrder(order, trace.traceparent);
@@ -89,13 +90,18 @@ export function orderRoutes(deps: OrderRoutesDeps) {
     });
 
     // Bulk upload: every order is judged on its own; the answer lists each one's fate in input order.
-    app.post('/orders/batch', { bodyLimit: BATCH_BODY_LIMIT, onRequest: limitOrders }, async (req, reply) => {
-      const batch = BatchSchema.safeParse(req.body);
-      if (!batch.success) throw new ValidationError(toIssues(batch.error));
+    const batchSchema = {
+      summary: 'Submit up to 1,000 orders; each is judged on its own',
+      description: phones,
+      tags: ['orders'],
+      body: BatchBody,
+      response: batchResponses,
+    };
+    app.post('/orders/batch', { bodyLimit: BATCH_BODY_LIMIT, onRequest: limitOrders, schema: batchSchema }, async (req, reply) => {
       deps.admit?.();
       const trace = continueTrace(req.headers.traceparent);
       const results = await Promise.all(
-        batch.data.orders.map(async (raw, index): Promise<BatchResult> => {
+        req.body.orders.map(async (raw, index): Promise<BatchResult> => {
           const parsed = OrderSchema.safeParse(raw);
           if (!parsed.success) {
             const id = (raw as { orderId?: unknown } | null)?.orderId;
@@ -137,21 +143,21 @@ export function orderRoutes(deps: OrderRoutesDeps) {
 
     // Every hop of one order through the actors, in time order: intake, business, retries,
     // notification and the messaging API's answer (operators see more: order-admin-routes.ts).
-    app.get('/orders/:orderId/trace', async (req) => {
-      const params = OrderIdParams.safeParse(req.params);
-      if (!params.success) throw new ValidationError(toIssues(params.error));
-      const view = await deps.orders.find(deps.db, params.data.orderId);
-      if (!view || !deps.auth.maySee(req, view.sellerId)) throw new NotFoundError(`No order ${params.data.orderId} is recorded yet`);
+    const traceSchema = { summary: 'Every hop of the order in time order', tags: ['orders'], params: OrderIdParams, response: traceResponses };
+    app.get('/orders/:orderId/trace', { schema: traceSchema }, async (req) => {
+      const { orderId } = req.params;
+      const view = await deps.orders.find(deps.db, orderId);
+      if (!view || !deps.auth.maySee(req, view.sellerId)) throw new NotFoundError(`No order ${orderId} is recorded yet`);
       return { orderId: view.orderId, traceId: view.traceId, status: view.status, hops: traceHops(view) };
     });
 
-    app.get('/orders/:orderId', async (req) => {
-      const params = OrderIdParams.safeParse(req.params);
-      if (!params.success) throw new ValidationError(toIssues(params.error));
-      const view = await deps.orders.find(deps.db, params.data.orderId);
+    const viewSchema = { summary: 'The order, its totals, status and journal', tags: ['orders'], params: OrderIdParams, response: orderViewResponses };
+    app.get('/orders/:orderId', { schema: viewSchema }, async (req) => {
+      const { orderId } = req.params;
+      const view = await deps.orders.find(deps.db, orderId);
       if (!view || !deps.auth.maySee(req, view.sellerId)) {
         throw new NotFoundError(
-          `No order ${params.data.orderId} is recorded. An accepted order (202) appears here once the business actor has stored it, normally within a second.`,
+          `No order ${orderId} is recorded. An accepted order (202) appears here once the business actor has stored it, normally within a second.`,
         );
       }
       return view;

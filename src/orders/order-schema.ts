@@ -32,24 +32,28 @@ export const OrderItemSchema = z.strictObject({
   unitPrice: z.number().int().min(0).max(100_000_000),
 });
 
-export const OrderSchema = z.strictObject({
-  orderId: IdSchema,
-  sellerId: IdSchema,
-  buyer: z.strictObject({
-    id: IdSchema,
-    name: safeText(100),
-    phone: PhoneSchema,
-  }),
-  items: z.array(OrderItemSchema).min(1).max(100),
-  currency: z.literal('KRW', 'only KRW is supported'),
-  shippingAddress: z.strictObject({
-    line1: safeText(200),
-    line2: safeText(200).optional(),
-    city: safeText(100),
-    postalCode: z.string().regex(POSTAL_CODE, '3–10 letters, digits, spaces or dashes'),
-  }),
-  requestedDeliveryDate: CalendarDateSchema,
-});
+export const OrderSchema = z
+  .strictObject({
+    orderId: IdSchema,
+    sellerId: IdSchema,
+    buyer: z.strictObject({
+      id: IdSchema,
+      name: safeText(100),
+      // The countries a deployment accepts are its setting, so the routes say which (phone-country-policy.ts).
+      phone: PhoneSchema.describe('E.164, in a country this deployment delivers to (PHONE_COUNTRY_CODES); others are refused with 400 naming buyer.phone'),
+    }),
+    items: z.array(OrderItemSchema).min(1).max(100),
+    currency: z.literal('KRW', 'only KRW is supported'),
+    shippingAddress: z.strictObject({
+      line1: safeText(200),
+      line2: safeText(200).optional(),
+      city: safeText(100),
+      postalCode: z.string().regex(POSTAL_CODE, '3–10 letters, digits, spaces or dashes'),
+    }),
+    requestedDeliveryDate: CalendarDateSchema,
+  })
+  // The OpenAPI document's component: POST /orders takes one, POST /orders/batch a list of them.
+  .meta({ id: 'Order' });
 
 export type Order = z.infer<typeof OrderSchema>;
 export type OrderItem = z.infer<typeof OrderItemSchema>;

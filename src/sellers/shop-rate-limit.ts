@@ -6,6 +6,7 @@
 // to save (docs/configuration.md).
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { retryLaterResponse } from '../http/error-responses.js';
 import { TooManyRequestsError } from '../http/http-errors.js';
 import type { SellerAuth } from './seller-auth.js';
 import type { SellerRateLimits } from './seller-rate-limits.js';
@@ -44,4 +45,11 @@ export async function shopRateLimit(
   return async (req, reply) => {
     await check.call(app, req, reply);
   };
+}
+
+/** The 429 of a limited route, for its schema's `response`; `limit` names the setting and what it counts. */
+export function rateLimitedResponse(limit: string) {
+  return retryLaterResponse(
+    `rate_limited: the seller made more than ${limit} requests to this server in the current minute; nothing was accepted. Retry-After is the seconds until the window renews`,
+  );
 }

@@ -1,13 +1,14 @@
 // A switch's rollback guard over HTTP for operators, behind the admin token: arm (or re-arm) it,
 // read it with its window's live figures and its events, disarm it.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
-import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import { NotFoundError, ValidationError } from '../http/http-errors.js';
 import { UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
 import { GuardSettingsSchema } from './switch-guard-rules.js';
 import { GuardSettingError, NoGuardError, type SwitchGuardAdmin } from './switch-guard.js';
-import { switchNameOf } from './switch-http-errors.js';
+import { SwitchNameParams } from './switch-http-errors.js';
 
 const DisarmQuery = z.strictObject({ reason: z.string().trim().min(1).max(500).default('disarmed') });
 
@@ -24,23 +25,18 @@ export async function withGuardHttpErrors<T>(work: Promise<T>): Promise<T> {
 
 export function switchGuardRoutes(deps: { guards: SwitchGuardAdmin; adminToken: string | undefined }) {
   const { guards } = deps;
-  return async (app: FastifyInstance): Promise<void> => {
+  return async (plain: FastifyInstance): Promise<void> => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
     app.addHook('onRequest', adminAuth(deps.adminToken));
 
-    app.put('/admin/switches/:name/guard', async (req) => {
-      const name = switchNameOf(req.params);
-      const body = GuardSettingsSchema.safeParse(req.body);
-      if (!body.success) throw new ValidationError(toIssues(body.error));
-      return withGuardHttpErrors(guards.arm(name, body.data, adminActor(req)));
-    });
+    app.put('/admin/switches/:name/guard', { schema: { params: SwitchNameParams, body: GuardSettingsSchema } }, async (req) =>
+      withGuardHttpErrors(guards.arm(req.params.name, req.body, adminActor(req))),
+    );
 
-    app.get('/admin/switches/:name/guard', async (req) => withGuardHttpErrors(guards.of(switchNameOf(req.params))));
+    app.get('/admin/switches/:name/guard', { schema: { params: SwitchNameParams } }, async (req) => withGuardHttpErrors(guards.of(req.params.name)));
 
-    app.delete('/admin/switches/:name/guard', async (req) => {
-      const name = switchNameOf(req.params);
-      const query = DisarmQuery.safeParse(req.query);
-      if (!query.success) throw new ValidationError(toIssues(query.error));
-      return withGuardHttpErrors(guards.disarm(name, { actor: adminActor(req), reason: query.data.reason }));
-    });
+    app.delete('/admin/switches/:name/guard', { schema: { params: SwitchNameParams, querystring: DisarmQuery } }, async (req) =>
+      withGuardHttpErrors(guards.disarm(req.params.name, { actor: adminActor(req), reason: req.query.reason })),
+    );
   };
 }

@@ -1,20 +1,14 @@
 // Switch errors as the HTTP envelope's errors, for every HTTP surface that flips or previews
 // switches (the admin REST routes and the operator console): an unknown switch is 404, a value
-// that does not fit is 400 naming `value`, a malformed name in the path 400 naming `name`. ZooKeeper
-// away stays a 503 from the error handler.
+// that does not fit is 400 naming `value`, a malformed name in the path 400 naming `name` (the
+// routes' params schema). ZooKeeper away stays a 503 from the error handler.
 import { z } from 'zod';
-import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import { NotFoundError, ValidationError } from '../http/http-errors.js';
 import { InvalidSwitchValueError, UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
 import { SWITCH_NAME_PATTERN } from '../platform/runtime-switches/switch-registry.js';
 
-const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
-
-/** The switch named in a route's path (`/…/switches/:name`), or 400 naming `name`. */
-export function switchNameOf(params: unknown): string {
-  const parsed = NameParams.safeParse(params);
-  if (!parsed.success) throw new ValidationError(toIssues(parsed.error));
-  return parsed.data.name;
-}
+/** The switch named in a route's path (`/…/switches/:name`). */
+export const SwitchNameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
 
 export async function withSwitchHttpErrors<T>(work: Promise<T>): Promise<T> {
   try {

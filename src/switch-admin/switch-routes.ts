@@ -2,11 +2,11 @@
 // anything is written, audited with who and old → new), each switch's history, and a preview of
 // what a flip would change.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
-import { toIssues, ValidationError } from '../http/http-errors.js';
 import type { SwitchAdmin } from './switch-admin.js';
-import { switchNameOf, withSwitchHttpErrors } from './switch-http-errors.js';
+import { SwitchNameParams, withSwitchHttpErrors } from './switch-http-errors.js';
 import type { SwitchPreview } from './switch-preview.js';
 
 const SetBody = z.strictObject({ value: z.union([z.string().max(100), z.number()]) });
@@ -20,38 +20,30 @@ const PreviewQuery = z.strictObject({
 
 export function switchRoutes(deps: { admin: SwitchAdmin; preview: SwitchPreview; adminToken: string | undefined }) {
   const { admin } = deps;
-  return async (app: FastifyInstance): Promise<void> => {
+  return async (plain: FastifyInstance): Promise<void> => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
     // onRequest, not preHandler: a caller without the token learns nothing, not even body errors.
     app.addHook('onRequest', adminAuth(deps.adminToken));
 
-    const nameOf = switchNameOf;
-
     app.get('/admin/switches', async () => admin.list());
 
-    app.get('/admin/switches/:name', async (req) => withSwitchHttpErrors(admin.get(nameOf(req.params))));
+    app.get('/admin/switches/:name', { schema: { params: SwitchNameParams } }, async (req) => withSwitchHttpErrors(admin.get(req.params.name)));
 
-    app.put('/admin/switches/:name', async (req) => {
-      const name = nameOf(req.params);
-      const body = SetBody.safeParse(req.body);
-      if (!body.success) throw new ValidationError(toIssues(body.error));
+    app.put('/admin/switches/:name', { schema: { params: SwitchNameParams, body: SetBody } }, async (req) => {
+      const { name } = req.params;
       // ZooKeeper away: SwitchesUnavailableError, answered 503 with Retry-After by the error handler.
-      const change = await withSwitchHttpErrors(admin.set(name, body.data.value, { actor: adminActor(req), source: 'rest' }));
+      const change = await withSwitchHttpErrors(admin.set(name, req.body.value, { actor: adminActor(req), source: 'rest' }));
       return { name, previous: change.previous ?? null, value: change.value, version: change.version, at: change.modifiedAt.toISOString() };
     });
 
     // Reads only: no flip, no audit row, nothing taken off a queue.
-    app.get('/admin/switches/:name/preview', async (req) => {
-      const name = nameOf(req.params);
-      const query = PreviewQuery.safeParse(req.query);
-      if (!query.success) throw new ValidationError(toIssues(query.error));
-      return withSwitchHttpErrors(deps.preview(name, query.data.value, query.data.last));
-    });
+    app.get('/admin/switches/:name/preview', { schema: { params: SwitchNameParams, querystring: PreviewQuery } }, async (req) =>
+      withSwitchHttpErrors(deps.preview(req.params.name, req.query.value, req.query.last)),
+    );
 
-    app.get('/admin/switches/:name/history', async (req) => {
-      const name = nameOf(req.params);
-      const query = HistoryQuery.safeParse(req.query);
-      if (!query.success) throw new ValidationError(toIssues(query.error));
-      const entries = await withSwitchHttpErrors(admin.history(name, query.data.limit));
+    app.get('/admin/switches/:name/history', { schema: { params: SwitchNameParams, querystring: HistoryQuery } }, async (req) => {
+      const { name } = req.params;
+      const entries = await withSwitchHttpErrors(admin.history(name, req.query.limit));
       return { name, changes: entries };
     });
   };

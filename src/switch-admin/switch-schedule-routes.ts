@@ -1,11 +1,12 @@
 // Scheduled flips over HTTP for operators, behind the admin token: store steps with a reason, read a
 // switch's schedule (pending and recently finished), cancel what has not run.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
-import { NotFoundError, toIssues, ValidationError } from '../http/http-errors.js';
+import { NotFoundError, ValidationError } from '../http/http-errors.js';
 import { UnknownSwitchError } from '../platform/runtime-switches/switch-errors.js';
-import { switchNameOf } from './switch-http-errors.js';
+import { SwitchNameParams } from './switch-http-errors.js';
 import { ScheduleStepError, type SwitchScheduleAdmin } from './switch-schedule.js';
 
 const ScheduleBody = z.strictObject({
@@ -34,31 +35,27 @@ async function translated<T>(work: Promise<T>): Promise<T> {
 
 export function switchScheduleRoutes(deps: { schedule: SwitchScheduleAdmin; adminToken: string | undefined }) {
   const { schedule } = deps;
-  return async (app: FastifyInstance): Promise<void> => {
+  return async (plain: FastifyInstance): Promise<void> => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
     app.addHook('onRequest', adminAuth(deps.adminToken));
-    const nameOf = switchNameOf;
 
-    app.post('/admin/switches/:name/schedule', async (req, reply) => {
-      const name = nameOf(req.params);
-      const body = ScheduleBody.safeParse(req.body);
-      if (!body.success) throw new ValidationError(toIssues(body.error));
-      const steps = await translated(
+    app.post('/admin/switches/:name/schedule', { schema: { params: SwitchNameParams, body: ScheduleBody } }, async (req, reply) => {
+      const { name } = req.params;
+      const { steps, reason } = req.body;
+      const stored = await translated(
         schedule.add(
           name,
-          body.data.steps.map((s) => ({ at: new Date(s.at), value: s.value })),
-          { actor: adminActor(req), reason: body.data.reason },
+          steps.map((s) => ({ at: new Date(s.at), value: s.value })),
+          { actor: adminActor(req), reason },
         ),
       );
-      return reply.code(201).send({ name, steps });
+      return reply.code(201).send({ name, steps: stored });
     });
 
-    app.get('/admin/switches/:name/schedule', async (req) => translated(schedule.of(nameOf(req.params))));
+    app.get('/admin/switches/:name/schedule', { schema: { params: SwitchNameParams } }, async (req) => translated(schedule.of(req.params.name)));
 
-    app.delete('/admin/switches/:name/schedule', async (req) => {
-      const name = nameOf(req.params);
-      const query = CancelQuery.safeParse(req.query);
-      if (!query.success) throw new ValidationError(toIssues(query.error));
-      return translated(schedule.cancel(name, { actor: adminActor(req), reason: query.data.reason }));
-    });
+    app.delete('/admin/switches/:name/schedule', { schema: { params: SwitchNameParams, querystring: CancelQuery } }, async (req) =>
+      translated(schedule.cancel(req.params.name, { actor: adminActor(req), reason: req.query.reason })),
+    );
   };
 }

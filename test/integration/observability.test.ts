@@ -96,7 +96,7 @@ describe('GET /docs/json', () => {
     expect(res.status).toBe(200);
     const doc = res.body as {
       openapi: string;
-      paths: Record<string, unknown>;
+      paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: unknown }> } } }>;
       components: { schemas: Record<string, { required?: string[]; additionalProperties?: unknown; properties?: Record<string, unknown> }> };
     };
     expect(doc.openapi).toBe('3.1.0');
@@ -104,5 +104,12 @@ describe('GET /docs/json', () => {
     const order = doc.components.schemas.Order!;
     expect(order.required).toEqual(expect.arrayContaining(['orderId', 'sellerId', 'buyer', 'items', 'currency', 'shippingAddress', 'requestedDeliveryDate']));
     expect(order.additionalProperties).toBe(false);
+    // The body POST /orders validates with is the component the document shows.
+    expect(doc.paths['/orders']?.post?.requestBody?.content['application/json']?.schema).toEqual({ $ref: '#/components/schemas/Order' });
+  });
+
+  it("leaves the operators' routes, health and metrics out of the shops' document", async () => {
+    const doc = (await getJson(file.service.baseUrl, '/docs/json')).body as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).filter((path) => !path.startsWith('/orders') && !path.startsWith('/delivery-delays'))).toEqual([]);
   });
 });
