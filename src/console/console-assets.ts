@@ -16,7 +16,7 @@ h1 { font-size: 1.5rem; margin: 0.4rem 0 0.2rem; }
 h2 { font-size: 1.15rem; margin: 1.6rem 0 0.5rem; }
 p.lead { color: var(--muted); margin-top: 0; }
 table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
-th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
 th { background: #eef0f4; font-weight: 600; font-size: 0.85rem; color: var(--muted); }
 /* Times and switch names read badly when broken across lines. */
 td.when { white-space: nowrap; }

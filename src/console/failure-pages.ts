@@ -221,8 +221,9 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
               <form class="panel" method="post" action="/console/failures/${id}/discard">
                 ${csrfField(session)}
                 <label for="reason">Discard with a reason (recorded with your token's fingerprint)</label>
-                <input id="reason" name="reason" type="text" maxlength="500" required />
+                <input id="reason" name="reason" type="text" maxlength="500" required placeholder="e.g. test order from a staging shop" />
                 <button type="submit" class="danger">Discard</button>
+                <p class="muted">Discarding closes the message for good: it is kept for the record but can no longer be replayed.</p>
               </form>`
           }
           <h2>Body</h2>

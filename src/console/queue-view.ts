@@ -30,6 +30,9 @@ function outlook(q: QueueRow): SafeHtml | string {
   const s = q.sample;
   if (!s) return html`<span class="status-new">not sampled lately</span>`;
   if (q.kind === 'work' && s.consumers === 0 && s.messages > 0) return html`<span class="status-new">nobody reads it</span>`;
+  // Parked dead letters are the ones the batch job could not store: only an operator moves them on.
+  if (q.kind === 'parked' && s.messages > 0)
+    return html`<span class="status-new">needs an operator (could not be stored; look at them in RabbitMQ's management UI)</span>`;
   if (s.changePerSecond === undefined || s.messages === 0) return '';
   if (s.changePerSecond < 0) return `empty in ≈${NBSP}${emptyIn(s.messages, s.changePerSecond)}`;
   return s.changePerSecond > 0 ? 'filling' : '';
