@@ -14,7 +14,8 @@ const perMinute = (fallback: number) => z.coerce.number().int().min(0).default(f
 export const ROLES = ['all', 'intake', 'business', 'notification', 'dead-letters', 'sandbox'] as const;
 export type Role = (typeof ROLES)[number];
 
-const EnvSchema = z.object({
+/** The settings the service reads from its environment; docs/configuration.md describes each (a test keeps the two in step). */
+export const EnvSchema = z.object({
   ROLE: z.enum(ROLES).default('all'),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
