@@ -62,9 +62,10 @@ export function registerSwitchCommands(program: Command): void {
     .command('set <name> <value>')
     .description('flip a switch: on, off, or a percentage 0-100 (validated before writing; audited)')
     .option('--as <who>', 'who is flipping, for the audit', `${os.userInfo().username}@${os.hostname()}`)
+    .option('--reason <why>', 'why, for the audit')
     .option('--json', 'print JSON')
-    .action(async (name: string, value: string, opts: { as: string; json?: boolean }) => {
-      const change = await withSwitchAdmin((a) => a.set(name, value, { actor: opts.as, source: 'cli' }));
+    .action(async (name: string, value: string, opts: { as: string; reason?: string; json?: boolean }) => {
+      const change = await withSwitchAdmin((a) => a.set(name, value, { actor: opts.as, source: 'cli', ...(opts.reason ? { reason: opts.reason } : {}) }));
       print(opts.json, change, () => `${name}: ${change.previous ?? '(none)'} → ${change.value} (version ${change.version}, recorded as ${opts.as})`);
     });
 
@@ -81,8 +82,8 @@ export function registerSwitchCommands(program: Command): void {
         changes.length === 0
           ? `${name}: no recorded changes`
           : textTable(
-              ['AT', 'CHANGE', 'SOURCE', 'ACTOR'],
-              changes.map((c) => [c.at, `${c.oldValue ?? '(none)'} → ${c.newValue}`, c.source, c.actor]),
+              ['AT', 'CHANGE', 'SOURCE', 'ACTOR', 'WHY'],
+              changes.map((c) => [c.at, `${c.oldValue ?? '(none)'} → ${c.newValue}`, c.source, c.actor, c.reason ?? '']),
               FULL_CELLS,
             ),
       );

@@ -59,6 +59,14 @@ function withoutStack(headers: Record<string, unknown>): Record<string, unknown>
 }
 
 /** One line per cause with its counts: on the failures page, and for the open ones on the overview. */
+/** A cause's last hour against the hour before: growing causes stand out. */
+function trendOf(t: FailureGroup['trend']): SafeHtml {
+  if (t.lastHour === 0 && t.hourBefore === 0) return html`<span class="muted">none</span>`;
+  const arrow = t.lastHour > t.hourBefore ? '↑' : t.lastHour < t.hourBefore ? '↓' : '→';
+  return html`<span class="${t.lastHour > t.hourBefore ? 'status-new' : ''}">${t.lastHour} ${arrow}</span>
+    <span class="muted">(${t.hourBefore} the hour before)</span>`;
+}
+
 export function groupTable(groups: readonly FailureGroup[]): SafeHtml {
   return html`<table>
     <tr>
@@ -66,6 +74,7 @@ export function groupTable(groups: readonly FailureGroup[]): SafeHtml {
       <th>Actor</th>
       <th class="num">Open</th>
       <th class="num">All</th>
+      <th>Last hour</th>
       <th>First seen</th>
       <th>Last seen</th>
       <th>Latest error</th>
@@ -77,6 +86,7 @@ export function groupTable(groups: readonly FailureGroup[]): SafeHtml {
           <td>${g.actor}</td>
           <td class="num ${g.open > 0 ? 'status-new' : ''}">${g.open}</td>
           <td class="num">${g.count}</td>
+          <td>${trendOf(g.trend)}</td>
           <td class="when">${when(g.firstSeen)}</td>
           <td class="when">${when(g.lastSeen)}</td>
           <td>${g.message}</td>

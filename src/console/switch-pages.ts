@@ -18,6 +18,7 @@ import { kindLabel, throughLabel, valueLabel, valueSourceLabel } from './switch-
 
 const NameParams = z.strictObject({ name: z.string().regex(SWITCH_NAME_PATTERN, 'a switch name such as order-rules-v2') });
 const ValueForm = z.object({ value: z.string().trim().min(1, 'the new value, e.g. 30 or on').max(100) });
+const FlipForm = ValueForm.extend({ reason: z.string().trim().min(1, 'say why, for the audit').max(500) });
 /** How many of the newest orders a preview looks at (the REST default). */
 const PREVIEW_LAST = 10_000;
 const HISTORY_SHOWN = 20;
@@ -104,6 +105,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
                     <th>From</th>
                     <th>To</th>
                     <th>Who</th>
+                    <th>Why</th>
                     <th>Through</th>
                   </tr>
                   ${history.map(
@@ -113,6 +115,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
                         <td>${c.oldValue === null ? '—' : valueLabel(c.oldValue)}</td>
                         <td>${valueLabel(c.newValue)}</td>
                         <td>${c.actor}</td>
+                        <td>${c.reason ?? ''}</td>
                         <td>${throughLabel(c.source)}</td>
                       </tr>`,
                   )}
@@ -171,7 +174,9 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
           ${details}
           <form class="panel" method="post" action="/console/switches/${name}">
             ${csrfField(session)}<input type="hidden" name="value" value="${value}" />
-            <p>The flip reaches every process within seconds and is recorded with your token's fingerprint.</p>
+            <label for="flip-reason">Why</label>
+            <input id="flip-reason" name="reason" type="text" maxlength="500" required />
+            <p>The flip reaches every process within seconds and is recorded with your token's fingerprint and your reason.</p>
             <button type="submit" class="danger">Flip to ${String(p.value)}</button>
             <a href="/console/switches/${name}">Cancel</a>
           </form>`,
@@ -181,9 +186,8 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
 
   app.post('/console/switches/:name', async (req, reply) => {
     const { name } = parseInput(NameParams, req.params);
-    const { value } = parseInput(ValueForm, req.body);
-    // The console is an HTTP surface like /admin: its flips are audited as source "rest", by the console's actor.
-    await withSwitchHttpErrors(admin.set(name, value, { actor: sessionOf(req).actor, source: 'console' }));
+    const { value, reason } = parseInput(FlipForm, req.body);
+    await withSwitchHttpErrors(admin.set(name, value, { actor: sessionOf(req).actor, source: 'console', reason }));
     return reply.redirect(`/console/switches/${name}`, 303);
   });
 

@@ -61,6 +61,8 @@ export type FailureGroup = {
   count: number;
   /** How many of them are still 'new' (neither replayed nor discarded). */
   open: number;
+  /** Failures of the cause in the last hour and in the hour before it: is it growing or fading? */
+  trend: { lastHour: number; hourBefore: number };
   firstSeen: string;
   lastSeen: string;
   sampleId: number;

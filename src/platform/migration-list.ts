@@ -18,6 +18,7 @@ import * as switchSchedules from '../../migrations/2026-12-07T1300-switch-schedu
 import * as switchChangesFromConsole from '../../migrations/2026-12-07T1400-switch-changes-from-console.js';
 import * as switchGuards from '../../migrations/2026-12-08T0900-switch-guards.js';
 import * as serviceProcesses from '../../migrations/2026-12-08T1000-service-processes.js';
+import * as switchChangeReasons from '../../migrations/2026-12-08T1100-switch-change-reasons.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-orders': orders,
@@ -37,4 +38,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07T1400-switch-changes-from-console': switchChangesFromConsole,
   '2026-12-08T0900-switch-guards': switchGuards,
   '2026-12-08T1000-service-processes': serviceProcesses,
+  '2026-12-08T1100-switch-change-reasons': switchChangeReasons,
 };

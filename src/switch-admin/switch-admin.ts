@@ -30,7 +30,7 @@ export function createSwitchAdmin(deps: { db: Db; switches: Pick<Switches, 'list
      * Flips a switch and audits it in one step: the audit transaction is open before ZooKeeper is
      * written, so a database that is down refuses the flip instead of losing its record.
      */
-    async set(name: string, input: string | number, by: { actor: string; source: 'cli' | 'rest' | 'console' }): Promise<SwitchChange> {
+    async set(name: string, input: string | number, by: { actor: string; source: 'cli' | 'rest' | 'console'; reason?: string }): Promise<SwitchChange> {
       return db.transaction().execute(async (trx) => {
         const change = await switches.set(name, input);
         await changes.recordAttributed(trx, {
@@ -38,6 +38,7 @@ export function createSwitchAdmin(deps: { db: Db; switches: Pick<Switches, 'list
           oldValue: change.previous ?? null,
           newValue: formatSwitchValue(change.value),
           actor: by.actor,
+          reason: by.reason ?? null,
           source: by.source,
           at: change.modifiedAt,
           mzxid: change.mzxid,

@@ -12,6 +12,7 @@ export type SwitchChangeRecord = {
   oldValue: string | null;
   newValue: string;
   actor: string;
+  reason?: string | null;
   source: SwitchChangeSource;
   at: Date;
   mzxid: string;
@@ -24,6 +25,7 @@ export type SwitchChangeEntry = {
   oldValue: string | null;
   newValue: string;
   actor: string;
+  reason: string | null;
   source: SwitchChangeSource;
   version: number | null;
 };
@@ -33,11 +35,21 @@ function toEntry(r: {
   old_value: string | null;
   new_value: string;
   actor: string;
+  reason: string | null;
   source: SwitchChangeSource;
   at: Date;
   zk_version: number | null;
 }): SwitchChangeEntry {
-  return { at: r.at.toISOString(), name: r.switch_name, oldValue: r.old_value, newValue: r.new_value, actor: r.actor, source: r.source, version: r.zk_version };
+  return {
+    at: r.at.toISOString(),
+    name: r.switch_name,
+    oldValue: r.old_value,
+    newValue: r.new_value,
+    actor: r.actor,
+    reason: r.reason,
+    source: r.source,
+    version: r.zk_version,
+  };
 }
 
 export function createSwitchChangeRepository() {
@@ -46,6 +58,7 @@ export function createSwitchChangeRepository() {
     old_value: c.oldValue,
     new_value: c.newValue,
     actor: c.actor,
+    reason: c.reason ?? null,
     source: c.source,
     at: c.at.toISOString(),
     zk_mzxid: c.mzxid,
@@ -62,6 +75,7 @@ export function createSwitchChangeRepository() {
           oc.constraint('switch_changes_change_key').doUpdateSet({
             old_value: (eb) => eb.ref('excluded.old_value'),
             actor: (eb) => eb.ref('excluded.actor'),
+            reason: (eb) => eb.ref('excluded.reason'),
             source: (eb) => eb.ref('excluded.source'),
           }),
         )
@@ -82,7 +96,7 @@ export function createSwitchChangeRepository() {
     async history(q: Q, name: string, limit = 50): Promise<SwitchChangeEntry[]> {
       const rows = await q
         .selectFrom('switch_changes')
-        .select(['switch_name', 'old_value', 'new_value', 'actor', 'source', 'at', 'zk_version'])
+        .select(['switch_name', 'old_value', 'new_value', 'actor', 'reason', 'source', 'at', 'zk_version'])
         .where('switch_name', '=', name)
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
@@ -99,7 +113,7 @@ export function createSwitchChangeRepository() {
     async latest(q: Q): Promise<Map<string, SwitchChangeEntry>> {
       const rows = await q
         .selectFrom('switch_changes')
-        .select(['switch_name', 'old_value', 'new_value', 'actor', 'source', 'at', 'zk_version'])
+        .select(['switch_name', 'old_value', 'new_value', 'actor', 'reason', 'source', 'at', 'zk_version'])
         .distinctOn('switch_name')
         .orderBy('switch_name')
         .orderBy('at', 'desc')

@@ -73,6 +73,7 @@ export function startSwitchGuards(deps: Deps) {
       oldValue: change.previous ?? null,
       newValue: formatSwitchValue(change.value),
       actor,
+      reason: `rollback guard tripped: ${check.because}`.slice(0, 500),
       source: 'guard',
       at: change.modifiedAt,
       mzxid: change.mzxid,

@@ -9,7 +9,11 @@ import type { SwitchAdmin } from './switch-admin.js';
 import { SwitchNameParams, withSwitchHttpErrors } from './switch-http-errors.js';
 import type { SwitchPreview } from './switch-preview.js';
 
-const SetBody = z.strictObject({ value: z.union([z.string().max(100), z.number()]) });
+const SetBody = z.strictObject({
+  value: z.union([z.string().max(100), z.number()]),
+  /** Why, for the audit; recommended, and required by the console. */
+  reason: z.string().trim().min(1).max(500).optional(),
+});
 const HistoryQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 const PreviewQuery = z.strictObject({
   /** The value to preview, as PUT would take it; checked against the switch's kind by the preview. */
@@ -32,7 +36,7 @@ export function switchRoutes(deps: { admin: SwitchAdmin; preview: SwitchPreview;
     app.put('/admin/switches/:name', { schema: { params: SwitchNameParams, body: SetBody } }, async (req) => {
       const { name } = req.params;
       // ZooKeeper away: SwitchesUnavailableError, answered 503 with Retry-After by the error handler.
-      const change = await withSwitchHttpErrors(admin.set(name, req.body.value, { actor: adminActor(req), source: 'rest' }));
+      const change = await withSwitchHttpErrors(admin.set(name, req.body.value, { actor: adminActor(req), source: 'rest', reason: req.body.reason }));
       return { name, previous: change.previous ?? null, value: change.value, version: change.version, at: change.modifiedAt.toISOString() };
     });
 

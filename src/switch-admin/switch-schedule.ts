@@ -98,6 +98,7 @@ export function startSwitchSchedule(deps: {
             oldValue: change.previous ?? null,
             newValue: formatSwitchValue(change.value),
             actor: `schedule (step ${step.id} by ${step.createdBy}: ${step.reason})`.slice(0, 500),
+            reason: step.reason,
             source: 'schedule',
             at: change.modifiedAt,
             mzxid: change.mzxid,

@@ -9,6 +9,8 @@ export type SwitchChangesTable = {
   old_value: string | null;
   new_value: string;
   actor: string;
+  /** Why, when the change was made with a reason. */
+  reason: ColumnType<string | null, string | null | undefined, string | null>;
   source: SwitchChangeSource;
   /** When the change was made (ZooKeeper's modification time). */
   at: ColumnType<Date, string | undefined, never>;

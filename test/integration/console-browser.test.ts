@@ -177,6 +177,7 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
     expect(await text()).toContain('Nothing has been flipped yet');
     expect((await getJson(base(), '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(0);
     await shot('switch-preview');
+    await page.type('#flip-reason', 'price a third of orders with rules v2');
     await submit('form[method=post][action="/console/switches/order-rules-v2"] button');
     expect(page.url()).toBe(`${base()}/console/switches/order-rules-v2`);
     expect((await getJson(base(), '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(30);

@@ -47,6 +47,7 @@ describe.skipIf(!hasBrowser('firefox'))('the operator console in Firefox', () =>
     await b.page.type('#value', '20');
     await b.submit('form[action$="/preview"] button');
     expect(await b.text()).toContain('Nothing has been flipped yet');
+    await b.page.type('#flip-reason', 'price a third of orders with rules v2');
     await b.submit('form[method=post][action="/console/switches/order-rules-v2"] button');
     expect((await getJson(base(), '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(20);
     await b.page.goto(`${base()}/console/switches/order-rules-v2`);

@@ -21,6 +21,7 @@ type Group = {
   message: string;
   count: number;
   open: number;
+  trend: { lastHour: number; hourBefore: number };
   firstSeen: string;
   lastSeen: string;
   sampleId: number;
@@ -145,6 +146,8 @@ describe('groups, filters and pages', () => {
     const rejected = all.find((g) => g.errorCode === 'provider_rejected')!;
     expect(rejected.message).toMatch(/rejected the message \(400\)/);
     expect(Date.parse(rejected.firstSeen)).toBeLessThanOrEqual(Date.parse(rejected.lastSeen));
+    // All three failed within the hour this test ran in.
+    expect(rejected.trend).toEqual({ lastHour: 3, hourBefore: 0 });
     const sample = await getJson(base, `/admin/dead-letters/${rejected.sampleId}`, ADMIN);
     expect(sample.body).toMatchObject({ fingerprint: rejected.groupId, errorCode: 'provider_rejected' });
     expect(await groups('?actor=business&errorCode=invalid_message')).toHaveLength(1);

@@ -66,13 +66,25 @@ describe('the admin switch routes', () => {
     });
   });
 
-  it('flip a switch with PUT, audited with who and old → new', async () => {
-    const res = await adminRequest(service.baseUrl, 'PUT', `/admin/switches/${SWITCH}`, { value: '25' }, { ...ADMIN, 'x-operator': 'alice' });
+  it('flip a switch with PUT, audited with who, why and old → new', async () => {
+    const res = await adminRequest(
+      service.baseUrl,
+      'PUT',
+      `/admin/switches/${SWITCH}`,
+      { value: '25', reason: 'a quarter of orders on rules v2' },
+      { ...ADMIN, 'x-operator': 'alice' },
+    );
     expect(res).toMatchObject({ status: 200, body: { name: SWITCH, previous: '0', value: 25 } });
     expect((await readNode(ctx.config.ZK_CONNECT, path)).data).toBe('25');
     expect(await switchValue(service.baseUrl, SWITCH)).toBe(25);
     const [last] = await history(SWITCH);
-    expect(last).toMatchObject({ oldValue: '0', newValue: '25', source: 'rest', actor: expect.stringMatching(/^alice \(token [0-9a-f]{8}\)$/) as unknown });
+    expect(last).toMatchObject({
+      oldValue: '0',
+      newValue: '25',
+      source: 'rest',
+      reason: 'a quarter of orders on rules v2',
+      actor: expect.stringMatching(/^alice \(token [0-9a-f]{8}\)$/) as unknown,
+    });
     // The service also observed its own write: still one row for the change.
     await new Promise((r) => setTimeout(r, 300));
     expect((await history(SWITCH)).filter((c) => c.newValue === '25')).toHaveLength(1);
