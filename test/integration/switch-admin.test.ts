@@ -115,7 +115,7 @@ describe('the admin switch routes', () => {
 
 describe('the switches CLI', () => {
   it('lists, gets, sets (validated, audited) and shows history', async () => {
-    const set = await runCli(ctx.config, ['switches', 'set', SWITCH, '30', '--as', 'bob']);
+    const set = await runCli(ctx.config, ['switches', 'set', SWITCH, '30', '--as', 'bob', '--reason', 'ramp on']);
     expect(set).toMatchObject({ code: 0 });
     expect(set.stdout).toContain(`${SWITCH}: 25 → 30`);
     await waitFor(async () => (await switchValue(service.baseUrl, SWITCH)) === 30);
@@ -138,10 +138,10 @@ describe('the switches CLI', () => {
 
     const hist = await runCli(ctx.config, ['switches', 'history', SWITCH]);
     const lines = hist.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/AT +CHANGE +SOURCE +ACTOR/);
+    expect(lines[0]).toMatch(/AT +CHANGE +SOURCE +ACTOR +WHY/);
     expect(lines.slice(1).map((l) => l.split(/ {2,}/).slice(1))).toEqual([
-      ['25 → 30', 'cli', 'bob'],
-      ['0 → 25', 'rest', expect.stringContaining('alice') as unknown],
+      ['25 → 30', 'cli', 'bob', 'ramp on'],
+      ['0 → 25', 'rest', expect.stringContaining('alice') as unknown, 'a quarter of orders on rules v2'],
       ['(none) → 0', 'zookeeper-observed', 'order-actors (created with the default)'],
     ]);
 
