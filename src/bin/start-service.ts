@@ -3,7 +3,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config, Role } from '../config.js';
 import { startDeadLetters } from '../dead-letters/dead-letter-module.js';
-import { createDelayRepository } from '../delivery-delays/delay-repository.js';
 import { buildHttpApp } from '../http/build-http-app.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { metricsRoutes } from '../http/metrics-routes.js';
@@ -15,6 +14,7 @@ import type { RunningActor } from '../platform/amqp/actor-runtime.js';
 import type { Logger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createShutdown, type Shutdown } from '../platform/shutdown.js';
+import { createDelayStore } from './delay-store.js';
 import { replayChecks } from './operator-console.js';
 import { wireActors } from './wire-actors.js';
 import { wireBroker } from './wire-broker.js';
@@ -53,7 +53,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const { db, signer } = await wireDatabase(w);
     const { topology, publishConnection, publisher } = await wireBroker(w);
     const orders = createOrderRepository();
-    const delays = createDelayRepository();
+    const delays = createDelayStore();
     const {
       switches,
       admin: switchAdmin,

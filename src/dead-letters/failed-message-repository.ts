@@ -2,7 +2,7 @@
 // transitions (new → replayed | discarded) done atomically so two operators cannot replay one twice.
 // A row whose personal data was masked (pii_masked_at) is never replayed: its body is not the
 // message that was sent any more. Retention's masking and deleting are in failed-message-retention.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../platform/database-schema.js';
 import type { DeadLetter } from './dead-letter-record.js';
 import { iso, matching, SUMMARY_COLUMNS, toDetail, toSummary } from './failed-message-rows.js';
@@ -242,3 +242,11 @@ export function createFailedMessageRepository() {
 }
 
 export type FailedMessageRepository = ReturnType<typeof createFailedMessageRepository>;
+
+/**
+ * When the last failure of the messages `messageIds` was stored while not replayed, as a scalar
+ * subquery (null for none): for the delays' progress. By message id alone: a dead letter RabbitMQ
+ * made itself (delivery limit) may carry no order id.
+ */
+export const lastFailureAtOf = (messageIds: readonly RawBuilder<unknown>[]): RawBuilder<Date | null> =>
+  sql<Date | null>`(select max(stored_at) from failed_messages where status <> 'replayed' and message_id in (${sql.join(messageIds)}))`;

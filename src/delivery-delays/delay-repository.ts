@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import { anyText, jsonRecordset } from '../platform/batch-sql.js';
 import type { Database } from '../platform/database-schema.js';
+import type { DelayForeignSql } from './delay-foreign-sql.js';
 import type { DeliveryDelayRequest } from './delay-schema.js';
 
 type Q = Kysely<Database>;
@@ -31,7 +32,8 @@ export type DelayProgress = {
 };
 
 /** Long by design: one factory returning the feature's queries as short methods, so each query sits beside its siblings and shares their helpers. */
-export function createDelayRepository() {
+export function createDelayRepository(foreign: DelayForeignSql) {
+  const { orders } = foreign;
   return {
     /**
      * Creates the delay and snapshots the orders it concerns, once: a second identical request
@@ -63,18 +65,17 @@ export function createDelayRepository() {
         const existing = await q.selectFrom('delivery_delays').select(['total', 'reason']).where('delay_id', '=', delayId).executeTakeFirstOrThrow();
         return { created: false, total: existing.total, reason: existing.reason, noticesToday: 0 };
       }
-      let select = q
-        .selectFrom('orders')
-        .select([sql.lit(delayId).as('delay_id'), 'order_id', 'delivery_date as previous_delivery_date'])
-        .where('seller_id', '=', request.sellerId);
-      // An order already due on the new date (moved there by an earlier delay) is not told again.
-      select = request.orderIds
-        ? select.where('order_id', '=', anyText(request.orderIds)).where('delivery_date', '<>', request.newDeliveryDate)
-        : select.where('delivery_date', '=', request.requestedDeliveryDate!);
       const result = await q
         .insertInto('delivery_delay_orders')
         .columns(['delay_id', 'order_id', 'previous_delivery_date'])
-        .expression(select)
+        .expression(
+          orders.affected(q, delayId, {
+            sellerId: request.sellerId,
+            ...(request.orderIds ? { orderIds: request.orderIds } : {}),
+            ...(request.requestedDeliveryDate ? { requestedDeliveryDate: request.requestedDeliveryDate } : {}),
+            newDeliveryDate: request.newDeliveryDate,
+          }),
+        )
         .executeTakeFirst();
       const total = Number(result.numInsertedOrUpdatedRows ?? 0);
       await q.updateTable('delivery_delays').set({ total }).where('delay_id', '=', delayId).execute();
@@ -110,17 +111,11 @@ export function createDelayRepository() {
         ),
         delay as (select new_delivery_date, reason, created_at from delivery_delays where delay_id = ${delayId}),
         slice as (
-          select c.order_id, c.previous_delivery_date, c.processed_at is null and o.order_id is not null as apply,
-                 o.order_id is not null as present, o.payload->'buyer'->>'phone' as phone, o.payload->'buyer'->>'name' as name
-          from claimed c left join orders o on o.order_id = c.order_id
+          select c.order_id, c.previous_delivery_date, c.processed_at is null and ${orders.present} as apply,
+                 ${orders.present} as present, ${orders.contact}
+          from claimed c ${orders.joinOn('c')}
         ),
-        moved as (
-          update orders o set delivery_date = x.new_delivery_date, last_delay_at = x.created_at, updated_at = now()
-          from slice s, delay x
-          where o.order_id = s.order_id and s.apply
-            -- A delay applied late never undoes a newer delay of the same order.
-            and (o.last_delay_at is null or o.last_delay_at < x.created_at)
-        ),
+        moved as (${orders.moveDates(sql`select s.order_id, x.new_delivery_date, x.created_at from slice s, delay x where s.apply`)}),
         marked as (
           update delivery_delay_orders d set published_at = now(), processed_at = case when s.present then coalesce(d.processed_at, now()) end
           from slice s where d.delay_id = ${delayId} and d.order_id = s.order_id
@@ -203,23 +198,15 @@ export function createDelayRepository() {
           from input i
           where d.delay_id = i.delay_id and d.order_id = i.order_id and d.processed_at is null
             -- An order missing now (a restore in progress) is retried, not marked done unmoved.
-            and exists (select 1 from orders o where o.order_id = d.order_id)
+            and ${orders.exists(sql`d.order_id`)}
           returning d.delay_id, d.order_id
         ),
-        moved as (
-          update orders o set delivery_date = newest.new_delivery_date, last_delay_at = newest.created_at, updated_at = now()
-          from (
-            select distinct on (k.order_id) k.order_id, k.new_delivery_date, k.created_at
-            from applied a join known k using (delay_id, order_id)
-            order by k.order_id, k.created_at desc
-          ) newest
-          where o.order_id = newest.order_id
-            -- A message retried late never undoes a newer delay of the same order.
-            and (o.last_delay_at is null or o.last_delay_at < newest.created_at)
-        )
-        select k.delay_id, k.order_id, k.previous_delivery_date::text as previous_date, k.new_delivery_date::text as new_date, k.reason,
-               o.payload->'buyer'->>'phone' as phone, o.payload->'buyer'->>'name' as name
-        from known k left join orders o on o.order_id = k.order_id`.execute(q);
+        moved as (${orders.moveDates(sql`
+          select distinct on (k.order_id) k.order_id, k.new_delivery_date, k.created_at
+          from applied a join known k using (delay_id, order_id)
+          order by k.order_id, k.created_at desc`)})
+        select k.delay_id, k.order_id, k.previous_delivery_date::text as previous_date, k.new_delivery_date::text as new_date, k.reason, ${orders.contact}
+        from known k ${orders.joinOn('k')}`.execute(q);
       return new Map(
         rows.map((r) => [
           `${r.delay_id}:${r.order_id}`,
@@ -237,19 +224,17 @@ export function createDelayRepository() {
       const delay = await q.selectFrom('delivery_delays').selectAll().where('delay_id', '=', delayId).executeTakeFirst();
       if (!delay) return undefined;
       // One lookup of dead letters per order not told: the business message's id is
-      // delayId:orderId, the notice's its idempotency key. By id alone: a dead letter RabbitMQ made
-      // itself (delivery limit) may carry no order id.
+      // delayId:orderId, the notice's its idempotency key.
+      const notice = sql`'delivery-delayed:' || d.order_id || ':' || d.delay_id`;
       const { rows } = await sql<{ published: number; processed: number; notified: number; failed: number; last_end: Date | null }>`
         select count(d.published_at)::int as published, count(d.processed_at)::int as processed,
-               count(n.idempotency_key)::int as notified, count(f.stored_at)::int as failed,
-               greatest(max(n.sent_at), max(f.stored_at)) as last_end
+               count(t.told_at)::int as notified, count(f.failed_at)::int as failed,
+               greatest(max(t.told_at), max(f.failed_at)) as last_end
         from delivery_delay_orders d
-        left join deliveries n on n.idempotency_key = 'delivery-delayed:' || d.order_id || ':' || d.delay_id
-        left join lateral (
-          select max(stored_at) as stored_at from failed_messages
-          where n.idempotency_key is null and status <> 'replayed'
-            and message_id in (d.delay_id || ':' || d.order_id, 'delivery-delayed:' || d.order_id || ':' || d.delay_id)
-        ) f on true
+        cross join lateral (select ${foreign.deliveredAt(notice)} as told_at) t
+        cross join lateral (
+          select case when t.told_at is null then ${foreign.lastFailureAt([sql`d.delay_id || ':' || d.order_id`, notice])} end as failed_at
+        ) f
         where d.delay_id = ${delayId}`.execute(q);
       const counts = rows[0]!;
       // Finished once every order is told or has failed for good (an operator can still replay it),

@@ -68,3 +68,7 @@ export function createDeliveryRepository(deps: {
 }
 
 export type DeliveryRepository = ReturnType<typeof createDeliveryRepository>;
+
+/** When the notice with idempotency key `key` was delivered, as a scalar subquery (null while it is not): for the delays' progress. */
+export const deliveredAtOf = (key: RawBuilder<unknown>): RawBuilder<Date | null> =>
+  sql<Date | null>`(select sent_at from deliveries where idempotency_key = ${key})`;

@@ -6,8 +6,8 @@
 import amqp from 'amqplib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDelayStore } from '../../src/bin/delay-store.js';
 import { createDelayFanout, type DelayFanout } from '../../src/delivery-delays/delay-fanout.js';
-import { createDelayRepository } from '../../src/delivery-delays/delay-repository.js';
 import type { Publisher } from '../../src/platform/amqp/publisher.js';
 import type { Topology } from '../../src/platform/amqp/topology.js';
 import { startBrokerBed, type BrokerBed } from '../support/broker-bed.js';
@@ -27,7 +27,7 @@ let ctx: TestContext;
 let topology: Topology;
 let publisher: Publisher;
 let fanout: DelayFanout | undefined;
-const delays = createDelayRepository();
+const delays = createDelayStore();
 
 beforeAll(async () => {
   bed = await startBrokerBed('delay-fanout-pacing');

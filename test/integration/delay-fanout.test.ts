@@ -4,8 +4,8 @@
 // handed to the business step as a delay message, which retries it until the order is back.
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDelayStore } from '../../src/bin/delay-store.js';
 import { createDelayFanout } from '../../src/delivery-delays/delay-fanout.js';
-import { createDelayRepository } from '../../src/delivery-delays/delay-repository.js';
 import type { Publisher } from '../../src/platform/amqp/publisher.js';
 import type { Topology } from '../../src/platform/amqp/topology.js';
 import { startBrokerBed, type BrokerBed } from '../support/broker-bed.js';
@@ -23,7 +23,7 @@ let topology: Topology;
 let publisher: Publisher;
 let reader: ChannelModel;
 let channel: Channel;
-const delays = createDelayRepository();
+const delays = createDelayStore();
 
 beforeAll(async () => {
   bed = await startBrokerBed('delay-fanout');

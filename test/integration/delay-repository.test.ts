@@ -1,7 +1,7 @@
 // Applying delay messages straight against PostgreSQL, for what the whole service cannot arrange
 // on demand: several delays of one order in one batch, a forged pair and a duplicate side by side.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDelayRepository } from '../../src/delivery-delays/delay-repository.js';
+import { createDelayStore } from '../../src/bin/delay-store.js';
 import { migrateToLatest } from '../../src/platform/migrate.js';
 import { storeOrders } from '../support/stored-orders.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
@@ -9,7 +9,7 @@ import { createTestContext, type TestContext } from '../support/test-context.js'
 /** The trace the test's delays are requested under. */
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 let ctx: TestContext;
-const delays = createDelayRepository();
+const delays = createDelayStore();
 
 beforeAll(async () => {
   ctx = await createTestContext('delay-repository');
