@@ -12,6 +12,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-sessions.js';
+import { doneNotice, doneUrl } from './done-notice.js';
 import { dryRunView, replayReportView } from './dry-run-view.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -174,6 +175,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
         `Failed message ${id}`,
         html`<p><a href="/console/failures/groups/${m.fingerprint}">← Its cause</a></p>
           <h1>Failed message ${id}</h1>
+          ${doneNotice(req.query)}
           <p class="lead">${m.actor} actor · <span class="status-${m.status}">${m.status}</span></p>
           <dl>
             <dt>Error</dt>
@@ -277,6 +279,6 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
     const { id } = parseInput(IdParamsSchema, req.params);
     const { reason } = parseInput(DiscardForm, req.body);
     await service.discard(id, sessionOf(req).actor, reason);
-    return reply.redirect(`/console/failures/${id}`, 303);
+    return reply.redirect(doneUrl(`/console/failures/${id}`, 'discarded'), 303);
   });
 }

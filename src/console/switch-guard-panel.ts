@@ -11,6 +11,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, when } from './console-layout.js';
 import type { ConsoleSession, SessionOf } from './console-sessions.js';
+import { doneUrl } from './done-notice.js';
 import { html, type SafeHtml } from './html.js';
 
 const NameParams = z.strictObject({ name: z.string().min(1).max(63) });
@@ -160,13 +161,13 @@ export function switchGuardForms(app: FastifyInstance, deps: ConsoleDeps, sessio
       reason: form.reason,
     });
     await withGuardHttpErrors(deps.switches.guards.arm(name, settings, sessionOf(req).actor));
-    return reply.redirect(`/console/switches/${name}`, 303);
+    return reply.redirect(doneUrl(`/console/switches/${name}`, 'guard-armed'), 303);
   });
 
   app.post('/console/switches/:name/guard/disarm', async (req, reply) => {
     const { name } = parseInput(NameParams, req.params);
     const { reason } = parseInput(DisarmForm, req.body);
     await withGuardHttpErrors(deps.switches.guards.disarm(name, { actor: sessionOf(req).actor, reason }));
-    return reply.redirect(`/console/switches/${name}`, 303);
+    return reply.redirect(doneUrl(`/console/switches/${name}`, 'guard-disarmed'), 303);
   });
 }

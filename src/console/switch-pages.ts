@@ -11,6 +11,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
 import type { SessionOf } from './console-sessions.js';
+import { doneNotice, doneUrl } from './done-notice.js';
 import { html } from './html.js';
 import { guardCell, guardOf, guardPanel, rolloutWatch, switchGuardForms } from './switch-guard-panel.js';
 import { schedulePanel, switchScheduleForms } from './switch-schedule-panel.js';
@@ -80,6 +81,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
         name,
         html`<p><a href="/console/switches">← All switches</a></p>
           <h1>${name}</h1>
+          ${doneNotice(req.query)}
           <p class="lead">${s.description ?? ''}</p>
           <dl>
             <dt>Value</dt>
@@ -188,7 +190,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
     const { name } = parseInput(NameParams, req.params);
     const { value, reason } = parseInput(FlipForm, req.body);
     await withSwitchHttpErrors(admin.set(name, value, { actor: sessionOf(req).actor, source: 'console', reason }));
-    return reply.redirect(`/console/switches/${name}`, 303);
+    return reply.redirect(doneUrl(`/console/switches/${name}`, 'flipped'), 303);
   });
 
   switchGuardForms(app, deps, sessionOf);

@@ -11,6 +11,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, when } from './console-layout.js';
 import type { ConsoleSession, SessionOf } from './console-sessions.js';
+import { doneUrl } from './done-notice.js';
 import { html, type SafeHtml } from './html.js';
 
 const NameParams = z.strictObject({ name: z.string().min(1).max(63) });
@@ -85,13 +86,13 @@ export function switchScheduleForms(app: FastifyInstance, deps: ConsoleDeps, ses
       if (err instanceof ScheduleStepError) throw new ValidationError([{ path: err.path.replace(/^steps\.0\./, ''), message: err.message }]);
       throw err;
     }
-    return reply.redirect(`/console/switches/${name}`, 303);
+    return reply.redirect(doneUrl(`/console/switches/${name}`, 'scheduled'), 303);
   });
 
   app.post('/console/switches/:name/schedule/cancel', async (req, reply) => {
     const { name } = parseInput(NameParams, req.params);
     const { reason } = parseInput(CancelForm, req.body);
     await withSwitchHttpErrors(deps.switches.schedule.cancel(name, { actor: sessionOf(req).actor, reason }));
-    return reply.redirect(`/console/switches/${name}`, 303);
+    return reply.redirect(doneUrl(`/console/switches/${name}`, 'schedule-cancelled'), 303);
   });
 }

@@ -179,8 +179,9 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
     await shot('switch-preview');
     await page.type('#flip-reason', 'price a third of orders with rules v2');
     await submit('form[method=post][action="/console/switches/order-rules-v2"] button');
-    expect(page.url()).toBe(`${base()}/console/switches/order-rules-v2`);
+    expect(page.url()).toBe(`${base()}/console/switches/order-rules-v2?done=flipped`);
     expect((await getJson(base(), '/admin/switches/order-rules-v2', ADMIN)).body?.value).toBe(30);
+    expect(await text()).toContain('Flipped. Every process has the new value within seconds');
     expect(await text()).toMatch(/console \(token [0-9a-f]{8}\)/);
     const [audit] = await file.ctx.db
       .selectFrom('switch_changes')
