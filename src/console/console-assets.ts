@@ -11,12 +11,12 @@ header a { color: #dfe6f3; text-decoration: none; }
 header a.here { color: #fff; border-bottom: 2px solid #fff; }
 header form { margin-left: auto; }
 header button { background: transparent; color: #dfe6f3; border: 1px solid #6b7487; }
-main { max-width: 72rem; margin: 0 auto; padding: 1.2rem 1.5rem 3rem; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.2rem 1.5rem 3rem; overflow-x: auto; }
 h1 { font-size: 1.5rem; margin: 0.4rem 0 0.2rem; }
 h2 { font-size: 1.15rem; margin: 1.6rem 0 0.5rem; }
 p.lead { color: var(--muted); margin-top: 0; }
 table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
-th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef0f4; font-weight: 600; font-size: 0.85rem; color: var(--muted); }
 /* Times and switch names read badly when broken across lines. */
 td.when { white-space: nowrap; }
