@@ -19,6 +19,7 @@ import { createQueueDepthSampler } from '../platform/amqp/queue-depth-sampler.js
 import { queueOverview, retryQueues, workQueues, type QueueRow } from '../platform/amqp/queue-overview.js';
 import type { ActorName, Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
+import { repeatEvery } from '../platform/repeat-every.js';
 import { createSellerAuth } from '../sellers/seller-auth.js';
 import { createSellerKeys } from '../sellers/seller-keys.js';
 import { createSellerRateLimitAdmin } from '../sellers/seller-rate-limit-admin.js';
@@ -28,6 +29,9 @@ import { createSellerRateLimits } from '../sellers/seller-rate-limits.js';
 import type { Wiring } from './wiring.js';
 
 /** Long by design: the intake is one concern whose parts (guard, auth, limits, routes, fan-out) are wired in the order they depend on each other. */
+/** How often finished delays are looked for: the Delays page's "took" is exact either way (derived until then). */
+const DELAY_FINISH_CHECK_MS = 5_000;
+
 export async function wireIntake(
   { config, logger, shutdown, metrics, routes, brokerConnections }: Wiring,
   deps: {
@@ -127,6 +131,14 @@ export async function wireIntake(
   });
   fanout.start();
   shutdown.add('delivery-delay fan-out', () => fanout.stop());
+  // A finished delay is recorded as such, so it stays finished whatever later happens to its failures.
+  const finishing = repeatEvery(
+    DELAY_FINISH_CHECK_MS,
+    () => delays.markFinished(db),
+    (err) => logger.warn({ err }, 'could not record finished delivery delays; tried again shortly'),
+    { unref: true },
+  );
+  shutdown.add('delivery-delay finish check', () => finishing.stop());
   routes.push(delayRoutes({ db, delays, fanout, admit, auth, rateLimits, noticesPerDay: config.DELAY_NOTICES_PER_DAY }));
   routes.push(openApiRoutes());
   return { queues: () => queueOverview(topology, (queue) => depths.sample(queue) ?? retryDepths.sample(queue)) };

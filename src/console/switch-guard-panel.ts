@@ -72,7 +72,7 @@ function armForm(session: ConsoleSession, name: string, guard: GuardView | undef
       max="99"
       step="0.1"
       required
-      value="${guard ? String(guard.maxFailureRate * 100) : '5'}"
+      value="${guard ? String(Number((guard.maxFailureRate * 100).toFixed(1))) : '5'}"
     />
     <label for="window">over the last</label>
     <input id="window" name="window" type="text" maxlength="8" required value="${guard?.window ?? '5m'}" />
@@ -103,13 +103,14 @@ export function guardPanel(session: ConsoleSession, name: string, kind: string, 
       <p class="muted">No guard. Armed, it flips this switch back by itself when the orders on the new path fail more than those on the old path.</p>
       ${armForm(session, name, undefined)}`;
   }
-  const trip = guard.trip as { from: number; to: number; check: { because: string } } | null;
+  const trip = guard.trip as { from: number; to: number; check: { because: string }; flipped?: boolean; outcome?: string } | null;
   return html`<h2>Rollback guard</h2>
     ${
       guard.state === 'tripped' && trip
         ? html`<p class="error" id="guard-state">
-            <strong>Tripped</strong> ${when(guard.trippedAt)}: rolled back ${String(trip.from)} → ${String(trip.to)} because ${trip.check.because}. It stays
-            disarmed until you re-arm it.
+            <strong>Tripped</strong> ${when(guard.trippedAt)}:
+            ${trip.flipped === false ? `rolling back ${trip.from} → ${trip.to}` : trip.outcome?.startsWith('left') ? trip.outcome : `rolled back ${trip.from} → ${trip.to}`}
+            because ${trip.check.because}. It stays disarmed until you re-arm it.
           </p>`
         : html`<p class="ok" id="guard-state"><strong>Armed</strong> since ${when(guard.armedAt)} by ${guard.armedBy}: ${guard.reason}</p>`
     }

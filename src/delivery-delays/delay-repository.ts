@@ -238,8 +238,9 @@ export function createDelayRepository(foreign: DelayForeignSql) {
         where d.delay_id = ${delayId}`.execute(q);
       const counts = rows[0]!;
       // Finished once every order is told or has failed for good (an operator can still replay it),
-      // at the last buyer told or the last failure stored, whichever came later. Derived on every
-      // read, so looking at a delay never writes (finished_at is only set by earlier releases).
+      // at the last buyer told or the last failure stored, whichever came later. Until markFinished
+      // has recorded it, the read derives it; once recorded it stays, whatever later happens to the
+      // failures counted (a replay, the retention purge).
       const done = counts.notified + counts.failed >= delay.total && delay.published_at !== null;
       const finishedAt = delay.finished_at ?? (done ? (counts.last_end ? new Date(counts.last_end) : delay.published_at) : null);
       return {
@@ -257,6 +258,30 @@ export function createDelayRepository(foreign: DelayForeignSql) {
         publishedAt: delay.published_at?.toISOString() ?? null,
         finishedAt: finishedAt?.toISOString() ?? null,
       };
+    },
+
+    /**
+     * Records the finish of the published delays whose every order is told or failed for good, at
+     * the later of the last buyer told and the last failure stored. Run every few seconds by the
+     * processes that fan delays out; idempotent, and it looks only at unfinished delays.
+     */
+    async markFinished(q: Q): Promise<number> {
+      const notice = sql`'delivery-delayed:' || d.order_id || ':' || d.delay_id`;
+      const result = await sql`
+        update delivery_delays x set finished_at = coalesce(p.last_end, x.published_at)
+        from (
+          select d.delay_id, count(t.told_at) + count(f.failed_at) as settled, greatest(max(t.told_at), max(f.failed_at)) as last_end
+          from delivery_delays y
+          join delivery_delay_orders d on d.delay_id = y.delay_id
+          cross join lateral (select ${foreign.deliveredAt(notice)} as told_at) t
+          cross join lateral (
+            select case when t.told_at is null then ${foreign.lastFailureAt([sql`d.delay_id || ':' || d.order_id`, notice])} end as failed_at
+          ) f
+          where y.finished_at is null and y.published_at is not null
+          group by d.delay_id
+        ) p
+        where x.delay_id = p.delay_id and p.settled >= x.total`.execute(q);
+      return Number(result.numAffectedRows ?? 0);
     },
 
     /** The newest delays with their progress, newest first, for operators looking at what is running. */

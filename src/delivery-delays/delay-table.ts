@@ -10,8 +10,8 @@ export type DeliveryDelaysTable = {
   total: number;
   created_at: ColumnType<Date, never, never>;
   published_at: ColumnType<Date | null, never, string>;
-  /** Set by earlier releases; progress is now derived when read. */
-  finished_at: ColumnType<Date | null, never, never>;
+  /** Recorded by markFinished once every order is told or failed; derived when read until then. */
+  finished_at: ColumnType<Date | null, never, string>;
   /** The trace the delay was requested under; its fan-out and notices continue it. */
   trace_id: string | null;
 };

@@ -4,7 +4,7 @@ import { notificationRequested } from '../notifications/notification-messages.js
 import type { NotificationSigner } from '../notifications/notification-signature.js';
 import type { Incoming, Outcome } from '../platform/amqp/actor.js';
 import type { Db } from '../platform/db.js';
-import { PermanentError } from '../platform/errors.js';
+import { PermanentError, RetryableError } from '../platform/errors.js';
 import type { PathOutcomes } from '../platform/runtime-switches/path-outcomes.js';
 import type { SwitchReader } from '../platform/runtime-switches/switch-reader.js';
 import { orderHash, type OrderSubmitted } from './order-messages.js';
@@ -24,32 +24,42 @@ export function createSubmissionHandler(deps: {
   const { db, orders } = deps;
 
   return async function handleSubmitted(messages: ReadonlyArray<Incoming<OrderSubmitted>>): Promise<Outcome[]> {
-    const candidates: NewOrder[] = messages.map((m) => {
-      const { order } = m.body;
-      return {
-        order,
-        pricing: priceOrder(order.items, ruleVersionFor(deps.switches, order.orderId)),
-        payloadHash: orderHash(order),
-        traceId: m.traceId,
-        submittedAt: m.body.submittedAt,
-        attempt: m.attempt + 1,
-      };
+    // Pricing is where the rules switch sends an order down one path or the other, so it is what
+    // the switch's rollback guard judges: an order whose pricing throws fails alone, retried (after
+    // a rollback it takes the old rule), and counts against its path. A database that is away is not
+    // the rule's fault and counts against neither.
+    const priced = messages.map((m) => {
+      const version = ruleVersionFor(deps.switches, m.body.order.orderId);
+      try {
+        return { version, pricing: priceOrder(m.body.order.items, version) };
+      } catch (error) {
+        return { version, error };
+      }
+    });
+    const newOk = priced.reduce((n, p) => n + Number(p.version === 2 && !p.error), 0);
+    const newFailed = priced.reduce((n, p) => n + Number(p.version === 2 && !!p.error), 0);
+    const oldFailed = priced.reduce((n, p) => n + Number(p.version !== 2 && !!p.error), 0);
+    if (newOk + newFailed > 0) {
+      deps.pathOutcomes.record(RULES_V2_SWITCH, 'new', true, newOk);
+      deps.pathOutcomes.record(RULES_V2_SWITCH, 'new', false, newFailed);
+    }
+    if (priced.length - newOk - newFailed > 0) {
+      deps.pathOutcomes.record(RULES_V2_SWITCH, 'old', true, priced.length - newOk - newFailed - oldFailed);
+      deps.pathOutcomes.record(RULES_V2_SWITCH, 'old', false, oldFailed);
+    }
+    const candidates: NewOrder[] = messages.flatMap((m, i) => {
+      const { pricing } = priced[i]!;
+      if (!pricing) return [];
+      return [
+        { order: m.body.order, pricing, payloadHash: orderHash(m.body.order), traceId: m.traceId, submittedAt: m.body.submittedAt, attempt: m.attempt + 1 },
+      ];
     });
 
     // The happy path is one statement, atomic by itself: the new orders' rows are also their
     // order.processed events. Only copies of stored orders cost more: a read, and a journal row
     // for each conflict. A process dying in between is harmless: the redelivered message finds its
     // order stored and is judged again the same way.
-    const onV2 = candidates.reduce((n, c) => n + Number(c.pricing.ruleVersion === 2), 0);
-    const countPaths = (ok: boolean) => {
-      if (onV2 > 0) deps.pathOutcomes.record(RULES_V2_SWITCH, 'new', ok, onV2);
-      if (onV2 < candidates.length) deps.pathOutcomes.record(RULES_V2_SWITCH, 'old', ok, candidates.length - onV2);
-    };
-    const inserted = await orders.insertNew(db, candidates).catch((err: unknown) => {
-      countPaths(false);
-      throw err;
-    });
-    countPaths(true);
+    const inserted = await orders.insertNew(db, candidates);
     const claimed = new Set<string>();
     const isNew = candidates.map((c) => {
       const id = c.order.orderId;
@@ -83,8 +93,8 @@ export function createSubmissionHandler(deps: {
       ),
     );
 
-    return messages.map((m, i): Outcome => {
-      const { order } = m.body;
+    const judged = candidates.map((c, i): Outcome => {
+      const { order } = c;
       if (verdicts[i] === 'foreign') {
         return {
           ok: false,
@@ -121,6 +131,17 @@ export function createSubmissionHandler(deps: {
         }),
       );
       return { ok: true, emit: [{ routingKey: deps.notificationQueue, body: request, messageId: request.idempotencyKey, type: request.type }] };
+    });
+    let k = 0;
+    return priced.map((p): Outcome => {
+      if (p.pricing) return judged[k++]!;
+      const cause = p.error instanceof Error ? p.error.message : String(p.error);
+      return {
+        ok: false,
+        error: new RetryableError('pricing_failed', `Pricing with shipping rule v${p.version} failed (${cause.slice(0, 200)}); the order is retried`, {
+          cause: p.error,
+        }),
+      };
     });
   };
 }

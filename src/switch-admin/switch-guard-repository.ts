@@ -117,6 +117,28 @@ export function createSwitchGuardRepository() {
       return rows.map(toGuard);
     },
 
+    /** Tripped guards whose flip back is not done yet (ZooKeeper was away), locked for the caller's transaction. */
+    async claimPendingFlips(q: Q): Promise<SwitchGuard[]> {
+      const rows = await q
+        .selectFrom('switch_guards')
+        .select(COLUMNS)
+        .where('state', '=', 'tripped')
+        .where(sql<boolean>`(trip->>'flipped')::boolean is false`)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      return rows.map(toGuard);
+    },
+
+    /** Records how the flip of a tripped guard ended. */
+    async flipDone(q: Q, name: string, trip: unknown): Promise<void> {
+      await q
+        .updateTable('switch_guards')
+        .set({ trip: JSON.stringify(trip) })
+        .where('switch_name', '=', name)
+        .execute();
+    },
+
     async checked(q: Q, name: string, check: GuardCheck): Promise<void> {
       await q
         .updateTable('switch_guards')
@@ -154,10 +176,12 @@ export function createSwitchGuardRepository() {
     /** Adds one process's counts into the bucket that holds `at`; processes adding to one bucket wait on its row, once a second each. */
     async addOutcomes(q: Q, at: Date, counts: readonly PathOutcomeCount[]): Promise<void> {
       if (counts.length === 0) return;
+      // Rows in one order in every process: two processes adding to the same rows never wait on each other crosswise.
+      const rows = [...counts].sort((a, b) => a.name.localeCompare(b.name) || a.path.localeCompare(b.path));
       const bucket = new Date(Math.floor(at.getTime() / BUCKET_MS) * BUCKET_MS).toISOString();
       await q
         .insertInto('switch_path_outcomes')
-        .values(counts.map((c) => ({ switch_name: c.name, path: c.path, bucket, ok: c.ok, failed: c.failed })))
+        .values(rows.map((c) => ({ switch_name: c.name, path: c.path, bucket, ok: c.ok, failed: c.failed })))
         .onConflict((oc) =>
           oc.columns(['switch_name', 'bucket', 'path']).doUpdateSet({
             ok: sql`switch_path_outcomes.ok + excluded.ok`,

@@ -1,9 +1,10 @@
 // The rollback guards at work, in every process, each second:
 // 1. this process's outcomes per path (counted in memory by the actors) are added to the shared
 //    buckets, so a guard judges the messages of every process;
-// 2. the armed guards no other process holds are locked and judged. One that trips flips its switch
-//    back, audits the flip with the figures (source 'guard'), disarms itself until an operator
-//    re-arms it (so it never flaps), and alerts through ALERT_WEBHOOK_URL.
+// 2. the armed guards no other process holds are locked and judged. One that trips is recorded as
+//    tripped (disarmed until an operator re-arms it, so it never flaps) with the value to return to;
+// 3. tripped guards whose flip is not done flip their switch back, audit the flip with the figures
+//    (source 'guard') and alert through ALERT_WEBHOOK_URL; a flip ZooKeeper refused is retried.
 // The schedule asks `holdsBack` before a step raises a guarded switch.
 import type { AlertWebhook } from '../platform/alert-webhook.js';
 import type { Db } from '../platform/db.js';
@@ -64,57 +65,92 @@ export function startSwitchGuards(deps: Deps) {
     }
   }
 
-  async function rollBack(trx: Q, guard: SwitchGuard, check: GuardCheck, current: number) {
-    const to = rollbackValue(guard, current);
-    const change = await switches.set(guard.name, to);
-    const actor = `rollback guard (armed by ${guard.armedBy}): ${check.because}`.slice(0, 500);
-    await deps.changes.recordAttributed(trx, {
-      name: guard.name,
-      oldValue: change.previous ?? null,
-      newValue: formatSwitchValue(change.value),
-      actor,
-      reason: `rollback guard tripped: ${check.because}`.slice(0, 500),
-      source: 'guard',
-      at: change.modifiedAt,
-      mzxid: change.mzxid,
-      version: change.version,
-    });
-    const trip = { from: current, to, check };
-    await guards.tripped(trx, guard.name, trip);
-    await guards.addEvent(trx, { name: guard.name, actor: 'rollback guard', action: 'tripped', detail: trip });
-    logger.warn({ name: guard.name, from: current, to, check }, `rollback guard tripped: ${guard.name} ${current} → ${to}; re-arm it to roll out again`);
-    return { switch: guard.name, from: current, to, because: check.because, figures: check, armedBy: guard.armedBy };
-  }
+  /** A trip as the guard row keeps it: decided once, then its flip done (or left) once. */
+  type Trip = { from: number; to: number; check: GuardCheck; flipped: boolean; outcome?: string };
 
-  /** Judges the armed guards this process could lock; returns the rollbacks made, alerted after the commit. */
-  async function judgeArmed(now: Date) {
-    return db.transaction().execute(async (trx) => {
-      const rolledBack = [];
+  /**
+   * Judges the armed guards this process could lock, in one transaction that writes no switch: a
+   * guard that trips is recorded as tripped with the value to return to, and so disarmed, before
+   * anything is flipped. A pass that fails half-way therefore never decides a second rollback from
+   * the value the first one left (which would take the switch lower than its rule says).
+   */
+  async function judgeArmed(now: Date): Promise<void> {
+    await db.transaction().execute(async (trx) => {
       for (const guard of await guards.claimArmed(trx)) {
         const since = windowStart(guard, now);
         const check = judge(guard, { ...(await guards.countsSince(trx, guard.name, since)), since });
         await guards.checked(trx, guard.name, check);
-        const current = switches.get(guard.name)?.value;
         if (check.verdict === 'held' && guard.lastCheck?.verdict !== 'held') {
           await guards.addEvent(trx, { name: guard.name, actor: 'rollback guard', action: 'held', detail: check });
         }
+        const current = switches.get(guard.name)?.value;
         // At 0 every message already takes the old path: there is nothing left to roll back.
-        if (check.verdict === 'trip' && typeof current === 'number' && current > 0) rolledBack.push(await rollBack(trx, guard, check, current));
+        if (check.verdict !== 'trip' || typeof current !== 'number' || current === 0) continue;
+        const trip: Trip = { from: current, to: rollbackValue(guard, current), check, flipped: false };
+        await guards.tripped(trx, guard.name, trip);
+        await guards.addEvent(trx, { name: guard.name, actor: 'rollback guard', action: 'tripped', detail: trip });
+        logger.warn(
+          { name: guard.name, from: trip.from, to: trip.to, check },
+          `rollback guard tripped: ${guard.name} ${trip.from} → ${trip.to}; re-arm it to roll out again`,
+        );
       }
-      return rolledBack;
     });
+  }
+
+  /**
+   * Flips back the switches of tripped guards whose flip is not done, each in its own transaction
+   * with its audit row; retried at every pass while ZooKeeper is away. The flip happens only while
+   * the switch still holds the value the verdict saw: a value someone set since is left alone.
+   */
+  async function flipTripped(): Promise<void> {
+    const pending = await db.transaction().execute(async (trx) => {
+      const done: Array<{ guard: SwitchGuard; trip: Trip }> = [];
+      for (const guard of await guards.claimPendingFlips(trx)) {
+        const trip = guard.trip as Trip;
+        const current = switches.get(guard.name)?.value;
+        if (current === trip.from) {
+          const change = await switches.set(guard.name, trip.to);
+          await deps.changes.recordAttributed(trx, {
+            name: guard.name,
+            oldValue: change.previous ?? null,
+            newValue: formatSwitchValue(change.value),
+            actor: `rollback guard (armed by ${guard.armedBy}): ${trip.check.because}`.slice(0, 500),
+            reason: `rollback guard tripped: ${trip.check.because}`.slice(0, 500),
+            source: 'guard',
+            at: change.modifiedAt,
+            mzxid: change.mzxid,
+            version: change.version,
+          });
+          trip.outcome = `flipped ${trip.from} → ${trip.to}`;
+        } else {
+          // Either this flip landed in a pass that could not record it, or someone set a value since.
+          trip.outcome = current === trip.to ? `flipped ${trip.from} → ${trip.to}` : `left at ${String(current)}: set by someone else after the trip`;
+        }
+        trip.flipped = true;
+        await guards.flipDone(trx, guard.name, trip);
+        done.push({ guard, trip });
+      }
+      return done;
+    });
+    for (const { guard, trip } of pending) {
+      await deps.alerts.post('switch.rolled_back', {
+        switch: guard.name,
+        from: trip.from,
+        to: trip.to,
+        outcome: trip.outcome,
+        because: trip.check.because,
+        figures: trip.check,
+        armedBy: guard.armedBy,
+        rearm: `PUT /admin/switches/${guard.name}/guard (or the console's switch page) once the new path is fixed`,
+      });
+    }
   }
 
   let passes = 0;
   async function pass(now = new Date()): Promise<void> {
     await flush(now);
-    const rolledBack = await judgeArmed(now);
-    for (const r of rolledBack) {
-      await deps.alerts.post('switch.rolled_back', {
-        ...r,
-        rearm: `PUT /admin/switches/${r.switch}/guard (or the console's switch page) once the new path is fixed`,
-      });
-    }
+    await judgeArmed(now);
+    await flipTripped();
     if (++passes % PRUNE_EVERY_PASSES === 0) await guards.pruneOutcomes(db, new Date(now.getTime() - MAX_WINDOW_MS - BUCKET_MS));
   }
 

@@ -72,9 +72,9 @@ describe.skipIf(!hasChromium)('switches in the console, in a browser', () => {
     const orders = Array.from({ length: 50 }, () => between());
     await submitAll(base(), orders);
 
-    await reloadUntil('the guard to trip', (t) => t.includes('Tripped'));
+    await reloadUntil('the guard to trip and roll back', (t) => t.includes('Tripped') && t.includes('rolled back'));
     const shown = await b.text();
-    expect(shown).toMatch(/rolled back 60 → 10 because new path \d+\/\d+ failed \(100\.0%\)/);
+    expect(shown).toMatch(/rolled back 60 → 10\s+because new path \d+\/\d+ failed \(100\.0%\)/);
     expect(await value()).toBe(10);
     // The rollback is in the switch's history like any flip, by the guard, with who armed it.
     expect(shown).toMatch(/60 %\s*10 %\s*rollback guard \(armed by console \(token [0-9a-f]{8}\)\): new path/);

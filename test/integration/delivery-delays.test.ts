@@ -108,6 +108,17 @@ describe('POST /delivery-delays', () => {
     );
     expect(progress).toMatchObject({ total: 20, published: 20, processed: 20, notified: 17, failed: 3 });
     expect(progress.finishedAt).toEqual(expect.any(String));
+    // The finish is recorded, so the delay stays finished when its failures are later replayed or purged.
+    const recorded = await waitFor(
+      async () =>
+        (await file.ctx.db.selectFrom('delivery_delays').select('finished_at').where('delay_id', '=', String(delayId)).executeTakeFirst())?.finished_at ??
+        undefined,
+      { what: 'the finish recorded', timeoutMs: 15_000 },
+    );
+    expect(recorded.toISOString()).toBe(progress.finishedAt);
+    await file.ctx.db.deleteFrom('failed_messages').execute();
+    const after = await getJson(file.service.baseUrl, `/delivery-delays/${delayId}`);
+    expect(after.body).toMatchObject({ failed: 0, finishedAt: progress.finishedAt });
   });
 
   it("takes explicit order ids, limited to the seller's own orders", async () => {
