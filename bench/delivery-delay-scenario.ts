@@ -2,12 +2,10 @@
 // POST /delivery-delays, and the time until the last buyer is told. Skipped (reported as not
 // available) while the service has no such route.
 import { idempotencyKey } from '../src/notifications/notification-messages.js';
-import { orderHash } from '../src/orders/order-messages.js';
-import { createOrderRepository } from '../src/orders/order-repository.js';
-import { priceOrder } from '../src/orders/order-rules.js';
 import { createDb, type Db } from '../src/platform/db.js';
 import { createLogger } from '../src/platform/logger.js';
 import { freePort } from '../test/support/free-port.js';
+import { storeOrderRows } from '../test/support/stored-orders.js';
 import type { BenchConfig } from './bench-config.js';
 import { benchNames, removeBenchResources } from './bench-isolation.js';
 import { benchOrder } from './bench-orders.js';
@@ -46,21 +44,10 @@ export type DelayResult =
 
 /** Stores the seller's orders directly, as the business actor would have, in chunks of one statement each. */
 async function seedOrders(db: Db, runId: string, sellerId: string, count: number): Promise<Set<string>> {
-  const orders = createOrderRepository();
   const ids = new Set<string>();
   for (let start = 0; start < count; start += 1_000) {
     const chunk = Array.from({ length: Math.min(1_000, count - start) }, (_, i) => benchOrder(runId, start + i, { sellerId, requestedDeliveryDate: DUE }));
-    await orders.insertNew(
-      db,
-      chunk.map((order) => ({
-        order,
-        pricing: priceOrder(order.items, 1),
-        payloadHash: orderHash(order),
-        traceId: runId,
-        submittedAt: new Date().toISOString(),
-        attempt: 1,
-      })),
-    );
+    await storeOrderRows(db, chunk, runId);
     for (const o of chunk) ids.add(o.orderId);
   }
   return ids;

@@ -13,17 +13,16 @@ import { journalInsert, type OrderRepository } from '../orders/order-repository.
 import { BUSINESS_PAUSED_SWITCH } from '../orders/order-switches.js';
 import { createSubmissionHandler } from '../orders/submission-handler.js';
 import { startActor, type ActorRuntimeOptions, type RunningActor } from '../platform/amqp/actor-runtime.js';
-import { createAmqpConnection } from '../platform/amqp/connection.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
 import type { Topology } from '../platform/amqp/topology.js';
 import type { Db } from '../platform/db.js';
 import { actorMetricHooks } from '../platform/metrics.js';
 import type { PathOutcomes } from '../platform/runtime-switches/path-outcomes.js';
 import type { Switches } from '../platform/runtime-switches/switches.js';
-import type { Wiring } from './wiring.js';
+import { openBrokerConnection, type Wiring } from './wiring.js';
 
 export async function wireActors(
-  { config, logger, shutdown, metrics, health, brokerConnections }: Wiring,
+  w: Wiring,
   deps: {
     db: Db;
     topology: Topology;
@@ -39,18 +38,11 @@ export async function wireActors(
     notifyApiUrl: string | undefined;
   },
 ): Promise<RunningActor[]> {
+  const { config, logger, shutdown, metrics, health } = w;
   const { db, topology, publisher, switches, pathOutcomes, orders, delays, signer } = deps;
   const actors: RunningActor[] = [];
-  const consumeConnection = await createAmqpConnection({
-    url: config.AMQP_URL,
-    name: `order-actors-${config.ROLE}-consume`,
-    heartbeatS: config.AMQP_HEARTBEAT_S,
-    maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES,
-    logger,
-  });
-  shutdown.add('consume connection', () => consumeConnection.close());
+  const consumeConnection = await openBrokerConnection(w, 'consume');
   health.push({ name: 'consumer', check: () => consumeConnection.isConnected() });
-  brokerConnections.push(consumeConnection);
   const runtime = (prefetch: number): ActorRuntimeOptions => ({
     prefetch,
     batchSize: config.ACTOR_BATCH_SIZE,

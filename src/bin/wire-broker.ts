@@ -2,22 +2,15 @@
 // metric, topology declared at start and after every reconnect, the shard layout checked once) and
 // the confirming publisher, ready before anything takes requests.
 import { topologyOf } from '../config.js';
-import { createAmqpConnection } from '../platform/amqp/connection.js';
 import { createPublisher } from '../platform/amqp/publisher.js';
 import { assertShardLayout } from '../platform/amqp/shard-layout.js';
 import { declareTopology } from '../platform/amqp/topology.js';
-import type { Wiring } from './wiring.js';
+import { openBrokerConnection, type Wiring } from './wiring.js';
 
-export async function wireBroker({ config, logger, shutdown, metrics, health, brokerConnections }: Wiring) {
+export async function wireBroker(w: Wiring) {
+  const { config, logger, shutdown, metrics, health } = w;
   const topology = topologyOf(config);
-  const publishConnection = await createAmqpConnection({
-    url: config.AMQP_URL,
-    name: `order-actors-${config.ROLE}-publish`,
-    heartbeatS: config.AMQP_HEARTBEAT_S,
-    maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES,
-    logger,
-  });
-  shutdown.add('publish connection', () => publishConnection.close());
+  const publishConnection = await openBrokerConnection(w, 'publish');
   // Driven by the connection, not by requests: a scrape shows an alarm, and its end, in every
   // role, whether or not an order arrives to notice it. A new connection starts unblocked.
   publishConnection.model.on('blocked', () => metrics.brokerBlocked.set(1));
@@ -46,6 +39,5 @@ export async function wireBroker({ config, logger, shutdown, metrics, health, br
   metrics.sources.publishesInFlight = () => publisher.inFlight();
   await publisher.ready();
   health.push({ name: 'broker', check: () => publishConnection.isConnected() && publisher.isReady() });
-  brokerConnections.push(publishConnection);
   return { topology, publishConnection, publisher };
 }

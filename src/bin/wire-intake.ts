@@ -13,7 +13,7 @@ import { createOrderOwners } from '../orders/order-owners.js';
 import type { OrderRepository } from '../orders/order-repository.js';
 import { orderRoutes } from '../orders/order-routes.js';
 import { phoneCountryPolicy } from '../orders/phone-country-policy.js';
-import { createAmqpConnection, type AmqpConnection } from '../platform/amqp/connection.js';
+import type { AmqpConnection } from '../platform/amqp/connection.js';
 import type { Publisher } from '../platform/amqp/publisher.js';
 import { createQueueDepthSampler } from '../platform/amqp/queue-depth-sampler.js';
 import { queueOverview, retryQueues, workQueues, type QueueRow } from '../platform/amqp/queue-overview.js';
@@ -26,14 +26,14 @@ import { createSellerRateLimitAdmin } from '../sellers/seller-rate-limit-admin.j
 import { createSellerRateLimitRepository } from '../sellers/seller-rate-limit-repository.js';
 import { sellerRateLimitRoutes } from '../sellers/seller-rate-limit-routes.js';
 import { createSellerRateLimits } from '../sellers/seller-rate-limits.js';
-import type { Wiring } from './wiring.js';
+import { openBrokerConnection, type Wiring } from './wiring.js';
 
 /** Long by design: the intake is one concern whose parts (guard, auth, limits, routes, fan-out) are wired in the order they depend on each other. */
 /** How often finished delays are looked for: the Delays page's "took" is exact either way (derived until then). */
 const DELAY_FINISH_CHECK_MS = 5_000;
 
 export async function wireIntake(
-  { config, logger, shutdown, metrics, routes, brokerConnections }: Wiring,
+  w: Wiring,
   deps: {
     db: Db;
     topology: Topology;
@@ -44,18 +44,11 @@ export async function wireIntake(
     signer: NotificationSigner;
   },
 ): Promise<{ queues: () => QueueRow[] }> {
+  const { config, logger, shutdown, metrics, routes } = w;
   const { db, topology, publishConnection, publisher, orders, delays, signer } = deps;
   const businessQueue = topology.actors.business.work;
   const notificationQueue = topology.actors.notification.work;
-  const monitorConnection = await createAmqpConnection({
-    url: config.AMQP_URL,
-    name: `order-actors-${config.ROLE}-monitor`,
-    heartbeatS: config.AMQP_HEARTBEAT_S,
-    maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES,
-    logger,
-  });
-  shutdown.add('monitor connection', () => monitorConnection.close());
-  brokerConnections.push(monitorConnection);
+  const monitorConnection = await openBrokerConnection(w, 'monitor');
   const depths = createQueueDepthSampler({ connection: monitorConnection, queues: workQueues(topology), logger, metrics });
   depths.start();
   shutdown.add('queue depth sampler', () => depths.stop());

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import type { HealthCheck } from '../http/health-routes.js';
-import type { AmqpConnection } from '../platform/amqp/connection.js';
+import { createAmqpConnection, type AmqpConnection } from '../platform/amqp/connection.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Shutdown } from '../platform/shutdown.js';
@@ -18,3 +18,21 @@ export type Wiring = {
   health: HealthCheck[];
   brokerConnections: AmqpConnection[];
 };
+
+/**
+ * Opens one of the process's broker connections, named by its role and `purpose` (publish,
+ * consume, monitor), closed at shutdown and listed for readiness and the metrics.
+ */
+export async function openBrokerConnection(w: Wiring, purpose: string): Promise<AmqpConnection> {
+  const { config } = w;
+  const connection = await createAmqpConnection({
+    url: config.AMQP_URL,
+    name: `order-actors-${config.ROLE}-${purpose}`,
+    heartbeatS: config.AMQP_HEARTBEAT_S,
+    maxHeaderBytes: config.MESSAGE_MAX_HEADER_BYTES,
+    logger: w.logger,
+  });
+  w.shutdown.add(`${purpose} connection`, () => connection.close());
+  w.brokerConnections.push(connection);
+  return connection;
+}

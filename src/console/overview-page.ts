@@ -52,8 +52,11 @@ async function liveContent(deps: ConsoleDeps): Promise<SafeHtml> {
     deps.processes(),
     deps.recentDelays(RECENT_DELAYS),
   ]);
-  const watch = await Promise.all(switches.switches.map((s) => rolloutWatch(deps, s.name, s.kind)));
-  const tripped = watch.flatMap((w) => (w.guard?.state === 'tripped' ? [w.guard] : []));
+  const watchOf = await rolloutWatch(deps);
+  const tripped = switches.switches.flatMap((s) => {
+    const { guard } = watchOf(s.name);
+    return guard?.state === 'tripped' ? [guard] : [];
+  });
   const queues = deps.queues();
   const open = groups.reduce((sum, g) => sum + g.open, 0);
   const running = delays.filter((d) => !d.finishedAt);

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../http/http-errors.js';
+import type { SwitchGuard as StoredGuard } from '../switch-admin/switch-guard-repository.js';
 import { withGuardHttpErrors } from '../switch-admin/switch-guard-routes.js';
 import { GuardSettingsSchema } from '../switch-admin/switch-guard-rules.js';
 import type { GuardView } from '../switch-admin/switch-guard.js';
@@ -36,15 +37,14 @@ export async function guardOf(deps: ConsoleDeps, name: string): Promise<GuardVie
   }
 }
 
-/** A switch's guard and its pending scheduled steps, for the lists that show every switch. */
-export async function rolloutWatch(deps: ConsoleDeps, name: string, kind: string): Promise<{ guard: GuardView | undefined; pending: number }> {
-  if (kind !== 'percent') return { guard: undefined, pending: 0 };
-  const [guard, schedule] = await Promise.all([guardOf(deps, name), deps.switches.schedule.of(name)]);
-  return { guard, pending: schedule.steps.filter((s) => s.status === 'pending').length };
+/** Each switch's guard and its pending scheduled steps, for the lists that show every switch (two queries for all). */
+export async function rolloutWatch(deps: ConsoleDeps): Promise<(name: string) => { guard: StoredGuard | undefined; pending: number }> {
+  const [guards, pending] = await Promise.all([deps.switches.guards.all(), deps.switches.schedule.pendingCounts()]);
+  return (name) => ({ guard: guards.get(name), pending: pending.get(name) ?? 0 });
 }
 
 /** The guard's state in a table cell. */
-export function guardCell(guard: GuardView | undefined): SafeHtml {
+export function guardCell(guard: StoredGuard | undefined): SafeHtml {
   if (!guard) return html`<span class="muted">—</span>`;
   if (guard.state === 'tripped') return html`<span class="status-new">tripped ${when(guard.trippedAt)}</span>`;
   return html`<span class="ok">armed</span>`;

@@ -29,7 +29,7 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
 
   app.get('/console/switches', async (req, reply) => {
     const { stale, switches } = await admin.list();
-    const watch = await Promise.all(switches.map((s) => rolloutWatch(deps, s.name, s.kind)));
+    const watchOf = await rolloutWatch(deps);
     return sendHtml(
       reply,
       page(
@@ -51,15 +51,15 @@ export function switchPages(app: FastifyInstance, deps: ConsoleDeps, sessionOf: 
               <th>Last change</th>
             </tr>
             ${switches.map(
-              (s, i) =>
+              (s) =>
                 html`<tr>
                   <td class="when"><a href="/console/switches/${s.name}">${s.name}</a></td>
                   <td>${kindLabel(s.kind)}</td>
                   <td><strong>${valueLabel(s.value)}</strong>${s.rejected && html` <span class="status-new">(ignored invalid value)</span>`}</td>
                   <td>${valueLabel(s.default)}</td>
                   <td>${s.description ?? ''}</td>
-                  <td>${guardCell(watch[i]!.guard)}</td>
-                  <td>${watch[i]!.pending > 0 ? html`${watch[i]!.pending} step(s)` : html`<span class="muted">—</span>`}</td>
+                  <td>${guardCell(watchOf(s.name).guard)}</td>
+                  <td>${watchOf(s.name).pending > 0 ? html`${watchOf(s.name).pending} step(s)` : html`<span class="muted">—</span>`}</td>
                   <td>${s.lastChange ? html`${when(s.lastChange.at)} by ${s.lastChange.actor}` : html`<span class="muted">never</span>`}</td>
                 </tr>`,
             )}

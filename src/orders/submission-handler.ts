@@ -36,17 +36,7 @@ export function createSubmissionHandler(deps: {
         return { version, error };
       }
     });
-    const newOk = priced.reduce((n, p) => n + Number(p.version === 2 && !p.error), 0);
-    const newFailed = priced.reduce((n, p) => n + Number(p.version === 2 && !!p.error), 0);
-    const oldFailed = priced.reduce((n, p) => n + Number(p.version !== 2 && !!p.error), 0);
-    if (newOk + newFailed > 0) {
-      deps.pathOutcomes.record(RULES_V2_SWITCH, 'new', true, newOk);
-      deps.pathOutcomes.record(RULES_V2_SWITCH, 'new', false, newFailed);
-    }
-    if (priced.length - newOk - newFailed > 0) {
-      deps.pathOutcomes.record(RULES_V2_SWITCH, 'old', true, priced.length - newOk - newFailed - oldFailed);
-      deps.pathOutcomes.record(RULES_V2_SWITCH, 'old', false, oldFailed);
-    }
+    for (const p of priced) deps.pathOutcomes.record(RULES_V2_SWITCH, p.version === 2 ? 'new' : 'old', !p.error);
     const candidates: NewOrder[] = messages.flatMap((m, i) => {
       const { pricing } = priced[i]!;
       if (!pricing) return [];

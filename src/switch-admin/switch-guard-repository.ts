@@ -106,6 +106,12 @@ export function createSwitchGuardRepository() {
       return row && toGuard(row);
     },
 
+    /** Every guard, for the lists that show each switch's. */
+    async all(q: Q): Promise<SwitchGuard[]> {
+      const rows = await q.selectFrom('switch_guards').select(COLUMNS).execute();
+      return rows.map(toGuard);
+    },
+
     async remove(q: Q, name: string): Promise<boolean> {
       const rows = await q.deleteFrom('switch_guards').where('switch_name', '=', name).returning('switch_name').execute();
       return rows.length > 0;

@@ -16,8 +16,8 @@ import { formatSwitchValue } from '../platform/runtime-switches/switch-registry.
 import type { Switches } from '../platform/runtime-switches/switches.js';
 import type { SwitchChangeRepository } from './switch-change-repository.js';
 import { BUCKET_MS, type SwitchGuard, type SwitchGuardRepository } from './switch-guard-repository.js';
-import { judge, MAX_WINDOW_MS, rollbackValue, type GuardCheck } from './switch-guard-rules.js';
-import { windowStart } from './switch-guard.js';
+import { MAX_WINDOW_MS, rollbackValue, type GuardCheck } from './switch-guard-rules.js';
+import { judgeWindow } from './switch-guard.js';
 
 type Q = Parameters<SwitchGuardRepository['of']>[0];
 
@@ -77,8 +77,7 @@ export function startSwitchGuards(deps: Deps) {
   async function judgeArmed(now: Date): Promise<void> {
     await db.transaction().execute(async (trx) => {
       for (const guard of await guards.claimArmed(trx)) {
-        const since = windowStart(guard, now);
-        const check = judge(guard, { ...(await guards.countsSince(trx, guard.name, since)), since });
+        const check = await judgeWindow(trx, guards, guard, now);
         await guards.checked(trx, guard.name, check);
         if (check.verdict === 'held' && guard.lastCheck?.verdict !== 'held') {
           await guards.addEvent(trx, { name: guard.name, actor: 'rollback guard', action: 'held', detail: check });
@@ -165,8 +164,7 @@ export function startSwitchGuards(deps: Deps) {
     if (!guard || typeof current !== 'number' || Number(value) <= current) return undefined;
     if (guard.state === 'tripped')
       return `the rollback guard rolled ${name} back at ${guard.trippedAt}; re-arm it (PUT /admin/switches/${name}/guard) before raising the switch again`;
-    const since = windowStart(guard, now);
-    const check = judge(guard, { ...(await guards.countsSince(q, name, since)), since });
+    const check = await judgeWindow(q, guards, guard, now);
     if (check.verdict === 'trip') return `the new path already fails above the rollback guard's limit (${check.because})`;
     return undefined;
   }

@@ -37,6 +37,17 @@ export type GuardView = Omit<SwitchGuard, 'armedAt' | 'windowMs'> & {
 export const windowStart = (guard: Pick<SwitchGuard, 'windowMs' | 'armedAt'>, now: Date) =>
   new Date(Math.max(now.getTime() - guard.windowMs, guard.armedAt.getTime()));
 
+/** The guard's window as it stands at `now`, judged as the guard judges it. */
+export async function judgeWindow(
+  q: Parameters<SwitchGuardRepository['countsSince']>[0],
+  guards: Pick<SwitchGuardRepository, 'countsSince'>,
+  guard: SwitchGuard,
+  now: Date,
+): Promise<GuardCheck> {
+  const since = windowStart(guard, now);
+  return judge(guard, { ...(await guards.countsSince(q, guard.name, since)), since });
+}
+
 export function createSwitchGuardAdmin(deps: { db: Db; switches: Pick<Switches, 'get'>; guards: SwitchGuardRepository }) {
   const { db, guards } = deps;
 
@@ -49,13 +60,12 @@ export function createSwitchGuardAdmin(deps: { db: Db; switches: Pick<Switches, 
   }
 
   async function viewOf(guard: SwitchGuard, now = new Date()): Promise<GuardView> {
-    const counts = await guards.countsSince(db, guard.name, windowStart(guard, now));
     const { windowMs: ms, armedAt, ...rest } = guard;
     return {
       ...rest,
       window: windowText(ms),
       armedAt: armedAt.toISOString(),
-      now: judge(guard, { ...counts, since: windowStart(guard, now) }),
+      now: await judgeWindow(db, guards, guard, now),
       events: await guards.events(db, guard.name),
     };
   }
@@ -86,6 +96,11 @@ export function createSwitchGuardAdmin(deps: { db: Db; switches: Pick<Switches, 
       const guard = await guards.of(db, name);
       if (!guard) throw new NoGuardError(name);
       return viewOf(guard);
+    },
+
+    /** Every switch's guard as stored (state, trip), without its window's figures: for lists. */
+    async all(): Promise<Map<string, SwitchGuard>> {
+      return new Map((await guards.all(db)).map((g) => [g.name, g]));
     },
 
     async disarm(name: string, by: { actor: string; reason: string }): Promise<{ name: string; disarmed: true }> {

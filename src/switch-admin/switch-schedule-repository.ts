@@ -76,6 +76,17 @@ export function createSwitchScheduleRepository() {
       return [...finished.reverse(), ...pending].map(toStep);
     },
 
+    /** Pending steps per switch. */
+    async pendingCounts(q: Q): Promise<Map<string, number>> {
+      const rows = await q
+        .selectFrom('switch_schedule_steps')
+        .select(['switch_name', (eb) => eb.fn.countAll<string>().as('pending')])
+        .where('status', '=', 'pending')
+        .groupBy('switch_name')
+        .execute();
+      return new Map(rows.map((r) => [r.switch_name, Number(r.pending)]));
+    },
+
     async cancelPending(q: Q, name: string, outcome: string): Promise<number> {
       const rows = await q
         .updateTable('switch_schedule_steps')

@@ -52,6 +52,8 @@ export function createSwitchScheduleAdmin(deps: { db: Db; switches: Pick<Switche
       known(name);
       return { name, steps: await schedule.of(db, name) };
     },
+    /** Pending steps per switch, for lists. */
+    pendingCounts: () => schedule.pendingCounts(db),
     async cancel(name: string, by: { actor: string; reason: string }): Promise<{ name: string; cancelled: number }> {
       known(name);
       return { name, cancelled: await schedule.cancelPending(db, name, `cancelled by ${by.actor}: ${by.reason}`) };

@@ -4,8 +4,6 @@
 // REST, the same reason from the CLI, skipped by a bulk replay), and dead letters and journal
 // entries past their retention are deleted in bounded batches. Each run's work is in the audit.
 // Time is driven by the rows' own timestamps; the step runs as the batch job runs it.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRetentionJob, retentionSettings, type RetentionJob } from '../../src/data-retention/retention-job.js';
@@ -16,13 +14,13 @@ import { createFailedMessageRetention } from '../../src/dead-letters/failed-mess
 import { MASKED } from '../../src/dead-letters/personal-data-mask.js';
 import { orderSubmitted } from '../../src/orders/order-messages.js';
 import { createOrderRepository } from '../../src/orders/order-repository.js';
+import { runCli } from '../support/cli.js';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
 import { makeOrder, uniqueOrderId } from '../support/orders.js';
 import { getJson, postJson, startSandbox, startTestService, type Sandbox, type TestService } from '../support/service-harness.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { waitFor } from '../support/wait-for.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PERSONAL = /Kim Minji|\+821012345678|Sejong|Seoul|04524/;
 
 let ctx: TestContext;
@@ -180,23 +178,7 @@ describe('personal data in dead letters', () => {
   });
 
   it('is refused with the same reason from the CLI', async () => {
-    const c = ctx.config;
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      AMQP_URL: c.AMQP_URL,
-      DATABASE_URL: c.DATABASE_URL,
-      DATABASE_SCHEMA: c.DATABASE_SCHEMA,
-      QUEUE_PREFIX: c.QUEUE_PREFIX,
-    };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/order-actors.ts', 'dead-letters', 'replay', String(ids.badOrder)], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, stderr } = await runCli(ctx.config, ['dead-letters', 'replay', String(ids.badOrder)]);
     expect(code).toBe(1);
     expect(stderr).toMatch(new RegExp(`Failed message ${ids.badOrder} cannot be replayed: its buyer's personal data was masked`));
   }, 60_000);

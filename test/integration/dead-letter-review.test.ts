@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../../src/bin/start-service.js';
+import type { FailureGroup } from '../../src/dead-letters/failed-message.js';
 import { orderSubmitted } from '../../src/orders/order-messages.js';
 import { startAlertReceiver, type AlertReceiver } from '../support/alert-receiver.js';
 import { ADMIN, ADMIN_TOKEN, openBroker, type Broker } from '../support/dead-letters.js';
@@ -14,18 +15,8 @@ import { createTestContext, type TestContext } from '../support/test-context.js'
 import { waitFor } from '../support/wait-for.js';
 
 type Row = { id: number; status: string; actor: string; errorCode: string; orderId: string | null; fingerprint: string; replayOf: number | null };
-type Group = {
-  groupId: string;
-  actor: string;
-  errorCode: string;
-  message: string;
-  count: number;
-  open: number;
-  trend: { lastHour: number; hourBefore: number };
-  firstSeen: string;
-  lastSeen: string;
-  sampleId: number;
-};
+// The API's answer, as the service types it.
+type Group = FailureGroup;
 
 let ctx: TestContext;
 let sandbox: Sandbox;

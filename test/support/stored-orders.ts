@@ -16,7 +16,6 @@ const CHUNK = 1_000;
  * current rules; returns their ids in order.
  */
 export async function storeOrders(db: Db, options: { idPrefix: string; count: number; overrides?: Partial<Order> }): Promise<string[]> {
-  const orders = createOrderRepository();
   const ids: string[] = [];
   for (let start = 0; start < options.count; start += CHUNK) {
     const chunk = Array.from({ length: Math.min(CHUNK, options.count - start) }, (_, i) => {
@@ -27,18 +26,23 @@ export async function storeOrders(db: Db, options: { idPrefix: string; count: nu
         ...options.overrides,
       });
     });
-    await orders.insertNew(
-      db,
-      chunk.map((order) => ({
-        order,
-        pricing: priceOrder(order.items, 1),
-        payloadHash: orderHash(order),
-        traceId: options.idPrefix,
-        submittedAt: new Date().toISOString(),
-        attempt: 1,
-      })),
-    );
+    await storeOrderRows(db, chunk, options.idPrefix);
     ids.push(...chunk.map((o) => o.orderId));
   }
   return ids;
+}
+
+/** Stores these orders (at most a chunk) in one statement, as the business actor stores them, priced by rule v1. */
+export async function storeOrderRows(db: Db, orders: readonly Order[], traceId: string): Promise<void> {
+  await createOrderRepository().insertNew(
+    db,
+    orders.map((order) => ({
+      order,
+      pricing: priceOrder(order.items, 1),
+      payloadHash: orderHash(order),
+      traceId,
+      submittedAt: new Date().toISOString(),
+      attempt: 1,
+    })),
+  );
 }

@@ -15,17 +15,17 @@ export type PathOutcomes = {
 };
 
 export function createPathOutcomes(): PathOutcomes {
-  let counts = new Map<string, PathOutcomeCount>();
+  // Per switch, its two paths' counts: no key is built per message.
+  let counts = new Map<string, Record<SwitchPath, PathOutcomeCount>>();
   return {
     record(name, path, ok, n = 1) {
-      const key = `${path}:${name}`;
-      let c = counts.get(key);
-      if (!c) counts.set(key, (c = { name, path, ok: 0, failed: 0 }));
-      if (ok) c.ok += n;
-      else c.failed += n;
+      let paths = counts.get(name);
+      if (!paths) counts.set(name, (paths = { new: { name, path: 'new', ok: 0, failed: 0 }, old: { name, path: 'old', ok: 0, failed: 0 } }));
+      if (ok) paths[path].ok += n;
+      else paths[path].failed += n;
     },
     drain() {
-      const drained = [...counts.values()];
+      const drained = [...counts.values()].flatMap((p) => [p.new, p.old]).filter((c) => c.ok + c.failed > 0);
       counts = new Map();
       return drained;
     },
