@@ -10,7 +10,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const SIZING_RATES = [10_000, 50_000];
 
 /** µs of CPU `name` spent per unit over the measured interval. */
-function usPerUnit(cpu: CpuReport, name: string, units: number): number {
+export function usPerUnit(cpu: CpuReport, name: string, units: number): number {
   return (((cpu.byProcess[name] ?? 0) / 100) * cpu.seconds * 1e6) / Math.max(1, units);
 }
 
