@@ -175,7 +175,7 @@ export function registerDeadLetterCommands(program: Command): void {
     .option('--probe-size <n>', 'bulk: how many go first, alone', '5')
     .option('--probe-wait <ms>', 'bulk: how long to watch them (default: the whole retry chain)')
     .option('--limit <n>', 'bulk: at most this many', '1000')
-    .option('--rate <perSecond>', 'bulk: messages per second, e.g. 5 or 0.5 (default: as fast as the broker confirms)')
+    .option('--rate <perSecond>', 'bulk: messages per second, e.g. 5 or 0.5 (default: as fast as the broker confirms); Ctrl-C stops it, the rest stay open')
     .option('--by <name>', 'who replays, for the audit columns')
     .action(async (rawId: string | undefined, opts: ReplayOpts) => {
       const by = operator(opts.by);
@@ -197,14 +197,19 @@ export function registerDeadLetterCommands(program: Command): void {
         limit: Number(opts.limit),
         ...(opts.rate !== undefined ? { ratePerSecond: Number(opts.rate) } : {}),
       });
+      // Ctrl-C stops a long paced replay after the message in hand, and the report still prints.
+      const cancel = new AbortController();
+      const stop = () => cancel.abort();
+      process.once('SIGINT', stop);
       const report = await withDeadLetters(true, (s, config) =>
         s.replayMany(body.groupId !== undefined ? { groupId: body.groupId } : { filter: body.filter! }, by, {
           probeSize: body.probeSize,
           probeWaitMs: body.probeWaitMs ?? retryChainMs(config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS),
           limit: body.limit,
           ratePerSecond: body.ratePerSecond,
+          cancelled: cancel.signal,
         }),
-      );
+      ).finally(() => process.removeListener('SIGINT', stop));
       print(opts.json, report, () => [report.message, `replayed: ${report.replayed.join(', ') || '-'}`].join('\n'));
       if (report.outcome === 'stopped') process.exitCode = 2;
     });

@@ -39,7 +39,8 @@ function replayForm(session: ConsoleSession, chosen: Chosen, replayable: number)
     />
     <p class="muted">
       Paced, the ${replayable} message(s) go one slot apart (at 2 per second, ${Math.ceil(replayable / 2)} s), the page answers when the last is sent, and
-      replayed messages that fail again the same way meanwhile stop the rest. Left empty, they go as fast as the broker confirms them.
+      replayed messages that fail again the same way meanwhile stop the rest. To stop it yourself, leave the page or press the browser's stop button: what was
+      sent stays sent, the rest stay open. Left empty, they go as fast as the broker confirms them.
     </p>
     <button type="submit" class="danger">Replay ${replayable} message(s)</button>
   </form>`;

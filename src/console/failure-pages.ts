@@ -7,7 +7,7 @@ import type { ReplaySelection } from '../dead-letters/bulk-replay.js';
 import { DiscardBodySchema, IdParamsSchema, RatePerSecondSchema } from '../dead-letters/dead-letter-schemas.js';
 import type { FailureGroup } from '../dead-letters/failed-message.js';
 import { FINGERPRINT_PATTERN } from '../dead-letters/failure-fingerprint.js';
-import { allowLongAnswer } from '../http/long-answer.js';
+import { abortedWhenCallerLeaves, allowLongAnswer } from '../http/long-answer.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { parseInput } from './console-forms.js';
 import { csrfField, page, sendHtml, when } from './console-layout.js';
@@ -271,6 +271,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
       probeWaitMs: deps.deadLetters.probeWaitMs,
       limit: REPLAY_LIMIT,
       ratePerSecond,
+      cancelled: abortedWhenCallerLeaves(reply),
     });
     return sendHtml(reply, page(session, 'failures', 'Replay', replayReportView(chosen, report)));
   });

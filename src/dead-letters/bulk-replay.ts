@@ -12,7 +12,7 @@ import { replayPace, whileWatching } from './replay-pace.js';
 export type ReplaySelection = { groupId: string } | { ids: readonly number[] } | { filter: Omit<FailedMessageFilter, 'status' | 'fingerprint' | 'ids'> };
 
 export type BulkReplayReport = {
-  /** completed: every selected row was replayed; stopped: the first ones failed again the same way, the rest were left alone. */
+  /** completed: every selected row was replayed; stopped: the first ones failed again the same way (or the caller went away), the rest were left alone. */
   outcome: 'completed' | 'stopped' | 'nothing_to_replay';
   message: string;
   replayed: number[];
@@ -40,6 +40,12 @@ export type BulkReplayOptions = {
   limit: number;
   /** Messages per second, the first ones included; unset, as fast as the broker confirms. */
   ratePerSecond?: number | undefined;
+  /**
+   * Aborted when whoever asked for the replay went away (a CLI stopped with Ctrl-C, a console page
+   * left): a paced replay of thousands runs for minutes, and this is how an operator stops it. What
+   * was sent stays sent; the rest stay open.
+   */
+  cancelled?: AbortSignal | undefined;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -135,18 +141,35 @@ export function createBulkReplay(deps: {
     rows: ReadonlyArray<{ id: number; fingerprint: string }>,
     by: string,
     pace: () => Promise<void>,
+    cancelled: () => boolean,
     paced: { first: ReadonlyArray<{ id: number; fingerprint: string }> } | undefined,
   ) {
     const ids = rows.map((r) => r.id);
-    if (!paced) return { replayed: await replayAll(ids, by, { pace }), cameBack: [] };
+    if (!paced) return { replayed: await replayAll(ids, by, { pace, stopped: cancelled }), cameBack: [] };
     const fingerprintOf = new Map([...paced.first, ...rows].map((r) => [r.id, r.fingerprint]));
     const sent = paced.first.map((r) => r.id);
     const { result, found } = await whileWatching(
-      (stopped) => replayAll(ids, by, { pace, stopped, onReplayed: (id) => sent.push(id) }),
+      (recurred) => replayAll(ids, by, { pace, stopped: () => recurred() || cancelled(), onReplayed: (id) => sent.push(id) }),
       () => recurred(fingerprintOf, [...sent]),
       RECURRENCE_CHECK_MS,
     );
     return { replayed: result, cameBack: found };
+  }
+
+  /** The report of a replay whose caller went away: nobody reads it, so it is also logged. */
+  function whenCancelled(
+    replayed: number[],
+    untouched: number,
+    left: number,
+    masked: number[],
+    probe: BulkReplayReport['probe'],
+    pace: BulkReplayReport['pace'],
+  ): BulkReplayReport {
+    logger.warn({ replayed: replayed.length, untouched }, 'bulk replay stopped: whoever asked for it went away; the rest stay open');
+    const message =
+      `Stopped: the replay was cancelled (its caller went away or pressed Ctrl-C) after ${replayed.length} message(s); ` +
+      `${untouched} other message(s) were not replayed and are still open. Replay again to send them.${maskedNote(masked)}`;
+    return { outcome: 'stopped', message, replayed, masked, probe, untouched, left, pace };
   }
 
   async function replayMany(selection: ReplaySelection, by: string, options: BulkReplayOptions): Promise<BulkReplayReport> {
@@ -166,14 +189,19 @@ export function createBulkReplay(deps: {
     // A first slice goes alone: if it fails again the same way, the cause is not fixed and replaying
     // the rest would only move them through the retry tiers back into the dead-letter table.
     const probeRows = candidates.slice(0, options.probeSize);
+    const cancelled = () => options.cancelled?.aborted === true;
     const probeIds = await replayAll(
       probeRows.map((p) => p.id),
       by,
-      { pace },
+      { pace, stopped: cancelled },
     );
     const sentFirst = probeRows.filter((p) => probeIds.includes(p.id));
-    const watched = await watchProbe(sentFirst, options.probeWaitMs);
+    const watched = cancelled() ? { cameBack: [], waitedMs: 0 } : await watchProbe(sentFirst, options.probeWaitMs);
     const probe = { ids: probeIds, ...watched };
+    if (cancelled()) {
+      const left = await repository.countOpen(db, filter);
+      return whenCancelled(probeIds, candidates.length - probeIds.length, left, masked, probe, paceReport([]));
+    }
     const same = watched.cameBack.filter((c) => c.sameCause);
     if (same.length > 0) {
       const left = await repository.countOpen(db, filter);
@@ -184,10 +212,11 @@ export function createBulkReplay(deps: {
       logger.warn({ by, probe: probeIds, failedAgain: same.map((s) => s.id), untouched, masked: masked.length }, 'bulk replay stopped: the cause is not fixed');
       return { outcome: 'stopped', message, replayed: probeIds, masked, probe, untouched, left, pace: paceReport([]) };
     }
-    const rest = await replayRest(candidates.slice(options.probeSize), by, pace, rate === undefined ? undefined : { first: sentFirst });
+    const rest = await replayRest(candidates.slice(options.probeSize), by, pace, cancelled, rate === undefined ? undefined : { first: sentFirst });
     const replayed = [...probeIds, ...rest.replayed];
     const left = await repository.countOpen(db, filter);
     const untouched = candidates.length - replayed.length;
+    if (cancelled() && untouched > 0) return whenCancelled(replayed, untouched, left, masked, probe, paceReport([]));
     if (rest.cameBack.length > 0) {
       const message =
         `Stopped while pacing at ${rate}/s: ${rest.cameBack.length} replayed message(s) ${failedAgain(rest.cameBack)} so the cause is back; ` +

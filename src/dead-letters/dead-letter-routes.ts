@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { adminActor, adminAuth } from '../http/admin-auth.js';
-import { allowLongAnswer } from '../http/long-answer.js';
+import { abortedWhenCallerLeaves, allowLongAnswer } from '../http/long-answer.js';
 import type { ReplaySelection } from './bulk-replay.js';
 import {
   DiscardBodySchema,
@@ -49,7 +49,7 @@ export function deadLetterRoutes(deps: {
         service.replay(req.params.id, adminActor(req)),
       );
 
-      admin.post('/admin/dead-letters/replay', { schema: { body: ReplayManyBodySchema } }, async (req) => {
+      admin.post('/admin/dead-letters/replay', { schema: { body: ReplayManyBodySchema } }, async (req, reply) => {
         const { body } = req;
         const selection: ReplaySelection =
           body.groupId !== undefined ? { groupId: body.groupId } : body.ids !== undefined ? { ids: body.ids } : { filter: body.filter! };
@@ -61,6 +61,7 @@ export function deadLetterRoutes(deps: {
           probeWaitMs: Math.min(body.probeWaitMs ?? deps.probeWaitMs, HTTP_PROBE_WAIT_MAX_MS),
           limit: body.limit,
           ratePerSecond: body.ratePerSecond,
+          cancelled: abortedWhenCallerLeaves(reply),
         });
       });
 

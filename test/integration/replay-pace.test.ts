@@ -86,4 +86,27 @@ describe('replaying at a chosen rate', () => {
     expect(open).toHaveLength(report.untouched);
     file.sandbox.setMode({ mode: 'ok' });
   });
+
+  it('stops when whoever asked goes away (a CLI stopped, a page left): what was sent stays sent, the rest stay open', async () => {
+    const group = await failedOrders(10, 'reject');
+    file.sandbox.setMode({ mode: 'ok' });
+    // At 2 a second the ten take about five seconds; the caller hangs up after about one and a half.
+    const hangUp = AbortSignal.timeout(1_500);
+    const call = fetch(`${base()}/admin/dead-letters/replay`, {
+      method: 'POST',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ groupId: group.groupId, ratePerSecond: 2, probeSize: 1, probeWaitMs: 0 }),
+      signal: hangUp,
+    });
+    await expect(call).rejects.toThrow();
+    // The message in hand may still go; after that nothing more, however long one waits.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const sentBy = async () => (await rows(group.orderIds)).filter((r) => r.status !== 'new' && r.replayOf === null).length;
+    const sent = await sentBy();
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(5);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await sentBy()).toBe(sent);
+    expect((await rows(group.orderIds)).filter((r) => r.status === 'new' && r.replayOf === null)).toHaveLength(10 - sent);
+  });
 });
