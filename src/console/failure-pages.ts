@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ReplaySelection } from '../dead-letters/bulk-replay.js';
 import { DiscardBodySchema, IdParamsSchema, RatePerSecondSchema } from '../dead-letters/dead-letter-schemas.js';
-import type { FailureGroup } from '../dead-letters/failed-message.js';
+import type { FailedMessageSummary, FailureGroup } from '../dead-letters/failed-message.js';
 import { FINGERPRINT_PATTERN } from '../dead-letters/failure-fingerprint.js';
 import { abortedWhenCallerLeaves, allowLongAnswer } from '../http/long-answer.js';
 import type { ConsoleDeps } from './console-deps.js';
@@ -22,6 +22,12 @@ const SelectionForm = z
   .object({ groupId: z.string().regex(FINGERPRINT_PATTERN).optional(), id: z.coerce.number().int().min(1).optional() })
   .refine((f) => (f.groupId === undefined) !== (f.id === undefined), { message: 'send a groupId or an id', path: ['groupId'] });
 const DiscardForm = DiscardBodySchema.extend({ _csrf: z.string() }).strip();
+/**
+ * A failed message's status in the console's words: "open" is what the lists and counts call a
+ * message still waiting for a replay or a discard (the API's `new`).
+ */
+const STATUS_WORDS: Record<FailedMessageSummary['status'], string> = { new: 'open', replayed: 'replayed', discarded: 'discarded' };
+
 /** The replay form's pace, as REST's ratePerSecond; left empty, as fast as the broker confirms. */
 const PaceForm = z.object({
   ratePerSecond: z
@@ -150,7 +156,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
               (m) =>
                 html`<tr>
                   <td><a href="/console/failures/${m.id}">${m.id}</a></td>
-                  <td class="status-${m.status}">${m.status}</td>
+                  <td class="status-${m.status}">${STATUS_WORDS[m.status]}</td>
                   <td>${m.orderId ? html`<a href="/console/orders?orderId=${encodeURIComponent(m.orderId)}">${m.orderId}</a>` : '—'}</td>
                   <td class="num">${m.attempts}</td>
                   <td class="when">${when(m.lastFailedAt)}</td>
@@ -176,7 +182,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
         html`<p><a href="/console/failures/groups/${m.fingerprint}">← Its cause</a></p>
           <h1>Failed message ${id}</h1>
           ${doneNotice(req.query)}
-          <p class="lead">${m.actor} actor · <span class="status-${m.status}">${m.status}</span></p>
+          <p class="lead">${m.actor} actor · <span class="status-${m.status}">${STATUS_WORDS[m.status]}</span></p>
           <dl>
             <dt>Error</dt>
             <dd><code>${m.errorCode}</code></dd>

@@ -178,6 +178,8 @@ describe('the operator console', () => {
     expect(res.status).toBe(200);
     expect(res.text).not.toContain(SCRIPT);
     expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // The status in the words the lists and counts use: open, not the API's "new".
+    expect(res.text).toContain('<span class="status-new">open</span>');
   });
 
   it('refuses a form without the CSRF token or with another one, and discards with it, audited', async () => {
