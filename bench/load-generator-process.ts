@@ -3,9 +3,9 @@
 // not slow the load down. It answers one request at a time over IPC and exits when the bench
 // disconnects, or dies.
 import type { FromLoadGenerator, ToLoadGenerator } from './load-generator.js';
-import { fireOrders, orderBodies } from './order-load.js';
+import { fireOrdersAtAll, orderBodies } from './order-load.js';
 
-let prepared: { url: string; runId: string; connections: number; bodies: string[] } | undefined;
+let prepared: { urls: string[]; runId: string; connections: number; bodies: string[] } | undefined;
 
 function reply(message: FromLoadGenerator): void {
   process.send?.(message);
@@ -19,14 +19,14 @@ function failed(err: unknown): void {
 process.on('message', (message: ToLoadGenerator) => {
   try {
     if (message.type === 'prepare') {
-      prepared = { url: message.url, runId: message.runId, connections: message.connections, bodies: orderBodies(message.runId, message.count) };
+      prepared = { urls: message.urls, runId: message.runId, connections: message.connections, bodies: orderBodies(message.runId, message.count) };
       reply({ type: 'prepared' });
       return;
     }
     const run = prepared;
     prepared = undefined;
     if (!run) throw new Error('fire before prepare');
-    void fireOrders(run).then((result) => reply({ type: 'fired', result }), failed);
+    void fireOrdersAtAll(run).then((result) => reply({ type: 'fired', result }), failed);
   } catch (err) {
     failed(err);
   }

@@ -12,18 +12,18 @@ import { LOG_DIR } from './paths.js';
 import type { CpuTarget } from './process-stats.js';
 import { benchModule } from './service-processes.js';
 
-export type ToLoadGenerator = { type: 'prepare'; url: string; runId: string; count: number; connections: number } | { type: 'fire' };
+export type ToLoadGenerator = { type: 'prepare'; urls: string[]; runId: string; count: number; connections: number } | { type: 'fire' };
 export type FromLoadGenerator = { type: 'ready' } | { type: 'prepared' } | { type: 'fired'; result: LoadResultWire } | { type: 'failed'; message: string };
 
 export type LoadGenerator = {
   /** Its entry in a CPU meter, outside the pipeline a deployment provisions. */
   cpuTarget: CpuTarget;
-  /** Builds the bodies of `count` new orders of run `runId`, to be sent to `url` by the next `fire`. */
-  prepare(url: string, runId: string, count: number): Promise<void>;
+  /** Builds the bodies of `count` new orders of run `runId`, to be sent to `url` (or shared by several) by the next `fire`. */
+  prepare(url: string | readonly string[], runId: string, count: number): Promise<void>;
   /** Sends what `prepare` built; resolves when every request is answered or failed. */
   fire(): Promise<LoadResult>;
   /** prepare, then fire: for warm-up runs, whose bodies need not be built off the clock. */
-  send(url: string, runId: string, count: number): Promise<LoadResult>;
+  send(url: string | readonly string[], runId: string, count: number): Promise<LoadResult>;
   stop(): Promise<void>;
 };
 
@@ -71,8 +71,8 @@ export async function startLoadGenerator(options: { name: string; connections: n
     throw err;
   }
 
-  const prepare = async (url: string, runId: string, count: number) => {
-    await ask({ type: 'prepare', url, runId, count, connections: options.connections });
+  const prepare = async (url: string | readonly string[], runId: string, count: number) => {
+    await ask({ type: 'prepare', urls: typeof url === 'string' ? [url] : [...url], runId, count, connections: options.connections });
   };
   const fire = async (): Promise<LoadResult> => {
     const reply = await ask({ type: 'fire' });

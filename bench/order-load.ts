@@ -31,6 +31,47 @@ export function orderBodies(runId: string, count: number): string[] {
   return Array.from({ length: count }, (_, seq) => JSON.stringify(benchOrder(runId, seq)));
 }
 
+/**
+ * Sends the bodies to several intakes at once (scaled out as whole processes): each gets its share
+ * of the connections and of the bodies. The p99 reported is the larger of theirs.
+ */
+export async function fireOrdersAtAll(options: {
+  urls: readonly string[];
+  runId: string;
+  bodies: readonly string[];
+  connections: number;
+}): Promise<LoadResultWire> {
+  const { urls } = options;
+  if (urls.length === 1) return fireOrders({ ...options, url: urls[0]! });
+  const shares = urls.map((_, i) => options.bodies.filter((__, seq) => seq % urls.length === i));
+  const results = await Promise.all(
+    urls.map((url, i) => fireOrders({ url, runId: options.runId, bodies: shares[i]!, connections: Math.ceil(options.connections / urls.length) })),
+  );
+  const statuses: Record<string, number> = {};
+  for (const r of results) for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+  const requests = results.reduce((sum, r) => sum + r.requests, 0);
+  const seconds = Math.max(...results.map((r) => r.seconds));
+  const startedAt = Math.min(...results.map((r) => r.startedAt));
+  const lastAcceptedAt = Math.max(...results.map((r) => r.startedAt + r.secondsToLastAccepted * 1000));
+  return {
+    startedAt,
+    seconds,
+    secondsToLastAccepted: (lastAcceptedAt - startedAt) / 1000,
+    requests,
+    requestsPerSecond: requests / seconds,
+    statuses,
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
+    latencyMs: {
+      p50: Math.max(...results.map((r) => r.latencyMs.p50)),
+      p99: Math.max(...results.map((r) => r.latencyMs.p99)),
+      max: Math.max(...results.map((r) => r.latencyMs.max)),
+    },
+    accepted: results.flatMap((r) => r.accepted),
+  };
+}
+
 export async function fireOrders(options: { url: string; runId: string; bodies: readonly string[]; connections: number }): Promise<LoadResultWire> {
   const { url, runId, bodies } = options;
   const count = bodies.length;

@@ -1,6 +1,7 @@
 // Scenarios 2, 4 and 7: orders over HTTP through the real service, from the first request to the
 // last buyer told at the messaging sandbox, in one process (ROLE=all), scaled out (one intake, two
-// business and two notification processes, one sandbox process), or on the 3-node cluster with
+// business and two notification processes; then two whole processes sharing the load, each with
+// every role; one sandbox process), or on the 3-node cluster with
 // sharded queues (one process per role, then one intake and two per actor), then verified.
 import { idempotencyKey } from '../src/notifications/notification-messages.js';
 import { createDb } from '../src/platform/db.js';
@@ -16,11 +17,12 @@ import { processTargets, sharedServiceTargets, startCpuMeter, type CpuReport } f
 import { startServiceProcess, type ServiceProcess } from './service-processes.js';
 import { checkBuyersTold, checkOrdersStored, checkQueues, newVerification, settle, type Verification } from './verify.js';
 
-export type Layout = 'one-process' | 'scale-out' | 'cluster' | 'cluster-scaled';
+export type Layout = 'one-process' | 'scale-out' | 'scale-out-whole' | 'cluster' | 'cluster-scaled';
 
 const LABELS: Record<Layout, { names: string; scenario: string }> = {
   'one-process': { names: 'orders', scenario: 'scenario 2' },
   'scale-out': { names: 'scale-out', scenario: 'scenario 4' },
+  'scale-out-whole': { names: 'scale-out-whole', scenario: 'scenario 4' },
   cluster: { names: 'cluster', scenario: 'scenario 7' },
   'cluster-scaled': { names: 'cluster-scaled', scenario: 'scenario 7' },
 };
@@ -45,7 +47,7 @@ export type OrdersResult = {
   cleanupProblems: string[];
 };
 
-type Started = { intakeUrl: string; sandboxUrl: string; sandboxName: string };
+type Started = { intakeUrls: string[]; sandboxUrl: string; sandboxName: string };
 
 async function startLayout(config: BenchConfig, names: BenchNames, layout: Layout, processes: ServiceProcess[]): Promise<Started> {
   const sandboxPort = await freePort();
@@ -65,7 +67,12 @@ async function startLayout(config: BenchConfig, names: BenchNames, layout: Layou
   const workers = { ...names.env, NOTIFY_API_URL: sandboxUrl };
   if (layout === 'one-process') {
     const all = await start('orders-all', 'all', workers);
-    return { intakeUrl: `http://127.0.0.1:${all.port}`, sandboxUrl, sandboxName };
+    return { intakeUrls: [`http://127.0.0.1:${all.port}`], sandboxUrl, sandboxName };
+  }
+  if (layout === 'scale-out-whole') {
+    // Scaled out by adding whole processes, each with every role: the load is shared between their intakes.
+    const wholes = await Promise.all([1, 2].map((n) => start(`scale-out-whole-${n}`, 'all', workers)));
+    return { intakeUrls: wholes.map((w) => `http://127.0.0.1:${w.port}`), sandboxUrl, sandboxName };
   }
   const prefix = LABELS[layout].names;
   const perActor = layout === 'cluster' ? 1 : 2;
@@ -74,7 +81,7 @@ async function startLayout(config: BenchConfig, names: BenchNames, layout: Layou
     ...Array.from({ length: perActor }, (_, i) => start(`${prefix}-business-${i + 1}`, 'business', workers)),
     ...Array.from({ length: perActor }, (_, i) => start(`${prefix}-notification-${i + 1}`, 'notification', workers)),
   ]);
-  return { intakeUrl: `http://127.0.0.1:${intake.port}`, sandboxUrl, sandboxName };
+  return { intakeUrls: [`http://127.0.0.1:${intake.port}`], sandboxUrl, sandboxName };
 }
 
 /** Sends BENCH_WARMUP_ORDERS orders and waits until their buyers are told; returns the ids accepted. */
@@ -87,7 +94,7 @@ async function warmUp(
   label: string,
 ): Promise<Set<string>> {
   if (config.BENCH_WARMUP_ORDERS === 0) return new Set();
-  const { accepted } = await load.send(started.intakeUrl, runId, config.BENCH_WARMUP_ORDERS);
+  const { accepted } = await load.send(started.intakeUrls, runId, config.BENCH_WARMUP_ORDERS);
   await waitForBuyersTold(db, started.sandboxUrl, {
     kind: 'order-confirmed',
     expected: accepted.size,
@@ -112,7 +119,7 @@ export async function runOrdersScenario(config: BenchConfig, layout: Layout, pla
     // One load generator for the warm-up and the run, so that it is measured warm too.
     load = await startLoadGenerator({ name: `${LABELS[layout].names}-load-generator`, connections: config.BENCH_CONNECTIONS });
     const warmedUp = await warmUp(config, db, load, started, `${names.id}w`, label);
-    await load.prepare(started.intakeUrl, names.id, config.BENCH_ORDERS);
+    await load.prepare(started.intakeUrls, names.id, config.BENCH_ORDERS);
     const callsBefore = (await sandboxCount(sandboxUrl)).requests;
     const cpu = startCpuMeter([...sharedServiceTargets(), ...processTargets(processes), load.cpuTarget]);
     const { accepted, ...intake } = await load.fire();

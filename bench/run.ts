@@ -131,6 +131,10 @@ async function main(): Promise<number> {
     await step('scenario 4, orders scaled out', async () =>
       rate((results.scaleOut = await runOrdersScenario(config, 'scale-out')).ordersPerSecond, 'orders/s'),
     );
+  if (wants(4))
+    await step('scenario 4, orders scaled out as two whole processes', async () =>
+      rate((results.scaleOutWhole = await runOrdersScenario(config, 'scale-out-whole')).ordersPerSecond, 'orders/s'),
+    );
   if (wants(7)) {
     // The cluster's own brokers on this same machine: a scaling law (CPU per order), not a speed-up.
     let cluster: Awaited<ReturnType<typeof useLocalCluster>> | undefined;
@@ -168,6 +172,7 @@ async function main(): Promise<number> {
   const unverified = [
     results.orders,
     results.scaleOut,
+    results.scaleOutWhole,
     results.cluster,
     results.clusterScaled,
     results.floor,
