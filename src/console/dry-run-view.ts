@@ -9,9 +9,13 @@ import { html, type SafeHtml } from './html.js';
 
 type Chosen = { fields: SafeHtml; label: string; back: string };
 
+/** A message a replay cannot help goes to its own page's discard form, where the reason is asked for. */
+const discardLink = (m: DryRunMessage) => html` <a href="/console/failures/${m.id}#discard">Discard…</a>`;
+
 function verdict(m: DryRunMessage): SafeHtml {
-  if (!m.replayable) return html`<span class="status-new">not replayable</span>: ${m.notReplayable?.message ?? ''}`;
-  if (m.validation?.passes === false) return html`<span class="status-new">would fail validation</span>: ${m.validation.errorCode} — ${m.validation.message}`;
+  if (!m.replayable) return html`<span class="status-new">not replayable</span>: ${m.notReplayable?.message ?? ''}${discardLink(m)}`;
+  if (m.validation?.passes === false)
+    return html`<span class="status-new">would fail validation</span>: ${m.validation.errorCode} — ${m.validation.message}${discardLink(m)}`;
   if (m.validation === null) return html`<span class="muted">not judged</span>`;
   return html`<span class="ok">would pass</span>`;
 }
@@ -82,7 +86,7 @@ export function dryRunView(session: ConsoleSession, chosen: Chosen, report: DryR
       s.wouldFailValidation === s.replayable &&
       html`<p class="notice">
         Every message a replay would publish fails validation again: replaying will not help until the producer or this consumer changes. Discard them with a
-        reason instead.
+        reason instead (each one's Discard… link below).
       </p>`
     }
     ${

@@ -236,7 +236,7 @@ export function failurePages(app: FastifyInstance, deps: ConsoleDeps, sessionOf:
                 ${csrfField(session)}<input type="hidden" name="id" value="${id}" /> <button type="submit">Dry run replay</button>
                 <span class="muted">see what replaying it would do; nothing changes</span>
               </form>
-              <form class="panel" method="post" action="/console/failures/${id}/discard">
+              <form class="panel" id="discard" method="post" action="/console/failures/${id}/discard">
                 ${csrfField(session)}
                 <label for="reason">Discard with a reason (recorded with your token's fingerprint)</label>
                 <input id="reason" name="reason" type="text" maxlength="500" required placeholder="e.g. test order from a staging shop" />

@@ -112,6 +112,12 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
     expect(dryRun).toMatch(/3message\(s\) selected/);
     expect(dryRun).toMatch(/3would fail validation again/);
     await shot('dry-run');
+    // A message a replay cannot help leads to its own page's discard form.
+    const discards = await page.$$('xpath/.//a[text()="Discard…"]');
+    expect(discards).toHaveLength(3);
+    await Promise.all([page.waitForNavigation(), discards[0]!.click()]);
+    expect(page.url()).toMatch(/\/console\/failures\/\d+#discard$/);
+    expect(await page.$('form#discard input#reason')).not.toBeNull();
   });
 
   it('discards one message with a reason', async () => {

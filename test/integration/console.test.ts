@@ -225,6 +225,7 @@ describe('the operator console', () => {
     const dryRun = await client.post('/console/failures/dry-run', { id: String(id), _csrf: csrf });
     expect(dryRun.status).toBe(200);
     expect(dryRun.text).toContain('would fail validation');
+    expect(dryRun.text).toContain(`<a href="/console/failures/${id}#discard">Discard…</a>`);
     expect(await storedStatus(id)).toBe('new');
     // A pace the REST API would refuse is refused here too, before anything is replayed.
     expect((await client.post('/console/failures/replay', { id: String(id), _csrf: csrf, ratePerSecond: '0' })).status).toBe(400);
