@@ -3,6 +3,7 @@
 // messages fail again the same way while it runs, it stops by itself and leaves the rest alone.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BulkReplayReport } from '../../src/dead-letters/bulk-replay.js';
+import { runCli } from '../support/cli.js';
 import { ADMIN, ADMIN_TOKEN } from '../support/dead-letters.js';
 import { makeOrder } from '../support/orders.js';
 import { getJson, postJson, serviceForThisFile } from '../support/service-harness.js';
@@ -107,6 +108,26 @@ describe('replaying at a chosen rate', () => {
     expect(sent).toBeLessThanOrEqual(5);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await sentBy()).toBe(sent);
+    expect((await rows(group.orderIds)).filter((r) => r.status === 'new' && r.replayOf === null)).toHaveLength(10 - sent);
+  });
+
+  it('stops at Ctrl-C in the CLI, which still prints what it sent and what it left open', async () => {
+    const group = await failedOrders(10, 'reject');
+    file.sandbox.setMode({ mode: 'ok' });
+    const sentBy = async () => (await rows(group.orderIds)).filter((r) => r.status !== 'new' && r.replayOf === null).length;
+    const run = await runCli(
+      file.ctx.config,
+      ['dead-letters', 'replay', '--group', group.groupId, '--rate', '2', '--probe-size', '1', '--probe-wait', '0', '--by', 'lee'],
+      {},
+      { interruptWhen: () => waitFor(async () => ((await sentBy()) >= 2 ? true : undefined), { what: 'two messages replayed' }) },
+    );
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toMatch(
+      /^Stopped: the replay was cancelled \(its caller went away or pressed Ctrl-C\) after \d+ message\(s\); \d+ other message\(s\) were not replayed and are still open/,
+    );
+    const sent = await sentBy();
+    expect(sent).toBeGreaterThanOrEqual(2);
+    expect(sent).toBeLessThan(10);
     expect((await rows(group.orderIds)).filter((r) => r.status === 'new' && r.replayOf === null)).toHaveLength(10 - sent);
   });
 });

@@ -5,7 +5,13 @@ import type { Config } from '../../src/config.js';
 
 export type CliRun = { code: number; stdout: string; stderr: string };
 
-export function runCli(config: Config, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** `interruptWhen`: once it resolves, the command gets SIGINT, as an operator pressing Ctrl-C. */
+export function runCli(
+  config: Config,
+  args: string[],
+  env: Record<string, string> = {},
+  options: { interruptWhen?: () => Promise<unknown> } = {},
+): Promise<CliRun> {
   const fromConfig: Record<string, string> = {
     AMQP_URL: config.AMQP_URL,
     QUEUE_PREFIX: config.QUEUE_PREFIX,
@@ -25,6 +31,7 @@ export function runCli(config: Config, args: string[], env: Record<string, strin
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    if (options.interruptWhen) void options.interruptWhen().then(() => child.kill('SIGINT'), reject);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
