@@ -47,6 +47,9 @@ export type GuardCheck = {
   since: string;
 };
 
+/** Old-path messages the split must promise before their absence means waiting rather than judging the new path alone. */
+export const OLD_PATH_EXPECTED = 5;
+
 const rate = (c: PathCounts) => (c.ok + c.failed === 0 ? null : c.failed / (c.ok + c.failed));
 const pct = (r: number | null) => (r === null ? 'n/a' : `${(r * 100).toFixed(1)}%`);
 const described = (c: PathCounts) => `${c.failed}/${c.ok + c.failed} failed (${pct(rate(c))})`;
@@ -57,11 +60,17 @@ const described = (c: PathCounts) => `${c.failed}/${c.ok + c.failed} failed (${p
  * may add. When the old path fails about as much, the messaging API is failing for everyone and a
  * rollback would fix nothing, so the guard holds and says so. The old path is compared as soon as it
  * has messages in the window (a few are a rough measure, but ignoring them trips on outages while
- * both paths warm up); with none (a rollout at 100%) the new path is judged alone.
+ * both paths warm up). With none, the new path is judged alone only when the switch's split says the
+ * old path would have had fewer than OLD_PATH_EXPECTED by now (a rollout at or near 100%); otherwise
+ * its messages are on their way (each process adds its counts once a second) and the guard waits
+ * for them: judged alone in that second, an outage that fails both paths would look like the
+ * release's fault.
  */
 export function judge(
   settings: { maxFailureRate: number; minMessages: number },
   counts: { newPath: PathCounts; oldPath: PathCounts; since: Date },
+  /** The switch's percentage now (the new path's share), when known. */
+  percent?: number,
 ): GuardCheck {
   const newRate = rate(counts.newPath);
   const oldRate = rate(counts.oldPath);
@@ -71,6 +80,14 @@ export function judge(
   if (seen < settings.minMessages)
     return { verdict: 'waiting', because: `${seen} of ${settings.minMessages} messages on the new path so far: ${figures}`, ...base };
   if (newRate === null || newRate <= settings.maxFailureRate) return { verdict: 'healthy', because: figures, ...base };
+  const expectedOld = percent !== undefined && percent > 0 && percent < 100 ? (seen * (100 - percent)) / percent : 0;
+  if (counts.oldPath.ok + counts.oldPath.failed === 0 && expectedOld >= OLD_PATH_EXPECTED) {
+    return {
+      verdict: 'waiting',
+      because: `no messages on the old path yet, where about ${Math.round(expectedOld)} are expected at ${percent}%: waiting to compare before judging: ${figures}`,
+      ...base,
+    };
+  }
   if (oldRate !== null && newRate - oldRate <= settings.maxFailureRate) {
     return { verdict: 'held', because: `the old path fails about as much, so a rollback would not help (an outage?): ${figures}`, ...base };
   }

@@ -17,7 +17,7 @@ import type { Switches } from '../platform/runtime-switches/switches.js';
 import type { SwitchChangeRepository } from './switch-change-repository.js';
 import { BUCKET_MS, type SwitchGuard, type SwitchGuardRepository } from './switch-guard-repository.js';
 import { MAX_WINDOW_MS, rollbackValue, type GuardCheck } from './switch-guard-rules.js';
-import { judgeWindow } from './switch-guard.js';
+import { judgeWindow, percentOf } from './switch-guard.js';
 
 type Q = Parameters<SwitchGuardRepository['of']>[0];
 
@@ -77,12 +77,12 @@ export function startSwitchGuards(deps: Deps) {
   async function judgeArmed(now: Date): Promise<void> {
     await db.transaction().execute(async (trx) => {
       for (const guard of await guards.claimArmed(trx)) {
-        const check = await judgeWindow(trx, guards, guard, now);
+        const current = switches.get(guard.name)?.value;
+        const check = await judgeWindow(trx, guards, guard, now, percentOf(current));
         await guards.checked(trx, guard.name, check);
         if (check.verdict === 'held' && guard.lastCheck?.verdict !== 'held') {
           await guards.addEvent(trx, { name: guard.name, actor: 'rollback guard', action: 'held', detail: check });
         }
-        const current = switches.get(guard.name)?.value;
         // At 0 every message already takes the old path: there is nothing left to roll back.
         if (check.verdict !== 'trip' || typeof current !== 'number' || current === 0) continue;
         const trip: Trip = { from: current, to: rollbackValue(guard, current), check, flipped: false };
@@ -164,7 +164,7 @@ export function startSwitchGuards(deps: Deps) {
     if (!guard || typeof current !== 'number' || Number(value) <= current) return undefined;
     if (guard.state === 'tripped')
       return `the rollback guard rolled ${name} back at ${guard.trippedAt}; re-arm it (PUT /admin/switches/${name}/guard) before raising the switch again`;
-    const check = await judgeWindow(q, guards, guard, now);
+    const check = await judgeWindow(q, guards, guard, now, current);
     if (check.verdict === 'trip') return `the new path already fails above the rollback guard's limit (${check.because})`;
     return undefined;
   }

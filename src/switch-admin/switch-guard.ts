@@ -33,6 +33,9 @@ export type GuardView = Omit<SwitchGuard, 'armedAt' | 'windowMs'> & {
   events: GuardEvent[];
 };
 
+/** A switch's value as the percentage a guard's judgement takes, if it is one. */
+export const percentOf = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
 /** The start of a guard's window: its length back from now, but never before it was armed. */
 export const windowStart = (guard: Pick<SwitchGuard, 'windowMs' | 'armedAt'>, now: Date) =>
   new Date(Math.max(now.getTime() - guard.windowMs, guard.armedAt.getTime()));
@@ -43,9 +46,11 @@ export async function judgeWindow(
   guards: Pick<SwitchGuardRepository, 'countsSince'>,
   guard: SwitchGuard,
   now: Date,
+  /** The switch's percentage now, when known: see judge. */
+  percent: number | undefined,
 ): Promise<GuardCheck> {
   const since = windowStart(guard, now);
-  return judge(guard, { ...(await guards.countsSince(q, guard.name, since)), since });
+  return judge(guard, { ...(await guards.countsSince(q, guard.name, since)), since }, percent);
 }
 
 export function createSwitchGuardAdmin(deps: { db: Db; switches: Pick<Switches, 'get'>; guards: SwitchGuardRepository }) {
@@ -65,7 +70,7 @@ export function createSwitchGuardAdmin(deps: { db: Db; switches: Pick<Switches, 
       ...rest,
       window: windowText(ms),
       armedAt: armedAt.toISOString(),
-      now: await judgeWindow(db, guards, guard, now),
+      now: await judgeWindow(db, guards, guard, now, percentOf(deps.switches.get(guard.name)?.value)),
       events: await guards.events(db, guard.name),
     };
   }

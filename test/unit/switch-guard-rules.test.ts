@@ -25,6 +25,19 @@ describe('judge', () => {
   });
   it('judges the new path alone when the old path has no messages (a rollout at 100%)', () => {
     expect(verdict([90, 10], [0, 0])).toBe('trip');
+    const at = (percent: number) => judge(settings, { newPath: { ok: 0, failed: 60 }, oldPath: { ok: 0, failed: 0 }, since }, percent);
+    expect(at(100).verdict).toBe('trip');
+    // At 99% the old path would have had under one of them: its silence says nothing.
+    expect(at(99).verdict).toBe('trip');
+  });
+  it('waits for the old path while the split says its messages are on their way, so an outage is not blamed on the release', () => {
+    const check = judge(settings, { newPath: { ok: 0, failed: 60 }, oldPath: { ok: 0, failed: 0 }, since }, 30);
+    expect(check.verdict).toBe('waiting');
+    expect(check.because).toBe(
+      'no messages on the old path yet, where about 140 are expected at 30%: waiting to compare before judging: new path 60/60 failed (100.0%), old path 0/0 failed (n/a), limit 5.0%',
+    );
+    // Once they are counted, it judges as ever: the outage holds it.
+    expect(judge(settings, { newPath: { ok: 0, failed: 60 }, oldPath: { ok: 0, failed: 140 }, since }, 30).verdict).toBe('held');
   });
   it('compares with the old path as soon as it has messages, few as they are', () => {
     expect(verdict([90, 10], [0, 3])).toBe('held');
