@@ -4,12 +4,12 @@
 import { usPerUnit } from './cpu-rows.js';
 import type { OrdersResult } from './orders-scenario.js';
 import type { FloorResult } from './pipeline-floor-scenario.js';
-import type { CpuReport } from './process-stats.js';
+import { POSTGRESQL, RABBITMQ, type CpuReport } from './process-stats.js';
 import type { Row } from './report-row.js';
 
 export const LEAN_TARGETS = { ordersVsFloor: 0.9, serviceCpuVsFloor: 1.2, postgresUsPerOrder: 60, scaleOutCpuVsOne: 1.15 };
 
-const BROKER_AND_DATABASE = new Set(['RabbitMQ', 'PostgreSQL (all sessions)']);
+const BROKER_AND_DATABASE = new Set([RABBITMQ, POSTGRESQL]);
 
 /** µs of CPU per order of the processes this service runs (the floor's own process, in scenario 6). */
 export function serviceUs(cpu: CpuReport, orders: number): number {
@@ -57,7 +57,7 @@ export function leanTargetRows(
     );
   }
   if (orders) {
-    const pg = usPerUnit(orders.cpu, 'PostgreSQL (all sessions)', orders.told);
+    const pg = usPerUnit(orders.cpu, POSTGRESQL, orders.told);
     rows.push(
       row('PostgreSQL CPU per order, scenario 2', `${int(pg)} µs`, undefined, `≤ ${LEAN_TARGETS.postgresUsPerOrder} µs`, pg <= LEAN_TARGETS.postgresUsPerOrder),
     );

@@ -33,7 +33,7 @@ export function orderBodies(runId: string, count: number): string[] {
 
 /**
  * Sends the bodies to several intakes at once (scaled out as whole processes): each gets its share
- * of the connections and of the bodies. The p99 reported is the larger of theirs.
+ * of the connections and of the bodies. The latencies reported (p50, p99, max) are the larger of theirs.
  */
 export async function fireOrdersAtAll(options: {
   urls: readonly string[];

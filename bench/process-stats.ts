@@ -112,6 +112,10 @@ export function peakRssMb(pid: number): number | undefined {
   }
 }
 
+/** The CPU rows' names of the broker's and the database's processes. */
+export const RABBITMQ = 'RabbitMQ';
+export const POSTGRESQL = 'PostgreSQL (all sessions)';
+
 /**
  * The targets every scenario watches besides its own processes. The bench itself is the load only
  * in the relay scenarios (1 and 5); the HTTP scenarios' load runs in a process of its own.
@@ -119,8 +123,8 @@ export function peakRssMb(pid: number): number | undefined {
 export function sharedServiceTargets(): CpuTarget[] {
   return [
     { name: 'bench', pid: process.pid },
-    { name: 'RabbitMQ', comm: 'beam.smp', pipeline: true },
-    { name: 'PostgreSQL (all sessions)', comm: 'postgres', pipeline: true },
+    { name: RABBITMQ, comm: 'beam.smp', pipeline: true },
+    { name: POSTGRESQL, comm: 'postgres', pipeline: true },
   ];
 }
 

@@ -68,19 +68,8 @@ function toGuard(r: Row): SwitchGuard {
 
 export function createSwitchGuardRepository() {
   return {
-    async arm(
-      q: Q,
-      g: {
-        name: string;
-        maxFailureRate: number;
-        windowMs: number;
-        minMessages: number;
-        rollbackTo: number | null;
-        armedValue: number;
-        armedBy: string;
-        reason: string;
-      },
-    ): Promise<SwitchGuard> {
+    /** Arms (or re-arms) a guard: its settings, by whom, why and the switch's value now; it starts unjudged. */
+    async arm(q: Q, g: Omit<SwitchGuard, 'state' | 'armedAt' | 'lastCheck' | 'trippedAt' | 'trip'>): Promise<SwitchGuard> {
       const values = {
         max_failure_rate: g.maxFailureRate,
         window_ms: g.windowMs,
